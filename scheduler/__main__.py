@@ -1,0 +1,3 @@
+from scheduler.cli import main
+import sys
+sys.exit(main())

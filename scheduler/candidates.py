@@ -1,0 +1,234 @@
+"""Candidates: which sessions and slots each need may use at all.
+
+Everything a single appointment must satisfy on its own — service and
+product (rule 2), reach (3), availability (4), need (10) — is settled here,
+once, so the model only ever sees options that obey those rules. Rules that
+tie appointments together (capacity, overlap, intervals, teams) are left to
+the model, the greedy baseline and the checker.
+
+Two simplifications keep the model small and are safe (they only forbid):
+an employee gets at most one appointment per calendar day, and a test and a
+vaccination whose slots *could* break rule 11 (or overlap across midnight)
+are never both booked.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from scheduler.domain import (
+    MINUTES_PER_DAY,
+    Employee,
+    EmployeeId,
+    Instance,
+    Service,
+    Session,
+    SessionId,
+)
+from scheduler.duty import Period, duty_periods, within_duty
+from scheduler.needs import Needs, VaccinationNeed
+
+
+def away_interval(
+    instance: Instance,
+    session: Session,
+    slot_start: int,
+    travel: int,
+) -> Period:
+    """Absolute time away for one slot: travel, slot, observation, travel."""
+    day = instance.settings.day_index(session.date) * MINUTES_PER_DAY
+    extra = (
+        instance.settings.observation_minutes
+        if session.service is Service.VACCINATION
+        else 0
+    )
+    end = slot_start + session.slot_minutes + extra + travel
+    return (day + slot_start - travel, day + end)
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One session an employee may use, with the slots open to them."""
+
+    session_id: SessionId
+    day: int
+    travel: int
+    slots: tuple[int, ...]
+    #: Absolute away interval of each slot, aligned with ``slots``.
+    away: tuple[Period, ...]
+    #: Slot starts as absolute minutes, aligned with ``slots``.
+    starts: tuple[int, ...]
+
+
+@dataclass(slots=True)
+class EmployeeOptions:
+    employee_id: EmployeeId
+    #: Vaccination options per booking position k of the employee's need.
+    vaccination: list[list[Option]] = field(default_factory=list)
+    tests: list[Option] = field(default_factory=list)
+    #: Session pairs on different days whose slots could overlap (rule 5).
+    overlaps: set[tuple[SessionId, SessionId]] = field(default_factory=set)
+    #: (vaccination, test) session pairs that could break rule 11.
+    blackouts: set[tuple[SessionId, SessionId]] = field(default_factory=set)
+
+
+def options_for_session(
+    instance: Instance, e: Employee, session: Session, periods: list[Period]
+) -> Option | None:
+    """The session as an option for ``e``: reach and availability."""
+    if not session.open_to(e.workplace_id):
+        return None
+    travel = instance.travel_minutes(e.workplace_id, session.site_id)
+    if travel is None:
+        return None
+    slots, away, starts = [], [], []
+    day = instance.settings.day_index(session.date) * MINUTES_PER_DAY
+    for a, _ in session.slots:
+        interval = away_interval(instance, session, a, travel)
+        if within_duty(periods, *interval):
+            slots.append(a)
+            away.append(interval)
+            starts.append(day + a)
+    if not slots:
+        return None
+    return Option(
+        session_id=session.id,
+        day=instance.settings.day_index(session.date),
+        travel=travel,
+        slots=tuple(slots),
+        away=tuple(away),
+        starts=tuple(starts),
+    )
+
+
+def vaccination_product_ok(
+    instance: Instance,
+    e: Employee,
+    need: VaccinationNeed,
+    session: Session,
+    k: int,
+) -> bool:
+    """Rule 2 and the earliest dates for booking position ``k``."""
+    p = session.product
+    if p is None or p not in need.earliest:
+        return False
+    product = instance.products[p]
+    if need.booster:
+        if k > 0:
+            return False
+    elif need.first_dose + k > product.doses:
+        return False
+    age = e.age_on(session.date, instance.settings.horizon_start)
+    if not product.allows_age(age):
+        return False
+    earliest = need.earliest[p] + timedelta(
+        days=k * product.min_interval_days
+    )
+    return session.date >= earliest
+
+
+def employee_options(
+    instance: Instance, needs: Needs, e: Employee
+) -> EmployeeOptions:
+    """All options of one employee and the conflicts among them."""
+    out = EmployeeOptions(employee_id=e.id)
+    periods = duty_periods(instance, e)
+    sessions = instance.horizon_sessions()
+    need = needs.vaccination.get(e.id)
+    if need is not None:
+        for k in range(need.max_doses):
+            row = []
+            for s in sessions:
+                if s.service is not Service.VACCINATION:
+                    continue
+                if not vaccination_product_ok(instance, e, need, s, k):
+                    continue
+                opt = options_for_session(instance, e, s, periods)
+                if opt is not None:
+                    row.append(opt)
+            if not row:
+                break
+            out.vaccination.append(row)
+    if needs.tests.get(e.id):
+        for s in sessions:
+            if s.service is Service.NUCLEIC_TEST:
+                opt = options_for_session(instance, e, s, periods)
+                if opt is not None:
+                    out.tests.append(opt)
+    out.overlaps, out.blackouts = _conflicts(instance, out)
+    return out
+
+
+def _conflicts(
+    instance: Instance, opts: EmployeeOptions
+) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """Session pairs on different days that could overlap or break rule 11.
+
+    Same-day pairs are handled by the one-appointment-a-day limit.
+    """
+    blackout = round(
+        instance.settings.test_blackout_hours_after_vaccination * 60
+    )
+    vacc = {o.session_id: o for row in opts.vaccination for o in row}
+    tests = {o.session_id: o for o in opts.tests}
+    every = sorted(
+        {**vacc, **tests}.values(), key=lambda o: (o.day, o.session_id)
+    )
+    overlaps: set[tuple[SessionId, SessionId]] = set()
+    blackouts: set[tuple[SessionId, SessionId]] = set()
+    for i, a in enumerate(every):
+        for b in every[i + 1 :]:
+            if b.day == a.day:
+                continue
+            if b.day > a.day + 1 and (
+                b.day - a.day
+            ) * MINUTES_PER_DAY > blackout + MINUTES_PER_DAY:
+                break
+            if _may_overlap(a, b):
+                overlaps.add((a.session_id, b.session_id))
+            for v, t in _blackout_pairs(a, b, vacc, tests, blackout):
+                blackouts.add((v.session_id, t.session_id))
+    return overlaps, blackouts
+
+
+def _may_overlap(a: Option, b: Option) -> bool:
+    """Could some slot of ``a`` overlap some slot of ``b`` (a before b)?"""
+    return max(x1 for _, x1 in a.away) > min(y0 for y0, _ in b.away)
+
+
+def _blackout_pairs(
+    a: Option,
+    b: Option,
+    vacc: dict[SessionId, Option],
+    tests: dict[SessionId, Option],
+    blackout: int,
+) -> list[tuple[Option, Option]]:
+    """(jab, test) pairs where a test slot could start too soon after."""
+    pairs = []
+    if a.session_id in vacc and b.session_id in tests:
+        pairs.append((a, b))
+    if b.session_id in vacc and a.session_id in tests:
+        pairs.append((b, a))
+    return [(v, t) for v, t in pairs if _too_soon(v, t, blackout)]
+
+
+def _too_soon(v: Option, t: Option, blackout: int) -> bool:
+    for t0 in t.starts:
+        # is there a jab start v0 with t0 - blackout < v0 <= t0?
+        i = bisect_right(v.starts, t0)
+        if i and v.starts[i - 1] > t0 - blackout:
+            return True
+    return False
+
+
+def all_options(
+    instance: Instance, needs: Needs
+) -> dict[EmployeeId, EmployeeOptions]:
+    """Options of every employee with a need, in employee order."""
+    out = {}
+    for e in instance.employees.values():
+        if e.id in needs.vaccination or e.id in needs.tests:
+            out[e.id] = employee_options(instance, needs, e)
+    return out

@@ -1,0 +1,144 @@
+"""The ``scheduler`` command: argument parsing, progress and exit codes.
+
+Exit codes: 0 ok; 1 internal error; 2 bad input; 3 pinned bookings break
+hard rules; 4 the solver found no schedule in time; 5 the checker rejected
+the schedule (a bug: nothing is written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from scheduler import __version__
+from scheduler.errors import SchedulerError
+
+EXAMPLE = Path("inputs") / "campaign.xlsx"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="scheduler",
+        description="Schedule vaccination and nucleic-test drives for staff.",
+    )
+    p.add_argument("--version", action="version", version=__version__)
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="schedule a workbook and write a run folder")
+    r.add_argument("book", nargs="?", type=Path, default=EXAMPLE,
+                   help=f"input workbook (default {EXAMPLE})")
+    r.add_argument("--out", type=Path, help="new run folder to write")
+    r.add_argument("--time-limit", type=float,
+                   help="solver seconds (default: the workbook's setting)")
+    r.add_argument("--seed", type=int, default=0, help="solver random seed")
+    r.add_argument("--workers", type=int, default=2,
+                   help="solver worker threads (default 2)")
+    r.add_argument("--lang", choices=("en", "zh"),
+                   help="language of rosters and reports")
+    _verbosity(r)
+    g = sub.add_parser("generate", help="write a realistic example workbook")
+    g.add_argument("--employees", type=int, default=1500)
+    g.add_argument("--workplaces", type=int, default=3)
+    g.add_argument("--days", type=int, default=28)
+    g.add_argument("--seed", type=int, default=2021)
+    g.add_argument("--tight", action="store_true",
+                   help="less capacity than demand (an over-subscribed drive)")
+    g.add_argument("--out", type=Path, required=True)
+    _verbosity(g)
+    return p
+
+
+def _verbosity(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="print only errors and the run folder")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="print debugging detail and tracebacks")
+
+
+class _Say:
+    """Progress lines with elapsed seconds; solver updates throttled."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet, self.t0, self.last = quiet, time.monotonic(), 0.0
+
+    def __call__(self, msg: str) -> None:
+        if self.quiet:
+            return
+        now = time.monotonic()
+        if ": objective" in msg and now - self.last < 1.0:
+            return
+        self.last = now
+        print(f"[{now - self.t0:6.1f}s] {msg}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        if args.command == "generate":
+            return _generate(args)
+        return _run(args)
+    except SchedulerError as err:
+        print(f"\n{err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("\nInterrupted: nothing was written.", file=sys.stderr)
+        return 130
+    except Exception as err:  # the last line of defence for HR users
+        if args.verbose:
+            traceback.print_exc()
+        print(
+            f"\nInternal error ({type(err).__name__}); nothing was written. "
+            "Run again with --verbose and report the output.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from scheduler.generate import generate_workbook
+
+    if args.out.exists():
+        raise SchedulerError(f"{args.out} exists; choose a new file name.")
+    path = generate_workbook(
+        args.out, employees=args.employees, workplaces=args.workplaces,
+        days=args.days, seed=args.seed, tight=args.tight,
+    )
+    if not args.quiet:
+        print(f"Wrote {path}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from scheduler.pipeline import RunOptions, run
+    from scheduler.summary import summary_text
+
+    if not args.book.exists():
+        raise SchedulerError(
+            f"Input workbook {args.book} not found"
+            + (" (run from the project folder, or name a workbook)."
+               if args.book == EXAMPLE else ".")
+        )
+    say = _Say(args.quiet)
+    result = run(
+        RunOptions(
+            book=args.book, out=args.out, time_limit=args.time_limit,
+            seed=args.seed, workers=args.workers, lang=args.lang,
+        ),
+        say,
+    )
+    if args.quiet:
+        print(result.folder)
+    else:
+        print(summary_text(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Duty periods: when each employee is at work (domain.md "Duty period").
+
+Times are absolute minutes after ``horizon_start`` 00:00, so a night shift
+that starts the evening before the horizon (day -1) is negative at its start.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from scheduler.domain import (
+    MINUTES_PER_DAY,
+    Employee,
+    Instance,
+    ShiftPattern,
+)
+
+Period = tuple[int, int]
+
+
+def pattern_works(
+    pattern: ShiftPattern,
+    day: date,
+    holidays: frozenset[date],
+    workdays: frozenset[date],
+) -> bool:
+    """Does the pattern have a duty period starting on ``day``?
+
+    Cycles ignore the calendar; weekday patterns rest on holidays and work
+    a weekend ``workday`` when they work some weekday from Monday to Friday.
+    """
+    if pattern.is_cycle:
+        assert pattern.cycle_on is not None and pattern.cycle_off is not None
+        assert pattern.cycle_anchor is not None
+        period = pattern.cycle_on + pattern.cycle_off
+        return (day - pattern.cycle_anchor).days % period < pattern.cycle_on
+    assert pattern.weekdays is not None
+    if day in holidays:
+        return False
+    if day in workdays and day.weekday() >= 5:
+        return any(d < 5 for d in pattern.weekdays)
+    return day.weekday() in pattern.weekdays
+
+
+def _span(day_index: int, start: int, end: int) -> Period:
+    length = end - start if end > start else end + MINUTES_PER_DAY - start
+    begin = day_index * MINUTES_PER_DAY + start
+    return (begin, begin + length)
+
+
+def duty_periods(instance: Instance, employee: Employee) -> list[Period]:
+    """Every duty period touching the horizon, sorted, absences removed."""
+    key = ("duty", employee.id)
+    cache = instance._cache
+    if key in cache:
+        return cache[key]
+    s = instance.settings
+    pattern = instance.pattern_of(employee)
+    rows: dict[date, list[Period]] = {}
+    for r in instance.duty_rows_of(employee.id):
+        rows.setdefault(r.date, []).append(
+            _span(s.day_index(r.date), r.start, r.end)
+        )
+    absent = instance.absences_of(employee.id)
+    periods: list[Period] = []
+    day = s.horizon_start - timedelta(days=1)
+    while day <= s.horizon_end:
+        if not any(a.covers(day) for a in absent):
+            if day in rows:
+                periods.extend(rows[day])
+            elif pattern_works(pattern, day, instance.holidays, instance.workdays):
+                periods.append(
+                    _span(s.day_index(day), pattern.start, pattern.end)
+                )
+        day += timedelta(days=1)
+    periods.sort()
+    cache[key] = periods
+    return periods
+
+
+def within_duty(periods: list[Period], start: int, end: int) -> bool:
+    """Does [start, end) lie inside one period?"""
+    return any(a <= start and end <= b for a, b in periods)
+
+
+def on_duty_at(periods: list[Period], t: int) -> bool:
+    return any(a <= t < b for a, b in periods)

@@ -1,0 +1,235 @@
+"""Earliest-slot-first greedy schedule: the baseline and the solver's hint.
+
+Needs are taken most urgent first (then by priority and employee id); each
+gets the earliest slot that keeps every hard rule given what is already
+booked. It uses the same candidate options as the model, so a greedy
+schedule is always a valid starting point for CP-SAT.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import timedelta
+
+from scheduler.candidates import EmployeeOptions, Option, all_options
+from scheduler.domain import Instance, Service, Session
+from scheduler.duty import duty_periods
+from scheduler.needs import Needs, Urgency, need_weight
+from scheduler.solution import Appointment, Solution
+
+
+class _State:
+    """What is booked so far, with the checks each new booking needs."""
+
+    def __init__(self, inst: Instance) -> None:
+        self.inst = inst
+        self.slot_used: dict[tuple[str, int], int] = defaultdict(int)
+        self.doses_used: dict[str, int] = defaultdict(int)
+        self.obs_ends: dict[str, list[int]] = defaultdict(list)
+        self.days: dict[str, set[int]] = defaultdict(set)
+        self.sessions: dict[str, set[str]] = defaultdict(set)
+        self.team_away: dict = defaultdict(list)
+        self.team_day: dict = defaultdict(int)
+        self.apps: list[Appointment] = []
+        s = inst.settings
+        self.away_share = s.team_away_max_share
+        self.jab_share = s.team_vaccinated_per_day_max_share
+
+    def fits(self, eid: str, opts: EmployeeOptions, o: Option, i: int) -> bool:
+        return self.why_not(eid, opts, o, i) is None
+
+    def why_not(
+        self, eid: str, opts: EmployeeOptions, o: Option, i: int
+    ) -> str | None:
+        """None if the slot fits, else the reason code of domain.md."""
+        inst, s = self.inst, self.inst.sessions[o.session_id]
+        a = o.slots[i]
+        if self.slot_used[s.id, a] >= s.capacity_per_slot:
+            return "full"
+        if s.service is Service.VACCINATION and not self._jab_fits(s, a):
+            return "full"
+        if o.day in self.days[eid]:
+            return "conflict"
+        mine = self.sessions[eid]
+        pairs = opts.overlaps | opts.blackouts
+        if any((x, s.id) in pairs or (s.id, x) in pairs for x in mine):
+            return "conflict"
+        e = inst.employees[eid]
+        if s.service is Service.VACCINATION:
+            size = len(inst.teams()[e.team_key])
+            if self.team_day[e.team_key, s.date] >= max(
+                1, math.floor(self.jab_share * size + 1e-9)
+            ):
+                return "team_limit"
+        if not self._team_fits(e.team_key, o.away[i]):
+            return "team_limit"
+        return None
+
+    def _jab_fits(self, s: Session, a: int) -> bool:
+        if s.doses_available is not None and (
+            self.doses_used[s.id] >= s.doses_available
+        ):
+            return False
+        obs = self.inst.settings.observation_minutes
+        if s.observation_seats is None or obs == 0:
+            return True
+        end = a + s.slot_minutes
+        ends = [*self.obs_ends[s.id], end]
+        for t in ends:
+            if end <= t < end + obs and sum(
+                1 for x in ends if x <= t < x + obs
+            ) > s.observation_seats:
+                return False
+        return True
+
+    def _team_fits(self, team, span: tuple[int, int]) -> bool:
+        t0, t1 = span
+        members = self.inst.teams()[team]
+        periods = [duty_periods(self.inst, m) for m in members]
+        booked = self.team_away[team]
+        points = {t0} | {a for a, _ in booked if t0 < a < t1}
+        points |= {b for ps in periods for _, b in ps if t0 < b < t1}
+        for t in points:
+            here = 1 + sum(1 for a, b in booked if a <= t < b)
+            if here == 1:
+                continue
+            on = sum(1 for ps in periods if any(a <= t < b for a, b in ps))
+            if here > max(1, math.floor(self.away_share * on + 1e-9)):
+                return False
+        return True
+
+    def book(self, eid: str, o: Option, i: int, dose: str | None) -> None:
+        inst, s = self.inst, self.inst.sessions[o.session_id]
+        a = o.slots[i]
+        e = inst.employees[eid]
+        self.slot_used[s.id, a] += 1
+        self.days[eid].add(o.day)
+        self.sessions[eid].add(s.id)
+        self.team_away[e.team_key].append(o.away[i])
+        vacc = s.service is Service.VACCINATION
+        if vacc:
+            self.doses_used[s.id] += 1
+            self.obs_ends[s.id].append(a + s.slot_minutes)
+            self.team_day[e.team_key, s.date] += 1
+        self.apps.append(
+            Appointment(
+                employee_id=eid, session_id=s.id, date=s.date, slot_start=a,
+                slot_end=s.slot_end(a), service=s.service, site_id=s.site_id,
+                travel_minutes=o.travel, product=s.product if vacc else None,
+                dose=dose,
+            )
+        )
+
+
+def greedy_schedule(
+    inst: Instance,
+    needs: Needs,
+    options: dict[str, EmployeeOptions] | None = None,
+    pinned: list[Appointment] = (),
+) -> Solution:
+    """Book needs most urgent first, each in its earliest fitting slot."""
+    options = options if options is not None else all_options(inst, needs)
+    st = _State(inst)
+    for a in pinned:
+        opts = options.get(a.employee_id)
+        o = _find(opts, a.session_id) if opts else None
+        if o is not None and a.slot_start in o.slots:
+            st.book(a.employee_id, o, o.slots.index(a.slot_start), a.dose)
+    done = {(a.employee_id, a.session_id) for a in st.apps}
+    order = sorted(
+        options,
+        key=lambda eid: (-_urgency(needs, eid, inst), eid),
+    )
+    for eid in order:
+        opts = options[eid]
+        if any(p.employee_id == eid for p in pinned):
+            continue
+        _book_vaccination(st, inst, needs, eid, opts)
+        _book_tests(st, inst, needs, eid, opts, done)
+    return Solution(appointments=tuple(sorted(
+        st.apps, key=lambda a: (a.date, a.slot_start, a.session_id,
+                                a.employee_id))))
+
+
+def _urgency(needs: Needs, eid: str, inst: Instance) -> int:
+    need = needs.vaccination.get(eid)
+    u = need.urgency if need else Urgency.DUE
+    return need_weight(u, inst.employees[eid].priority)
+
+
+def _find(opts: EmployeeOptions, sid: str) -> Option | None:
+    for row in [*opts.vaccination, opts.tests]:
+        for o in row:
+            if o.session_id == sid:
+                return o
+    return None
+
+
+def _book_vaccination(st, inst, needs, eid, opts) -> None:
+    need = needs.vaccination.get(eid)
+    if need is None:
+        return
+    prev = None  # (date, product)
+    for k, row in enumerate(opts.vaccination):
+        booked = False
+        for o in row:
+            s = inst.sessions[o.session_id]
+            p = inst.products[s.product]
+            if prev is not None:
+                gap = (s.date - prev[0]).days
+                if s.product != prev[1] or not (
+                    p.min_interval_days <= gap <= p.max_interval_days
+                ):
+                    continue
+            for i in range(len(o.slots)):
+                if st.fits(eid, opts, o, i):
+                    st.book(eid, o, i, need.dose_label(k))
+                    prev, booked = (s.date, s.product), True
+                    break
+            if booked:
+                break
+        if not booked:
+            return
+
+
+def _book_tests(st, inst, needs, eid, opts, done) -> None:
+    """Windows first (earliest fitting test), then fill cadence gaps."""
+    tneeds = needs.tests.get(eid, ())
+    dates = lambda: sorted(  # noqa: E731
+        a.date for a in st.apps
+        if a.employee_id == eid and a.service is Service.NUCLEIC_TEST
+    )
+    for n in tneeds:
+        if n.window is None or n.met_by(dates()):
+            continue
+        _book_first(st, inst, eid, opts, lambda o: n.window[0] <= inst.sessions[
+            o.session_id].date <= n.window[1])
+    h1 = inst.settings.horizon_end
+    for n in tneeds:
+        if n.every_days is None:
+            continue
+        while True:
+            last = max([n.last_test, *dates()])
+            due = last + timedelta(days=n.every_days)
+            if due > h1:
+                break
+            # the latest test on or before the due day, else the earliest after
+            before = [o for o in opts.tests
+                      if last < inst.sessions[o.session_id].date <= due]
+            after = [o for o in opts.tests
+                     if inst.sessions[o.session_id].date > due]
+            if not (_book_first(st, inst, eid, opts, None, reversed(before))
+                    or _book_first(st, inst, eid, opts, None, after)):
+                break
+
+
+def _book_first(st, inst, eid, opts, accept, pool=None) -> bool:
+    for o in (pool if pool is not None else opts.tests):
+        if accept is not None and not accept(o):
+            continue
+        for i in range(len(o.slots)):
+            if st.fits(eid, opts, o, i):
+                st.book(eid, o, i, None)
+                return True
+    return False

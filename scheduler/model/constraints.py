@@ -1,0 +1,242 @@
+"""Hard rules of domain.md, one function each (see docs/model.md).
+
+Rules 2 (service and product), 3 (reach), 4 (availability) and 10 (need)
+hold by construction: a booking variable exists only for an option that
+obeys them (scheduler/candidates.py). Every function here has the same
+signature so that ``HARD_RULES`` can apply them in order.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from scheduler.candidates import EmployeeOptions
+from scheduler.domain import EmployeeId, Instance, Service, SessionId
+from scheduler.duty import duty_periods
+from scheduler.model.variables import TEST, ScheduleVars
+from scheduler.needs import Needs
+
+
+@dataclass(frozen=True, slots=True)
+class ModelData:
+    instance: Instance
+    needs: Needs
+    options: dict[EmployeeId, EmployeeOptions]
+
+
+def add_slot_link(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> None:
+    """Slot counts of a group add up to the group's bookings."""
+    for gi, g in enumerate(v.groups):
+        booked = [x for e in g.members for x in v.bookings_of(e, g.session_id)]
+        m.add(sum(v.slot_count[gi, a] for a in g.slots) == sum(booked))
+
+
+def add_capacity(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> None:
+    """Rule 1: slot capacity, dose supply and observation seats."""
+    per_slot: dict[tuple[SessionId, int], list] = defaultdict(list)
+    for (gi, a), n in v.slot_count.items():
+        per_slot[v.groups[gi].session_id, a].append(n)
+    by_session: dict[SessionId, dict[int, list]] = defaultdict(dict)
+    for (sid, a), ns in per_slot.items():
+        by_session[sid][a] = ns
+    obs = d.instance.settings.observation_minutes
+    for sid, slots in sorted(by_session.items()):
+        s = d.instance.sessions[sid]
+        for a in sorted(slots):
+            m.add(sum(slots[a]) <= s.capacity_per_slot)
+        if s.service is not Service.VACCINATION:
+            continue
+        if s.doses_available is not None:
+            m.add(sum(n for ns in slots.values() for n in ns)
+                  <= s.doses_available)
+        if s.observation_seats is not None and obs > 0:
+            ends = sorted(a + s.slot_minutes for a in slots)
+            for t in ends:
+                sitting = [
+                    n
+                    for a, ns in slots.items()
+                    if a + s.slot_minutes <= t < a + s.slot_minutes + obs
+                    for n in ns
+                ]
+                m.add(sum(sitting) <= s.observation_seats)
+
+
+def add_one_place_at_a_time(
+    m: cp_model.CpModel, d: ModelData, v: ScheduleVars
+) -> None:
+    """Rule 5: at most one appointment a day, no overlap across midnight."""
+    for eid, opts in d.options.items():
+        per_day: dict[int, list] = defaultdict(list)
+        day_of = {}
+        for row in [*opts.vaccination, opts.tests]:
+            for o in row:
+                day_of[o.session_id] = o.day
+        for key in v.keys_of.get(eid, []):
+            per_day[day_of[key[2]]].append(v.book[key])
+        for xs in per_day.values():
+            if len(xs) > 1:
+                m.add(sum(xs) <= 1)
+        for a, b in sorted(opts.overlaps):
+            m.add(sum(v.bookings_of(eid, a)) + sum(v.bookings_of(eid, b)) <= 1)
+
+
+def add_dose_intervals(
+    m: cp_model.CpModel, d: ModelData, v: ScheduleVars
+) -> None:
+    """Rule 6: one session per dose, doses in order, intervals kept.
+
+    The first booking's distance from the recorded last dose holds by
+    construction (candidates start at the earliest date).
+    """
+    inst = d.instance
+    for eid, opts in d.options.items():
+        rows = opts.vaccination
+        prev_dates = prev_products = None
+        prev_booked = None
+        for k, row in enumerate(rows):
+            xs = [(o, v.book[eid, k, o.session_id]) for o in row]
+            booked = sum(x for _, x in xs)
+            m.add(booked <= 1)
+            if prev_booked is not None:
+                m.add(booked <= prev_booked)
+            dates = sum(o.day * x for o, x in xs)
+            by_product: dict[str, list] = defaultdict(list)
+            for o, x in xs:
+                by_product[inst.sessions[o.session_id].product].append(x)
+            if k > 0:
+                for p, ys in sorted(by_product.items()):
+                    product = inst.products[p]
+                    uses = m.new_bool_var(f"uses[{eid},{k},{p}]")
+                    m.add(sum(ys) == uses)
+                    m.add(uses <= sum(prev_products.get(p, [])))
+                    gap = dates - prev_dates
+                    m.add(gap >= product.min_interval_days).only_enforce_if(
+                        uses
+                    )
+                    m.add(gap <= product.max_interval_days).only_enforce_if(
+                        uses
+                    )
+            prev_dates, prev_products, prev_booked = dates, by_product, booked
+
+
+def add_team_continuity(
+    m: cp_model.CpModel, d: ModelData, v: ScheduleVars
+) -> None:
+    """Rule 7: at every moment few enough of a team are away.
+
+    The count of a team away only rises where an away interval starts and
+    the limit only falls where a member's duty ends, so those moments are
+    the only ones to check.
+    """
+    inst = d.instance
+    share = inst.settings.team_away_max_share
+    by_team: dict = defaultdict(list)
+    for (gi, a), n in v.slot_count.items():
+        g = v.groups[gi]
+        by_team[g.team].append((g.away[g.slots.index(a)], v.slot_ub[gi, a], n))
+    teams = inst.teams()
+    for team, terms in sorted(by_team.items(), key=lambda kv: kv[0]):
+        terms.sort(key=lambda t: t[0])
+        starts = [iv[0] for iv, _, _ in terms]
+        longest = max(iv[1] - iv[0] for iv, _, _ in terms)
+        periods = [duty_periods(inst, e) for e in teams[team]]
+        first, last = starts[0], max(iv[1] for iv, _, _ in terms)
+        ends = {b for ps in periods for _, b in ps if first < b < last}
+        seen: set[tuple[int, ...]] = set()
+        for t in sorted(set(starts) | ends):
+            lo = bisect_right(starts, t - longest)
+            hi = bisect_right(starts, t)
+            active = tuple(
+                i for i in range(lo, hi) if t < terms[i][0][1]
+            )
+            if not active:
+                continue
+            upper = sum(terms[i][1] for i in active)
+            on_duty = sum(
+                1 for ps in periods if any(a <= t < b for a, b in ps)
+            )
+            limit = max(1, int(share * on_duty + 1e-9))
+            if upper <= limit or (active, limit) in seen:
+                continue
+            seen.add((active, limit))
+            m.add(sum(terms[i][2] for i in active) <= limit)
+
+
+def add_side_effect_spreading(
+    m: cp_model.CpModel, d: ModelData, v: ScheduleVars
+) -> None:
+    """Rule 8: per team and day, few enough members are vaccinated."""
+    inst = d.instance
+    share = inst.settings.team_vaccinated_per_day_max_share
+    per_team_day: dict = defaultdict(list)
+    for (eid, k, sid), x in v.book.items():
+        if k == TEST:
+            continue
+        e = inst.employees[eid]
+        per_team_day[e.team_key, inst.sessions[sid].date].append(x)
+    teams = inst.teams()
+    for (team, _), xs in sorted(per_team_day.items()):
+        limit = max(1, int(share * len(teams[team]) + 1e-9))
+        if len(xs) > limit:
+            m.add(sum(xs) <= limit)
+
+
+def add_no_swab_after_jab(
+    m: cp_model.CpModel, d: ModelData, v: ScheduleVars
+) -> None:
+    """Rule 11: no test slot soon after the start of one's vaccination."""
+    for eid, opts in d.options.items():
+        for vacc, test in sorted(opts.blackouts):
+            jabs = v.jabs(eid, vacc)
+            swab = v.book.get((eid, TEST, test))
+            if jabs and swab is not None:
+                m.add(sum(jabs) + swab <= 1)
+
+
+def add_pinned_bookings(
+    m: cp_model.CpModel, d: ModelData, v: ScheduleVars
+) -> None:
+    """Rule 9: pinned bookings stay exactly (slot included)."""
+    inst = d.instance
+    per_slot: dict[tuple[int, int], int] = defaultdict(int)
+    for b in inst.active_bookings():
+        if not b.pinned or b.session_id not in inst.sessions:
+            continue
+        s = inst.sessions[b.session_id]
+        if not inst.settings.in_horizon(s.date):
+            continue
+        if s.service is Service.NUCLEIC_TEST:
+            xs = [v.book[b.employee_id, TEST, b.session_id]] if (
+                (b.employee_id, TEST, b.session_id) in v.book
+            ) else []
+        else:
+            xs = v.jabs(b.employee_id, b.session_id)
+        gi = v.group_of.get((b.employee_id, b.session_id))
+        if not xs or gi is None or (gi, b.slot_start) not in v.slot_count:
+            # Checked before solving (pipeline); keep the model infeasible.
+            m.add_bool_or([])
+            continue
+        m.add(sum(xs) == 1)
+        per_slot[gi, b.slot_start] += 1
+    for key, count in per_slot.items():
+        m.add(v.slot_count[key] >= count)
+
+
+Rule = Callable[[cp_model.CpModel, ModelData, ScheduleVars], None]
+
+#: Hard rules in the order of domain.md (structural rules omitted).
+HARD_RULES: tuple[tuple[str, Rule], ...] = (
+    ("slot_link", add_slot_link),
+    ("capacity", add_capacity),
+    ("one_place_at_a_time", add_one_place_at_a_time),
+    ("dose_intervals", add_dose_intervals),
+    ("team_continuity", add_team_continuity),
+    ("side_effect_spreading", add_side_effect_spreading),
+    ("pinned_bookings", add_pinned_bookings),
+    ("no_swab_after_jab", add_no_swab_after_jab),
+)

@@ -1,0 +1,216 @@
+"""Objective terms of domain.md "What best means", one function each.
+
+Each function returns a linear expression over the model's variables (and
+may add the helper variables it needs). ``solve.py`` optimises them in
+order, one stage per level, each level fixed before the next.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from scheduler.domain import SiteKind
+from scheduler.model.constraints import ModelData
+from scheduler.model.variables import TEST, ScheduleVars
+from scheduler.needs import Urgency, need_weight
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    name: str
+    expr: cp_model.LinearExprT
+    maximize: bool
+    #: Objective units per reported unit (e.g. the need-weight scale).
+    scale: int = 1
+
+
+def needs_met(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
+    """Level 1: weighted needs met, with the coverage-target tie-break.
+
+    A vaccination or window need counts ``weight × horizon days``; a
+    cadence need counts ``weight`` per covered day, so a need met in full
+    is worth the same whatever its kind. The tie-break (completions that
+    lift a workplace towards its target, the furthest below first) is
+    scaled so that it can never outweigh one need unit.
+    """
+    inst, needs = d.instance, d.needs
+    days = inst.settings.days
+    terms = []
+    for eid, need in needs.vaccination.items():
+        prio = inst.employees[eid].priority
+        for key in v.keys_of.get(eid, []):
+            k = key[1]
+            if k == TEST:
+                continue
+            u = need.urgency if k == 0 else Urgency.DUE
+            terms.append(need_weight(u, prio) * days * v.book[key])
+    for eid, tneeds in needs.tests.items():
+        prio = inst.employees[eid].priority
+        w = need_weight(Urgency.DUE, prio)
+        tests = [
+            (inst.settings.day_index(inst.sessions[k[2]].date), v.book[k])
+            for k in v.keys_of.get(eid, [])
+            if k[1] == TEST
+        ]
+        for n in tneeds:
+            if n.window is not None:
+                lo = inst.settings.day_index(n.window[0])
+                hi = inst.settings.day_index(n.window[1])
+                xs = [x for day, x in tests if lo <= day <= hi]
+                if xs:
+                    met = m.new_bool_var(f"window[{eid},{n.requirement_id}]")
+                    m.add(met <= sum(xs))
+                    terms.append(w * days * met)
+                continue
+            assert n.every_days is not None and n.last_test is not None
+            last = inst.settings.day_index(n.last_test)
+            for day in range(max(0, last + n.every_days), days):
+                xs = [x for t, x in tests if day - n.every_days < t <= day]
+                if xs:
+                    c = m.new_bool_var(
+                        f"covered[{eid},{n.requirement_id},{day}]"
+                    )
+                    m.add(c <= sum(xs))
+                    terms.append(w * c)
+    progress, top = target_progress(m, d, v)
+    return Term(
+        "needs_met",
+        (top + 1) * sum(terms) + progress,
+        maximize=True,
+        scale=(top + 1) * days,
+    )
+
+
+def target_progress(
+    m: cp_model.CpModel, d: ModelData, v: ScheduleVars
+) -> tuple[cp_model.LinearExprT, int]:
+    """Series completions towards each workplace's coverage target.
+
+    Each workplace counts completions up to its shortfall, weighted by how
+    many percentage points it lies below the target. Returns the expression
+    and its largest possible value.
+    """
+    inst, needs = d.instance, d.needs
+    target = inst.settings.coverage_target
+    staff: dict[str, list] = defaultdict(list)
+    for e in inst.employees.values():
+        staff[e.workplace_id].append(e)
+    completes: dict[str, list] = defaultdict(list)
+    for eid, need in needs.vaccination.items():
+        if need.booster:
+            continue
+        for key in v.keys_of.get(eid, []):
+            k, sid = key[1], key[2]
+            if k == TEST:
+                continue
+            product = inst.products[inst.sessions[sid].product]
+            if need.first_dose + k == product.doses:
+                completes[inst.employees[eid].workplace_id].append(v.book[key])
+    expr, top = [], 0
+    for wp, people in sorted(staff.items()):
+        done = sum(1 for e in people if _fully_vaccinated(inst, e))
+        short = math.ceil(target * len(people) - 1e-9) - done
+        if short <= 0 or not completes[wp]:
+            continue
+        below = math.ceil(100 * (target - done / len(people)))
+        p = m.new_int_var(0, short, f"progress[{wp}]")
+        m.add(p <= sum(completes[wp]))
+        expr.append(below * p)
+        top += below * short
+    return sum(expr), top
+
+
+def _fully_vaccinated(inst, e) -> bool:
+    if e.last_product is None:
+        return False
+    return e.doses_received >= inst.products[e.last_product].doses
+
+
+def changes(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
+    """Re-plan: unpinned booked appointments not kept in their session."""
+    inst = d.instance
+    moved = []
+    for b in inst.active_bookings():
+        if b.pinned or b.session_id not in inst.sessions:
+            continue
+        if not inst.settings.in_horizon(inst.sessions[b.session_id].date):
+            continue
+        moved.append(1 - sum(v.bookings_of(b.employee_id, b.session_id)))
+    return Term("changes", sum(moved), maximize=False)
+
+
+def lateness(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
+    """Days between each booking and the start of its need's window."""
+    inst, needs = d.instance, d.needs
+    days = inst.settings.days
+    terms = []
+    for eid, opts in d.options.items():
+        need = needs.vaccination.get(eid)
+        prev_dates = None
+        for k, row in enumerate(opts.vaccination):
+            xs = [(o, v.book[eid, k, o.session_id]) for o in row]
+            dates = sum(o.day * x for o, x in xs)
+            if k == 0:
+                for o, x in xs:
+                    p = inst.sessions[o.session_id].product
+                    early = inst.settings.day_index(need.earliest[p])
+                    terms.append((o.day - early) * x)
+            else:
+                mins = sum(
+                    inst.products[inst.sessions[o.session_id].product]
+                    .min_interval_days * x
+                    for o, x in xs
+                )
+                late = m.new_int_var(0, days, f"late[{eid},{k}]")
+                m.add(late >= dates - prev_dates - mins)
+                terms.append(late)
+            prev_dates = dates
+        for n in needs.tests.get(eid, ()):
+            if n.window is None:
+                continue
+            lo = inst.settings.day_index(n.window[0])
+            hi = inst.settings.day_index(n.window[1])
+            for o in opts.tests:
+                if lo <= o.day <= hi:
+                    terms.append((o.day - lo) * v.book[eid, TEST, o.session_id])
+    return Term("lateness_days", sum(terms), maximize=False)
+
+
+def travel(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
+    """Travel minutes both ways, plus one per trip and per trip away from
+    one's own building, so the own building wins ties and no appointment
+    is booked that meets no need."""
+    inst = d.instance
+    terms = []
+    for eid, opts in d.options.items():
+        wp = inst.employees[eid].workplace_id
+        rows = [(k, o) for k, row in enumerate(opts.vaccination) for o in row]
+        rows += [(TEST, o) for o in opts.tests]
+        for k, o in rows:
+            site = inst.sites[inst.sessions[o.session_id].site_id]
+            own = site.kind is SiteKind.ONSITE and site.workplace_id == wp
+            cost = 2 * o.travel + 1 + (0 if own else 1)
+            terms.append(cost * v.book[eid, k, o.session_id])
+    return Term("travel", sum(terms), maximize=False)
+
+
+def orderly(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
+    """Slots used per team and session: teammates sit together."""
+    per: dict[tuple, list] = defaultdict(list)
+    for (gi, a), n in v.slot_count.items():
+        g = v.groups[gi]
+        per[g.session_id, g.team, a].append((n, v.slot_ub[gi, a]))
+    used = []
+    for key, ns in sorted(per.items()):
+        u = m.new_bool_var(f"used[{key}]")
+        m.add(sum(n for n, _ in ns) <= sum(ub for _, ub in ns) * u)
+        used.append(u)
+    return Term("team_slots", sum(used), maximize=False)
+
+
+#: Objective levels in order; each is optimised with the ones before fixed.
+OBJECTIVE_LEVELS = (needs_met, changes, lateness, travel, orderly)

@@ -1,0 +1,298 @@
+"""One run, stage by stage: read → needs → model → solve → check → write.
+
+Outputs are written into a hidden temporary folder beside the target and
+renamed into place at the end, so a run that fails or is killed leaves no
+half-written run folder, and an earlier run is never touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from scheduler import __version__
+from scheduler.check import check_solution, counts_of, objective_terms
+from scheduler.domain import BookingStatus, Instance
+from scheduler.errors import (
+    CheckFailedError,
+    NoSolutionError,
+    PinnedBookingError,
+    SchedulerError,
+)
+from scheduler.greedy import greedy_schedule
+from scheduler.model.solve import (
+    SolveParams,
+    build_model,
+    extract_solution,
+    hint_from_solution,
+    solve_built,
+)
+from scheduler.needs import Needs, compute_needs
+from scheduler.solution import Appointment, Solution, SolveReport, UnmetNeed
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunOptions:
+    book: Path
+    out: Path | None = None
+    outputs_root: Path = Path("outputs")
+    time_limit: float | None = None
+    seed: int = 0
+    workers: int = 2
+    lang: str | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class RunResult:
+    instance: Instance
+    needs: Needs
+    solution: Solution
+    unmet: list[UnmetNeed]
+    report: SolveReport
+    counts: dict[str, int]
+    objective: dict[str, float]
+    seconds: dict[str, float] = field(default_factory=dict)
+    folder: Path | None = None
+    lang: str = "en"
+
+
+def schedule(
+    instance: Instance,
+    params: SolveParams,
+    say: Say = lambda _: None,
+    seconds: dict[str, float] | None = None,
+) -> tuple[Needs, Solution, SolveReport, dict]:
+    """Needs, model and solve: the best valid schedule for an instance."""
+    seconds = seconds if seconds is not None else {}
+    clock = time.perf_counter()
+    needs = compute_needs(instance)
+    say("Building the model …")
+    built = build_model(instance, needs)
+    pinned = pinned_appointments(instance, needs)
+    _check_pinned(instance, needs, pinned)
+    greedy = greedy_schedule(instance, needs, built.data.options, pinned)
+    seconds["build"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    say(f"Solving (time limit {params.time_limit:g} s) …")
+    values, report = solve_built(
+        built, params, hint_from_solution(built, greedy), say
+    )
+    seconds["solve"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    if values is None:
+        raise NoSolutionError(
+            f"The solver found no schedule within {params.time_limit:g} s "
+            f"(status {report.status})."
+        )
+    solution = extract_solution(built, values)
+    mine = objective_terms(instance, needs, solution)
+    base = objective_terms(instance, needs, greedy)
+    if base["needs_met"] > mine["needs_met"] + 1e-6:
+        report.warnings.append(
+            "the solver's schedule met fewer needs than the greedy baseline; "
+            "the greedy schedule is used"
+        )
+        solution, mine = greedy, base
+    report.objective = mine
+    violations = check_solution(instance, needs, solution)
+    seconds["check"] = time.perf_counter() - clock
+    if violations:
+        lines = "\n".join(f"  - {v}" for v in violations[:20])
+        raise CheckFailedError(
+            "Internal error: the schedule breaks hard rules and was not "
+            f"written:\n{lines}"
+        )
+    return needs, solution, report, {"greedy": base}
+
+
+def pinned_appointments(instance: Instance, needs: Needs) -> list[Appointment]:
+    """Pinned bookings inside the horizon, as appointments."""
+    out = []
+    vacc_seen: dict[str, int] = {}
+    rows = sorted(
+        (b for b in instance.bookings
+         if b.pinned and b.status is BookingStatus.BOOKED
+         and b.session_id in instance.sessions
+         and instance.settings.in_horizon(
+             instance.sessions[b.session_id].date)),
+        key=lambda b: (instance.sessions[b.session_id].date, b.slot_start),
+    )
+    for b in rows:
+        s = instance.sessions[b.session_id]
+        e = instance.employees[b.employee_id]
+        travel = instance.travel_minutes(e.workplace_id, s.site_id)
+        dose = product = None
+        if s.service.value == "vaccination":
+            need = needs.vaccination.get(e.id)
+            k = vacc_seen.get(e.id, 0)
+            vacc_seen[e.id] = k + 1
+            dose = need.dose_label(k) if need else "?"
+            product = s.product
+        out.append(Appointment(
+            employee_id=e.id, session_id=s.id, date=s.date,
+            slot_start=b.slot_start, slot_end=s.slot_end(b.slot_start),
+            service=s.service, site_id=s.site_id,
+            travel_minutes=travel if travel is not None else -1,
+            product=product, dose=dose))
+    return out
+
+
+def _check_pinned(instance: Instance, needs: Needs, pinned) -> None:
+    if not pinned:
+        return
+    violations = [
+        v for v in check_solution(instance, needs, Solution(
+            appointments=tuple(pinned)))
+        if v.rule != "pinned_bookings"
+    ]
+    if violations:
+        lines = "\n".join(f"  - {v}" for v in violations)
+        raise PinnedBookingError(
+            "Pinned bookings break hard rules; fix or unpin them in the "
+            f"'bookings' sheet:\n{lines}"
+        )
+
+
+def run(opts: RunOptions, say: Say = lambda _: None) -> RunResult:
+    """The whole run; raises SchedulerError subclasses for the user."""
+    from scheduler.io.read import read_instance
+
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+    target = _target_folder(opts)
+    say(f"Reading {opts.book} …")
+    raw = Path(opts.book).read_bytes() if Path(opts.book).is_file() else b""
+    instance = read_instance(opts.book)
+    seconds["read"] = time.perf_counter() - start
+    s = instance.settings
+    lang = opts.lang or s.language
+    params = SolveParams(
+        time_limit=opts.time_limit or s.time_limit_seconds,
+        seed=opts.seed,
+        workers=opts.workers,
+    )
+    say(f"Checked: {len(instance.employees):,} employees, "
+        f"{len(instance.horizon_sessions()):,} sessions from "
+        f"{s.horizon_start} to {s.horizon_end}.")
+    needs, solution, report, extra = schedule(instance, params, say, seconds)
+    from scheduler.candidates import all_options
+    from scheduler.reasons import unmet_needs
+
+    clock = time.perf_counter()
+    unmet = unmet_needs(instance, needs, all_options(instance, needs),
+                        solution, lang)
+    seconds["check"] += time.perf_counter() - clock
+    counts = {
+        "employees": len(instance.employees),
+        "sessions": len(instance.horizon_sessions()),
+        "appointments": len(solution.appointments),
+        **counts_of(instance, needs, solution),
+    }
+    result = RunResult(
+        instance=instance, needs=needs, solution=solution, unmet=unmet,
+        report=report, counts=counts, objective=report.objective,
+        seconds=seconds, lang=lang,
+    )
+    say(f"Writing {target} …")
+    clock = time.perf_counter()
+    meta = {
+        "input": str(opts.book),
+        "input_sha256": hashlib.sha256(raw).hexdigest(),
+        "seed": opts.seed,
+        "time_limit": params.time_limit,
+        "workers": params.workers,
+        "greedy_baseline": extra["greedy"],
+    }
+    write_run(target, result, meta, start)
+    result.folder = target
+    return result
+
+
+def _target_folder(opts: RunOptions) -> Path:
+    if opts.out is not None:
+        out = Path(opts.out)
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise SchedulerError(
+                f"The output folder {out} already exists and is not empty; "
+                "choose a new --out folder (runs never overwrite each other)."
+            )
+        return out
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = opts.outputs_root / stamp
+    n = 2
+    while out.exists():
+        out = opts.outputs_root / f"{stamp}-{n}"
+        n += 1
+    return out
+
+
+def write_run(target: Path, result: RunResult, meta: dict, start: float):
+    """All files into a temporary folder, then one rename into place."""
+    from scheduler.io.write_coverage import write_coverage
+    from scheduler.io.write_rosters import write_rosters
+    from scheduler.io.write_schedule import write_schedule
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.partial-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        clock = time.perf_counter()
+        inst, sol = result.instance, result.solution
+        write_schedule(tmp / "schedule.xlsx", inst, sol, result.unmet)
+        write_rosters(tmp / "rosters.xlsx", inst, sol, result.lang)
+        write_coverage(tmp / "coverage.xlsx", inst, result.needs, sol,
+                       result.lang)
+        result.seconds["write"] = time.perf_counter() - clock
+        result.seconds["total"] = time.perf_counter() - start
+        (tmp / "run.json").write_text(
+            json.dumps(run_json(result, meta), indent=2, ensure_ascii=False),
+            encoding="utf-8",
+        )
+        if target.exists():  # an empty folder named by --out
+            target.rmdir()
+        tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def run_json(result: RunResult, meta: dict) -> dict:
+    """run.json per outputs.md: figures only, no personal data."""
+    r = result.report
+    return {
+        "status": r.status,
+        "objective": r.objective,
+        "best_bound": r.best_bound,
+        "gap": r.gap,
+        "bound_source": r.bound_source,
+        "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
+        "counts": result.counts,
+        "input": meta["input"],
+        "input_sha256": meta["input_sha256"],
+        "version": __version__,
+        "seed": meta["seed"],
+        "time_limit": meta["time_limit"],
+        "workers": meta["workers"],
+        "stages": r.stages,
+        "greedy_baseline": meta["greedy_baseline"],
+        "unmet_by_reason": _by_reason(result.unmet),
+        "warnings": [*result.instance.notices, *r.warnings],
+    }
+
+
+def _by_reason(unmet: list[UnmetNeed]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for u in unmet:
+        out[u.reason] = out.get(u.reason, 0) + 1
+    return dict(sorted(out.items()))

@@ -1,0 +1,72 @@
+"""A schedule and what a run found out about it, free of the solver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from scheduler.domain import EmployeeId, ProductName, Service, SessionId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Appointment:
+    """One employee in one slot of one session.
+
+    ``dose`` is ``"1"``, ``"2"``, ``"3"`` … for a primary-series dose and
+    ``"booster"`` for a booster; None for a test.
+    """
+
+    employee_id: EmployeeId
+    session_id: SessionId
+    date: date
+    slot_start: int
+    slot_end: int
+    service: Service
+    site_id: str
+    travel_minutes: int
+    product: ProductName | None = None
+    dose: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnmetNeed:
+    """A need the schedule does not (fully) meet, with why.
+
+    ``reason`` is a code of domain.md; ``need`` and ``detail`` are text in
+    the run's language.
+    """
+
+    employee_id: EmployeeId
+    service: Service
+    reason: str
+    need: str
+    detail: str
+    dose: str | None = None
+    requirement_id: str | None = None
+    uncovered_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Solution:
+    appointments: tuple[Appointment, ...] = ()
+
+    def of(self, employee_id: EmployeeId) -> list[Appointment]:
+        return [a for a in self.appointments if a.employee_id == employee_id]
+
+
+@dataclass(slots=True, kw_only=True)
+class SolveReport:
+    """How the solver did: status, objective terms, bound and gap.
+
+    ``objective`` maps each term name to its value; ``best_bound`` and
+    ``gap`` concern the first (needs-met) level, in weighted need units;
+    ``bound_source`` says where the bound comes from.
+    """
+
+    status: str
+    objective: dict[str, float] = field(default_factory=dict)
+    best_bound: float | None = None
+    gap: float | None = None
+    bound_source: str = "cp-sat"
+    stages: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
