@@ -1,0 +1,233 @@
+# ruff: noqa: RUF001 - Chinese labels use full-width punctuation on purpose
+"""Printed labels in English and Simplified Chinese.
+
+Only what people read (rosters, coverage report) is translated; the
+machine-readable ``schedule.xlsx`` keeps its English headers. A missing
+key raises ``KeyError`` so that a forgotten translation fails a test rather
+than printing a key to HR. Labels may hold ``str.format`` fields.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+LANGUAGES = ("en", "zh")
+
+_EN: dict[str, str] = {
+    # services, doses, tests
+    "service.vaccination": "Vaccination",
+    "service.nucleic_test": "Nucleic-acid test",
+    "dose.n": "Dose {n}",
+    "dose.booster": "Booster",
+    "test": "Test",
+    "weekday.0": "Mon",
+    "weekday.1": "Tue",
+    "weekday.2": "Wed",
+    "weekday.3": "Thu",
+    "weekday.4": "Fri",
+    "weekday.5": "Sat",
+    "weekday.6": "Sun",
+    "total": "Total",
+    "fmt.date": "{y:04d}-{m:02d}-{d:02d}",
+    "all_workplaces": "All workplaces",
+    # common columns
+    "col.no": "No.",
+    "col.date": "Date",
+    "col.time": "Time",
+    "col.slot": "Slot",
+    "col.session": "Session",
+    "col.site": "Site",
+    "col.service": "Service",
+    "col.product": "Product",
+    "col.provider": "Provider",
+    "col.booked": "Booked",
+    "col.sheet": "Sheet",
+    "col.employee_id": "Employee ID",
+    "col.name": "Name",
+    "col.department": "Department",
+    "col.dose_or_test": "Dose / test",
+    "col.phone": "Phone",
+    "col.signature": "Signature",
+    "col.remarks": "Remarks",
+    "col.workplace_id": "Workplace ID",
+    "col.workplace": "Workplace",
+    # rosters
+    "roster.index_sheet": "index",
+    "roster.index_title": "Sessions and sign-in sheets",
+    "roster.title": "Sign-in sheet {session}",
+    "roster.date_line": "Date: {date} ({weekday})    Time: {start}-{end}",
+    "roster.site_line": "Site: {site}",
+    "roster.service_line": "Service: {service}",
+    "roster.product_line": "    Product: {product}",
+    "roster.provider_line": "Provider: {provider}",
+    "roster.booked_line": "Booked: {n}",
+    "roster.no_sheet": "(none booked)",
+    # coverage sheets
+    "cov.sheet.workplaces": "workplaces",
+    "cov.sheet.departments": "departments",
+    "cov.sheet.sessions": "sessions",
+    "cov.sheet.tests": "tests",
+    "cov.title.workplaces": "Vaccination coverage per workplace",
+    "cov.title.departments": "Vaccination coverage per department",
+    "cov.title.sessions": "Use of session capacity",
+    "cov.title.tests": "Nucleic-acid test coverage per workplace",
+    "cov.col.headcount": "Headcount",
+    "cov.col.exempt": "Exempt",
+    "cov.col.fully_before": "Fully vaccinated before",
+    "cov.col.rate_before": "Rate before",
+    "cov.col.series_doses": "Series doses booked",
+    "cov.col.boosters": "Boosters booked",
+    "cov.col.boosted_before": "Boosted before",
+    "cov.col.fully_after": "Projected fully vaccinated",
+    "cov.col.rate": "Projected rate",
+    "cov.col.rate_non_exempt": "Rate over non-exempt staff",
+    "cov.col.target": "Target",
+    "cov.col.gap": "Gap to target",
+    "cov.col.missing": "People still needed",
+    "cov.col.label": "Workplace / department",
+    "cov.col.slots": "Slots",
+    "cov.col.per_slot": "Capacity per slot",
+    "cov.col.slot_capacity": "Slot capacity",
+    "cov.col.doses_available": "Doses available",
+    "cov.col.capacity": "Capacity",
+    "cov.col.use": "Use",
+    "cov.col.cadence_needs": "Regular-test needs",
+    "cov.col.person_days": "Person-days",
+    "cov.col.person_days_covered": "Person-days covered",
+    "cov.col.person_day_rate": "Person-days coverage",
+    "cov.col.window_needs": "Screening needs",
+    "cov.col.window_met": "Screening needs met",
+    "cov.col.window_rate": "Screening coverage",
+    "cov.chart.workplaces": "Projected vaccination rate per workplace",
+    "cov.chart.departments": "Projected vaccination rate per department",
+    "cov.chart.axis": "Rate",
+    "cov.note.rate": (
+        "Rate = people with a complete primary series / headcount "
+        "(exempt staff included in the headcount)."
+    ),
+}
+
+_ZH: dict[str, str] = {
+    "service.vaccination": "接种",
+    "service.nucleic_test": "核酸检测",
+    "dose.n": "第{n}剂",
+    "dose.booster": "加强针",
+    "test": "核酸",
+    "weekday.0": "周一",
+    "weekday.1": "周二",
+    "weekday.2": "周三",
+    "weekday.3": "周四",
+    "weekday.4": "周五",
+    "weekday.5": "周六",
+    "weekday.6": "周日",
+    "total": "合计",
+    "fmt.date": "{y}年{m}月{d}日",
+    "all_workplaces": "全部职场",
+    "col.no": "序号",
+    "col.date": "日期",
+    "col.time": "时间",
+    "col.slot": "时段",
+    "col.session": "场次",
+    "col.site": "地点",
+    "col.service": "服务",
+    "col.product": "疫苗",
+    "col.provider": "服务单位",
+    "col.booked": "预约人数",
+    "col.sheet": "工作表",
+    "col.employee_id": "工号",
+    "col.name": "姓名",
+    "col.department": "部门",
+    "col.dose_or_test": "剂次/项目",
+    "col.phone": "手机",
+    "col.signature": "签名",
+    "col.remarks": "备注",
+    "col.workplace_id": "职场编号",
+    "col.workplace": "职场",
+    "roster.index_sheet": "目录",
+    "roster.index_title": "场次及签到表目录",
+    "roster.title": "签到表 {session}",
+    "roster.date_line": "日期：{date}（{weekday}）    时间：{start}-{end}",
+    "roster.site_line": "地点：{site}",
+    "roster.service_line": "服务：{service}",
+    "roster.product_line": "    疫苗：{product}",
+    "roster.provider_line": "服务单位：{provider}",
+    "roster.booked_line": "预约人数：{n}",
+    "roster.no_sheet": "（无预约）",
+    "cov.sheet.workplaces": "职场",
+    "cov.sheet.departments": "部门",
+    "cov.sheet.sessions": "场次",
+    "cov.sheet.tests": "核酸",
+    "cov.title.workplaces": "各职场疫苗接种率",
+    "cov.title.departments": "各部门疫苗接种率",
+    "cov.title.sessions": "场次容量使用情况",
+    "cov.title.tests": "各职场核酸检测覆盖情况",
+    "cov.col.headcount": "人数",
+    "cov.col.exempt": "豁免人数",
+    "cov.col.fully_before": "原已完成全程接种",
+    "cov.col.rate_before": "原接种率",
+    "cov.col.series_doses": "本次预约剂次（全程）",
+    "cov.col.boosters": "本次预约加强针",
+    "cov.col.boosted_before": "原已接种加强针",
+    "cov.col.fully_after": "预计完成全程接种",
+    "cov.col.rate": "预计接种率",
+    "cov.col.rate_non_exempt": "非豁免人员接种率",
+    "cov.col.target": "目标",
+    "cov.col.gap": "距目标差距",
+    "cov.col.missing": "尚需接种人数",
+    "cov.col.label": "职场 / 部门",
+    "cov.col.slots": "时段数",
+    "cov.col.per_slot": "每时段人数",
+    "cov.col.slot_capacity": "时段容量",
+    "cov.col.doses_available": "疫苗数量",
+    "cov.col.capacity": "容量",
+    "cov.col.use": "使用率",
+    "cov.col.cadence_needs": "定期检测需求",
+    "cov.col.person_days": "人天",
+    "cov.col.person_days_covered": "覆盖人天",
+    "cov.col.person_day_rate": "人天覆盖率",
+    "cov.col.window_needs": "筛查需求",
+    "cov.col.window_met": "已满足筛查需求",
+    "cov.col.window_rate": "筛查覆盖率",
+    "cov.chart.workplaces": "各职场预计接种率",
+    "cov.chart.departments": "各部门预计接种率",
+    "cov.chart.axis": "接种率",
+    "cov.note.rate": "接种率 = 完成全程接种人数 / 总人数（含豁免人员）。",
+}
+
+LABELS: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}
+
+
+def normalise_lang(lang: str) -> str:
+    """``'ZH'``, ``'zh-CN'`` → ``'zh'``; an unknown language is an error."""
+    code = (lang or "en").strip().casefold().replace("_", "-").split("-")[0]
+    if code not in LABELS:
+        raise ValueError(f"unknown language {lang!r}; use en or zh")
+    return code
+
+
+def t(key: str, lang: str, **fmt: object) -> str:
+    """The label ``key`` in ``lang``, with ``fmt`` filled in."""
+    text = LABELS[normalise_lang(lang)][key]
+    return text.format(**fmt) if fmt else text
+
+
+def service_label(service: str, lang: str) -> str:
+    return t(f"service.{service}", lang)
+
+
+def date_label(day: date, lang: str) -> str:
+    """``2021-06-01`` / ``2021年6月1日``."""
+    return t("fmt.date", lang, y=day.year, m=day.month, d=day.day)
+
+
+def weekday_label(day: date, lang: str) -> str:
+    return t(f"weekday.{day.weekday()}", lang)
+
+
+def dose_label(dose: str | None, lang: str) -> str:
+    """``'2'`` → Dose 2 / 第2剂, ``'booster'``, None (a test) → Test."""
+    if dose is None:
+        return t("test", lang)
+    if dose == "booster":
+        return t("dose.booster", lang)
+    return t("dose.n", lang, n=dose)

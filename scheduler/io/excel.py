@@ -1,0 +1,364 @@
+"""Helpers shared by the Excel writers: safe text, titles, fast rows.
+
+Input text (names, departments, sites, ...) comes from HR and from other
+systems; a value such as ``=HYPERLINK(...)`` must never become a formula
+in a workbook we hand back. Every text cell therefore goes through
+:func:`safe_text` and is stored as a string cell (``t="inlineStr"``), with
+Excel's quote-prefix set when the text starts like a formula, so that
+editing the cell in Excel does not turn it into one either.
+
+Big tables (100 000 appointments) are far too slow through openpyxl's
+per-cell objects (about 25 s for 100 000 rows of 14 cells even in
+write-only mode), so :class:`BulkWorkbook` lets openpyxl write everything
+else (styles, print setup, merged titles, filters, charts) and splices the
+table rows in as plain XML when saving, about ten times faster.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import unicodedata
+import uuid
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+#: First characters that make Excel (or a CSV import) read a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Excel refuses longer cell text.
+MAX_CELL_CHARS = 32767
+
+TEXT_FORMAT = "@"
+DATE_FORMAT = "yyyy-mm-dd"
+PERCENT_FORMAT = "0.0%"
+
+THIN = Side(style="thin", color="808080")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+FONT_NAME = "Calibri"  # Excel's default; unnamed fonts print serif in LO
+HEADER_FONT = Font(name=FONT_NAME, bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+MIDDLE = Alignment(vertical="center", wrap_text=True)
+
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+MAX_SHEET_TITLE = 31
+
+
+def font(**kw: Any) -> Font:
+    """A font of the workbook's family (bold, size, colour ...)."""
+    return Font(name=FONT_NAME, **kw)
+
+
+# Text -----------------------------------------------------------------
+
+
+def safe_text(value: object) -> str:
+    """The text Excel will store for ``value``: never None, no characters
+    XML forbids, no longer than a cell holds. Whether it *looks* like a
+    formula is :func:`is_formula_like`; the cell writers here keep it a
+    string either way."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    return text[:MAX_CELL_CHARS]
+
+
+def is_formula_like(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS)
+
+
+def set_text(cell: Cell, value: object) -> Cell:
+    """Store ``value`` in an openpyxl cell as a string, never a formula."""
+    text = safe_text(value)
+    cell.value = text
+    cell.data_type = "s"  # openpyxl made '=...' a formula, '#N/A' an error
+    if is_formula_like(text):
+        cell.quotePrefix = True
+    return cell
+
+
+def header_footer_text(text: str, limit: int = 120) -> str:
+    """Literal text for a page header: ``&`` (a code there) escaped, and
+    short, since Excel refuses headers over 255 characters."""
+    return safe_text(text)[:limit].replace("&", "&&")
+
+
+def sheet_ref(title: str, cell: str = "A1") -> str:
+    """``'It''s'!A1``: a reference to a cell of the sheet ``title``."""
+    return "'" + title.replace("'", "''") + "'!" + cell
+
+
+def display_width(text: str) -> int:
+    """Width in Excel character units: CJK characters count double."""
+    return sum(
+        2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text
+    )
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines ``text`` takes when wrapped in a column ``width`` wide
+    (a rough estimate, to size rows so that nothing is cut off)."""
+    usable = max(1.0, width - 1.5)
+    if 2 * len(text) <= usable:  # fits even if every character is wide
+        return 1
+    return max(1, math.ceil(display_width(text) / usable))
+
+
+def mask_phone(phone: str | None) -> str:
+    """``13812345678`` -> ``138****5678``: keep 3 first and 4 last digits.
+
+    A mainland ``+86``/``86`` prefix is dropped first; fewer than 8 digits
+    are masked entirely (nothing could be kept safely); no digits at all
+    give an empty cell.
+    """
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    if not digits:
+        return ""
+    if len(digits) < 8:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def excel_date(day: date) -> date:
+    """A ``datetime`` would get a time format; write the date alone."""
+    return date(day.year, day.month, day.day)
+
+
+# Sheets ---------------------------------------------------------------
+
+
+def sheet_title(wanted: str, taken: set[str]) -> str:
+    """A valid, unique sheet title close to ``wanted``.
+
+    Excel allows 31 characters, none of ``[]:*?/\\``, no apostrophe at
+    either end, and compares titles ignoring case. ``taken`` holds the
+    case-folded titles already used; the result is added to it.
+    """
+    base = _SHEET_FORBIDDEN.sub("_", safe_text(wanted)).strip().strip("'")
+    base = base or "sheet"
+    title, n = base[:MAX_SHEET_TITLE], 1
+    while title.casefold() in taken or title.casefold() == "history":
+        n += 1
+        suffix = f"~{n}"
+        title = base[: MAX_SHEET_TITLE - len(suffix)].rstrip("'") + suffix
+    taken.add(title.casefold())
+    return title
+
+
+def set_widths(ws: Worksheet, widths: Sequence[float]) -> None:
+    """Column widths in characters."""
+    for i, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+
+def write_header(ws: Worksheet, row: int, labels: Sequence[str]) -> None:
+    """A bold, shaded, boxed header row."""
+    for c, label in enumerate(labels, 1):
+        cell = set_text(ws.cell(row, c), label)
+        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BOX
+        cell.alignment = CENTER
+
+
+def atomic_save(wb: Workbook, path: str | Path) -> None:
+    """Save next to ``path`` and rename: a failed or interrupted write
+    leaves no half-written workbook under the real name."""
+    BulkWorkbook(wb).save(path)
+
+
+# Fast rows ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class XfPair:
+    """Cell-format ids (``s=``) of one style, plain and quote-prefixed."""
+
+    plain: int
+    quoted: int
+
+
+#: A row for :meth:`BulkWorkbook.add_rows`: height in points (None: the
+#: default) and the cells as (value, style) from column A on; a value of
+#: None or "" leaves the cell empty.
+BulkRow = tuple[float | None, Sequence[tuple[object, XfPair]]]
+
+_EPOCH = date(1899, 12, 30).toordinal()
+_XML_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
+)
+_CHUNK = 2000  # rows per write
+
+
+class BulkWorkbook:
+    """An openpyxl workbook whose big tables are spliced in on save."""
+
+    def __init__(self, wb: Workbook | None = None) -> None:
+        if wb is None:
+            wb = Workbook()
+            wb.remove(wb.active)
+        self.wb = wb
+        self._rows: dict[str, tuple[int, Iterable[BulkRow], int, int]] = {}
+        self._styles: dict[tuple, XfPair] = {}
+
+    def style(self, ws: Worksheet, **style: Any) -> XfPair:
+        """Register a cell style (font=, border=, number_format= ...);
+        the ids hold for every sheet of the workbook."""
+        key = tuple(sorted(style.items(), key=lambda kv: kv[0]))
+        if key in self._styles:
+            return self._styles[key]
+        cell = Cell(ws)
+        for name, value in style.items():
+            setattr(cell, name, value)
+        plain = cell.style_id
+        cell.quotePrefix = True
+        pair = self._styles[key] = XfPair(plain, cell.style_id)
+        return pair
+
+    def add_rows(
+        self,
+        ws: Worksheet,
+        first_row: int,
+        rows: Iterable[BulkRow],
+        *,
+        count: int,
+        width: int,
+    ) -> None:
+        """``count`` rows of at most ``width`` cells from ``first_row``
+        down, consumed when saving.
+
+        Nothing else may be written to ``ws`` from ``first_row`` on; the
+        caller sets filters and print areas, knowing the row count.
+        """
+        marker = f"bulk-rows-{uuid.uuid4().hex}"
+        ws.cell(first_row, 1, marker)
+        self._rows[marker] = (first_row, rows, count, width)
+
+    def save(self, path: str | Path) -> None:
+        path = Path(path)
+        stem = f".{path.name}.{os.getpid()}"
+        plain, final = (
+            path.with_name(stem + ".1.tmp"),
+            path.with_name(stem + ".2.tmp"),
+        )
+        try:
+            self.wb.save(plain)
+            if self._rows:
+                self._splice(plain, final)
+                os.replace(final, path)
+            else:
+                os.replace(plain, path)
+        finally:
+            plain.unlink(missing_ok=True)
+            final.unlink(missing_ok=True)
+
+    def _splice(self, source: Path, target: Path) -> None:
+        with (
+            zipfile.ZipFile(source) as zin,
+            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout,
+        ):
+            for info in zin.infolist():
+                data = zin.read(info.filename)
+                is_sheet = info.filename.startswith("xl/worksheets/sheet")
+                marker = self._marker_in(data) if is_sheet else None
+                if marker is None:
+                    zout.writestr(info, data, zipfile.ZIP_DEFLATED)
+                    continue
+                with zout.open(info.filename, "w", force_zip64=True) as out:
+                    for chunk in self._sheet_xml(data.decode(), marker):
+                        out.write(chunk.encode())
+
+    def _marker_in(self, data: bytes) -> str | None:
+        for marker in self._rows:
+            if marker.encode() in data:
+                return marker
+        return None
+
+    def _sheet_xml(self, xml: str, marker: str) -> Iterator[str]:
+        """The sheet with the marker row replaced by the bulk rows."""
+        first, rows, count, width = self._rows[marker]
+        at = xml.index(marker)
+        start = xml.rindex("<row ", 0, at)
+        end = xml.index("</row>", at) + len("</row>")
+        yield _fix_dimension(xml[:start], first - 1 + count, width)
+        batch: list[str] = []
+        for row in _rows_xml(rows, first):
+            batch.append(row)
+            if len(batch) >= _CHUNK:
+                yield "".join(batch)
+                batch.clear()
+        yield "".join(batch)
+        yield xml[end:]
+
+
+def _fix_dimension(head: str, last_row: int, width: int) -> str:
+    """Make the (advisory) used-range element cover the spliced rows."""
+    found = re.search(
+        r'<dimension ref="(?:[A-Z]+\d+:)?([A-Z]+)\d+"\s*/>', head
+    )
+    if found is None:
+        return head
+    cols = max(width, column_index_from_string(found.group(1)))
+    ref = f"A1:{get_column_letter(cols)}{max(1, last_row)}"
+    return (
+        head[: found.start()]
+        + f'<dimension ref="{ref}"/>'
+        + head[found.end() :]
+    )
+
+
+def _cell_xml(ref: str, value: object, xf: XfPair) -> str:
+    if value is None or value == "":
+        # An empty cell is written only to carry a style (a box to sign).
+        return f'<c r="{ref}" s="{xf.plain}"/>' if xf.plain else ""
+    if isinstance(value, str):
+        text = safe_text(value)
+        sid = xf.quoted if is_formula_like(text) else xf.plain
+        space = ' xml:space="preserve"' if text != text.strip() else ""
+        escaped = text.translate(_XML_ESCAPES)
+        return (
+            f'<c r="{ref}" s="{sid}" t="inlineStr">'
+            f"<is><t{space}>{escaped}</t></is></c>"
+        )
+    if isinstance(value, bool):
+        return f'<c r="{ref}" s="{xf.plain}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, datetime):
+        serial = (
+            value.toordinal()
+            - _EPOCH
+            + (value.hour * 3600 + value.minute * 60 + value.second) / 86400
+        )
+        return f'<c r="{ref}" s="{xf.plain}"><v>{serial}</v></c>'
+    if isinstance(value, date):
+        serial = value.toordinal() - _EPOCH
+        return f'<c r="{ref}" s="{xf.plain}"><v>{serial}</v></c>'
+    if isinstance(value, int | float):
+        return f'<c r="{ref}" s="{xf.plain}"><v>{value!r}</v></c>'
+    return _cell_xml(ref, str(value), xf)
+
+
+def _rows_xml(rows: Iterable[BulkRow], first: int) -> Iterator[str]:
+    letters: list[str] = []
+    for r, (height, cells) in enumerate(rows, first):
+        while len(letters) < len(cells):
+            letters.append(get_column_letter(len(letters) + 1))
+        attrs = (
+            f' ht="{height}" customHeight="1"' if height is not None else ""
+        )
+        inner = "".join(
+            _cell_xml(f"{letters[i]}{r}", v, xf)
+            for i, (v, xf) in enumerate(cells)
+        )
+        yield f'<row r="{r}"{attrs}>{inner}</row>'
