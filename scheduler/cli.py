@@ -34,8 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--time-limit", type=float,
                    help="solver seconds (default: the workbook's setting)")
     r.add_argument("--seed", type=int, default=0, help="solver random seed")
-    r.add_argument("--workers", type=int, default=2,
-                   help="solver worker threads (default 2)")
+    r.add_argument("--workers", type=int, default=1,
+                   help="solver threads (default 1: reproducible runs; more "
+                   "may find better schedules but not reproducibly)")
     r.add_argument("--lang", choices=("en", "zh"),
                    help="language of rosters and reports")
     _verbosity(r)

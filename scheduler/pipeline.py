@@ -47,7 +47,7 @@ class RunOptions:
     outputs_root: Path = Path("outputs")
     time_limit: float | None = None
     seed: int = 0
-    workers: int = 2
+    workers: int = 1
     lang: str | None = None
 
 
@@ -111,7 +111,9 @@ def schedule(
             "Internal error: the schedule breaks hard rules and was not "
             f"written:\n{lines}"
         )
-    return needs, solution, report, {"greedy": base}
+    return needs, solution, report, {
+        "greedy": base, "options": built.data.options
+    }
 
 
 def pinned_appointments(instance: Instance, needs: Needs) -> list[Appointment]:
@@ -184,12 +186,10 @@ def run(opts: RunOptions, say: Say = lambda _: None) -> RunResult:
         f"{len(instance.horizon_sessions()):,} sessions from "
         f"{s.horizon_start} to {s.horizon_end}.")
     needs, solution, report, extra = schedule(instance, params, say, seconds)
-    from scheduler.candidates import all_options
     from scheduler.reasons import unmet_needs
 
     clock = time.perf_counter()
-    unmet = unmet_needs(instance, needs, all_options(instance, needs),
-                        solution, lang)
+    unmet = unmet_needs(instance, needs, extra["options"], solution, lang)
     seconds["check"] += time.perf_counter() - clock
     counts = {
         "employees": len(instance.employees),

@@ -29,13 +29,11 @@ class Term:
 
 
 def needs_met(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
-    """Level 1: weighted needs met, with the coverage-target tie-break.
+    """Level 1: weighted needs met.
 
     A vaccination or window need counts ``weight × horizon days``; a
     cadence need counts ``weight`` per covered day, so a need met in full
-    is worth the same whatever its kind. The tie-break (completions that
-    lift a workplace towards its target, the furthest below first) is
-    scaled so that it can never outweigh one need unit.
+    is worth the same whatever its kind.
     """
     inst, needs = d.instance, d.needs
     days = inst.settings.days
@@ -76,23 +74,19 @@ def needs_met(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
                     )
                     m.add(c <= sum(xs))
                     terms.append(w * c)
-    progress, top = target_progress(m, d, v)
-    return Term(
-        "needs_met",
-        (top + 1) * sum(terms) + progress,
-        maximize=True,
-        scale=(top + 1) * days,
-    )
+    return Term("needs_met", sum(terms), maximize=True, scale=days)
 
 
 def target_progress(
     m: cp_model.CpModel, d: ModelData, v: ScheduleVars
-) -> tuple[cp_model.LinearExprT, int]:
-    """Series completions towards each workplace's coverage target.
+) -> Term:
+    """Level 1b, the tie-break among equal weights: series completions
+    towards each workplace's coverage target.
 
     Each workplace counts completions up to its shortfall, weighted by how
-    many percentage points it lies below the target. Returns the expression
-    and its largest possible value.
+    many percentage points it lies below the target, so the buildings
+    furthest below come first and none is pushed past its target at the
+    expense of another.
     """
     inst, needs = d.instance, d.needs
     target = inst.settings.coverage_target
@@ -110,7 +104,7 @@ def target_progress(
             product = inst.products[inst.sessions[sid].product]
             if need.first_dose + k == product.doses:
                 completes[inst.employees[eid].workplace_id].append(v.book[key])
-    expr, top = [], 0
+    expr = []
     for wp, people in sorted(staff.items()):
         done = sum(1 for e in people if _fully_vaccinated(inst, e))
         short = math.ceil(target * len(people) - 1e-9) - done
@@ -120,8 +114,7 @@ def target_progress(
         p = m.new_int_var(0, short, f"progress[{wp}]")
         m.add(p <= sum(completes[wp]))
         expr.append(below * p)
-        top += below * short
-    return sum(expr), top
+    return Term("target_progress", sum(expr), maximize=True)
 
 
 def _fully_vaccinated(inst, e) -> bool:
@@ -213,4 +206,6 @@ def orderly(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
 
 
 #: Objective levels in order; each is optimised with the ones before fixed.
-OBJECTIVE_LEVELS = (needs_met, changes, lateness, travel, orderly)
+OBJECTIVE_LEVELS = (
+    needs_met, target_progress, changes, lateness, travel, orderly
+)
