@@ -1972,7 +1972,7 @@ def _settings_rows(world: _World) -> Rows:
         ("test_blackout_hours_after_vaccination", 48),
         ("coverage_target", 0.9),
         ("boosters_enabled", "yes"),
-        ("time_limit_seconds", 60),
+        ("time_limit_seconds", 30),
         ("language", "en"),
     ]
     return ("key", "value"), (40, 14), rows

@@ -99,6 +99,16 @@ class _State:
                 return False
         return True
 
+    def rebook(self, a: Appointment, options: dict) -> bool:
+        """Take an existing appointment into the state (False if it is not
+        one of the employee's options)."""
+        opts = options.get(a.employee_id)
+        o = _find(opts, a.session_id) if opts else None
+        if o is None or a.slot_start not in o.slots:
+            return False
+        self.book(a.employee_id, o, o.slots.index(a.slot_start), a.dose)
+        return True
+
     def book(self, eid: str, o: Option, i: int, dose: str | None) -> None:
         inst, s = self.inst, self.inst.sessions[o.session_id]
         a = o.slots[i]
@@ -132,10 +142,7 @@ def greedy_schedule(
     options = options if options is not None else all_options(inst, needs)
     st = _State(inst)
     for a in pinned:
-        opts = options.get(a.employee_id)
-        o = _find(opts, a.session_id) if opts else None
-        if o is not None and a.slot_start in o.slots:
-            st.book(a.employee_id, o, o.slots.index(a.slot_start), a.dose)
+        st.rebook(a, options)
     done = {(a.employee_id, a.session_id) for a in st.apps}
     order = sorted(
         options,
@@ -167,13 +174,17 @@ def _find(opts: EmployeeOptions, sid: str) -> Option | None:
 
 
 def _book_vaccination(st, inst, needs, eid, opts) -> None:
+    """The next doses in order, continuing after any already booked."""
     need = needs.vaccination.get(eid)
     if need is None:
         return
-    prev = None  # (date, product)
-    for k, row in enumerate(opts.vaccination):
+    jabs = sorted((a for a in st.apps if a.employee_id == eid
+                   and a.service is Service.VACCINATION),
+                  key=lambda a: a.date)
+    prev = (jabs[-1].date, jabs[-1].product) if jabs else None
+    for k in range(len(jabs), len(opts.vaccination)):
         booked = False
-        for o in row:
+        for o in opts.vaccination[k]:
             s = inst.sessions[o.session_id]
             p = inst.products[s.product]
             if prev is not None:
@@ -233,3 +244,65 @@ def _book_first(st, inst, eid, opts, accept, pool=None) -> bool:
                 st.book(eid, o, i, None)
                 return True
     return False
+
+
+def fill_schedule(
+    inst: Instance,
+    needs: Needs,
+    options: dict[str, EmployeeOptions],
+    solution: Solution,
+) -> Solution:
+    """Add appointments for needs a schedule leaves open, moving none.
+
+    Every addition meets more of a need, so it can only raise the first
+    objective level; it polishes a solver schedule cut short by its time
+    limit. Cadence gaps are filled from the first uncovered day on, each
+    with the latest test that still covers it.
+    """
+    st = _State(inst)
+    kept = []
+    for a in solution.appointments:
+        if not st.rebook(a, options):
+            kept.append(a)  # not an option (cannot happen for valid input)
+    order = sorted(options, key=lambda eid: (-_urgency(needs, eid, inst), eid))
+    for eid in order:
+        _book_vaccination(st, inst, needs, eid, options[eid])
+        _fill_tests(st, inst, needs, eid, options[eid])
+    return Solution(appointments=tuple(sorted(
+        [*st.apps, *kept], key=lambda a: (a.date, a.slot_start, a.session_id,
+                                          a.employee_id))))
+
+
+def _fill_tests(st, inst, needs, eid, opts) -> None:
+    def dates():
+        return [a.date for a in st.apps
+                if a.employee_id == eid and a.service is Service.NUCLEIC_TEST]
+
+    by_date = lambda o: inst.sessions[o.session_id].date  # noqa: E731
+    for n in needs.tests.get(eid, ()):
+        if n.window is not None:
+            if not n.met_by(dates()):
+                lo, hi = n.window
+                _book_first(st, inst, eid, opts, None,
+                            [o for o in opts.tests if lo <= by_date(o) <= hi])
+            continue
+        skip: set = set()
+        while True:
+            gap = _first_gap(n, dates(), inst.settings.dates(), skip)
+            if gap is None:
+                break
+            lo = gap - timedelta(days=n.every_days - 1)
+            pool = [o for o in reversed(opts.tests)
+                    if lo <= by_date(o) <= gap]
+            if not _book_first(st, inst, eid, opts, None, pool):
+                skip.add(gap)
+
+
+def _first_gap(n, tests, days, skip):
+    have = sorted({n.last_test, *tests})
+    for d in days:
+        if d in skip:
+            continue
+        if not any(0 <= (d - t).days < n.every_days for t in have):
+            return d
+    return None

@@ -26,7 +26,7 @@ from scheduler.errors import (
     PinnedBookingError,
     SchedulerError,
 )
-from scheduler.greedy import greedy_schedule
+from scheduler.greedy import fill_schedule, greedy_schedule
 from scheduler.model.solve import (
     SolveParams,
     build_model,
@@ -93,7 +93,9 @@ def schedule(
             f"The solver found no schedule within {params.time_limit:g} s "
             f"(status {report.status})."
         )
-    solution = extract_solution(built, values)
+    solution = fill_schedule(
+        instance, needs, built.data.options, extract_solution(built, values)
+    )
     mine = objective_terms(instance, needs, solution)
     base = objective_terms(instance, needs, greedy)
     if base["needs_met"] > mine["needs_met"] + 1e-6:
@@ -103,6 +105,11 @@ def schedule(
         )
         solution, mine = greedy, base
     report.objective = mine
+    if report.best_bound:
+        # The bound is the solver's; the gap is that of the final schedule.
+        report.gap = max(0.0, report.best_bound - mine["needs_met"]) / (
+            report.best_bound
+        )
     violations = check_solution(instance, needs, solution)
     seconds["check"] = time.perf_counter() - clock
     if violations:

@@ -42,7 +42,8 @@ TEXT = {
         "conflict": "clashes with own appointments at {sessions}",
         "horizon": "{days} uncovered day(s) no session date can cover",
         "uncovered": "{days} uncovered day(s): {reason}",
-        "other": "no fitting slot left",
+        "other": "a slot fits at {sessions} but was not booked (the solver "
+        "stopped at its time limit; a longer --time-limit may book it)",
     },
     "zh": {
         "dose": "{product} 第{dose}剂",
@@ -61,7 +62,8 @@ TEXT = {
         "conflict": "与本人其他预约冲突：{sessions}",
         "horizon": "{days}天无法由任何场次日期覆盖",
         "uncovered": "{days}天未覆盖：{reason}",
-        "other": "没有合适的时段",
+        "other": "{sessions}仍有合适时段但未预约（求解器已到时间上限，"
+        "延长 --time-limit 可能可以预约）",
     },
 }
 SERVICE = {
@@ -86,7 +88,8 @@ def unmet_needs(
     by: dict[str, list[Appointment]] = {}
     for a in sol.appointments:
         by.setdefault(a.employee_id, []).append(a)
-        _rebook(state, a, options)
+        if state.rebook(a, options):
+            state.apps.pop()
     out: list[UnmetNeed] = []
     for eid, dose in needs.exempt.items():
         e = inst.employees[eid]
@@ -108,18 +111,6 @@ def unmet_needs(
             if row is not None:
                 out.append(row)
     return out
-
-
-def _rebook(state: _State, a: Appointment, options) -> None:
-    opts = options.get(a.employee_id)
-    for row in [*(opts.vaccination if opts else []),
-                opts.tests if opts else []]:
-        for o in row:
-            if o.session_id == a.session_id and a.slot_start in o.slots:
-                state.book(a.employee_id, o, o.slots.index(a.slot_start),
-                           a.dose)
-                state.apps.pop()
-                return
 
 
 def _vaccination_unmet(inst, need: VaccinationNeed, opts, state,
@@ -200,19 +191,16 @@ def _why_sessions(inst, e: Employee, sessions: list[Session], opts, state,
     for o in usable:
         codes = {state.why_not(e.id, opts or empty, o, i)
                  for i in range(len(o.slots))}
-        code = ("full" if "full" in codes else
+        code = ("other" if None in codes else
+                "full" if "full" in codes else
                 "team_limit" if "team_limit" in codes else
                 "conflict" if "conflict" in codes else "other")
-        if None in codes:
-            code = "other"
         blocked[code] += 1
         where.setdefault(code, []).append(o.session_id)
     code = blocked.most_common(1)[0][0]
     sessions_txt = ", ".join(where[code][:5])
     if len(where[code]) > 5:
         sessions_txt += f" (+{len(where[code]) - 5})"
-    if code == "other":
-        return "other", _t(lang, "other")
     return code, _t(lang, code, sessions=sessions_txt)
 
 
@@ -253,8 +241,25 @@ def _test_unmet(inst, n: TestNeed, opts, state, tests: list[date],
         reason = "horizon"
         detail = _t(lang, "horizon", days=uncovered)
     else:
-        reason, why = _why_sessions(inst, e, ts, opts, state, lang)
+        first = _first_coverable_gap(n, tests, dates, ts)
+        near = [s for s in ts if first - timedelta(days=n.every_days - 1)
+                <= s.date <= first]
+        reason, why = _why_sessions(inst, e, near, opts, state, lang)
         detail = _t(lang, "uncovered", days=uncovered, reason=why)
     return UnmetNeed(employee_id=e.id, service=Service.NUCLEIC_TEST,
                      reason=reason, requirement_id=n.requirement_id,
                      uncovered_days=uncovered, need=what, detail=detail)
+
+
+def _first_coverable_gap(n: TestNeed, tests: list[date], dates: list[date],
+                         sessions: list[Session]) -> date:
+    """The first uncovered day some test session could have covered."""
+    assert n.every_days is not None
+    have = sorted({n.last_test, *tests})
+    days = {s.date for s in sessions}
+    for d in dates:
+        if any(0 <= (d - t).days < n.every_days for t in have):
+            continue
+        if any(0 <= (d - t).days < n.every_days for t in days):
+            return d
+    return dates[-1]

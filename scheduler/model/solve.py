@@ -119,7 +119,11 @@ def solve_built(
             # best values for this level given the bookings.
             values = _complete_hint(m, v, values, budget / 4)
             _set_hint(m, v, values)
-        solver = _solver(params, budget, presolve=i == 0)
+        # The deterministic limit (from the stage's budget) ends the stage;
+        # the wall clock only guards the whole solve's time limit.
+        wall = max(0.05, deadline - time.monotonic() - 0.5 * (
+            len(levels) - i - 1))
+        solver = _solver(params, budget, wall, presolve=i == 0)
         status = solver.solve(m, _Progress(term.name, term.scale, progress))
         name = solver.status_name(status)
         stage = {
@@ -129,7 +133,7 @@ def solve_built(
             "deterministic_time": round(
                 solver.response_proto.deterministic_time, 3
             ),
-            "stopped_by": _stopped_by(solver, budget, status),
+            "stopped_by": _stopped_by(solver, wall, status),
         }
         report.stages.append(stage)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -165,7 +169,7 @@ def solve_built(
 
 
 def _solver(
-    params: SolveParams, seconds: float, presolve: bool
+    params: SolveParams, seconds: float, wall: float, presolve: bool
 ) -> cp_model.CpSolver:
     """CP-SAT tuned for these models: light presolve on the first level
     (the model is built lean, and a full presolve costs more than it
@@ -173,7 +177,7 @@ def _solver(
     polish)."""
     solver = cp_model.CpSolver()
     p = solver.parameters
-    p.max_time_in_seconds = max(0.05, seconds)
+    p.max_time_in_seconds = wall
     p.max_deterministic_time = max(0.05, seconds * DETERMINISTIC_PER_SECOND)
     p.random_seed = params.seed
     p.num_workers = params.workers
@@ -184,11 +188,11 @@ def _solver(
     return solver
 
 
-def _stopped_by(solver: cp_model.CpSolver, budget: float, status) -> str:
+def _stopped_by(solver: cp_model.CpSolver, wall: float, status) -> str:
     """Why a stage ended; only a wall-clock stop can vary between runs."""
     if status == cp_model.OPTIMAL:
         return "optimal"
-    if solver.wall_time >= 0.98 * budget:
+    if solver.wall_time >= 0.98 * wall:
         return "wall_clock"
     return "deterministic_limit"
 
