@@ -27,7 +27,7 @@ from scheduler.domain import (
     Session,
     SessionId,
 )
-from scheduler.duty import Period, duty_periods, within_duty
+from scheduler.duty import Duty, Period, duty_periods
 from scheduler.needs import Needs, VaccinationNeed
 
 
@@ -75,7 +75,7 @@ class EmployeeOptions:
 
 
 def options_for_session(
-    instance: Instance, e: Employee, session: Session, periods: list[Period]
+    instance: Instance, e: Employee, session: Session, periods: Duty
 ) -> Option | None:
     """The session as an option for ``e``: reach and availability."""
     if not session.open_to(e.workplace_id):
@@ -83,11 +83,21 @@ def options_for_session(
     travel = instance.travel_minutes(e.workplace_id, session.site_id)
     if travel is None:
         return None
+    cache = instance._cache.setdefault("options", {})
+    key = (id(periods), session.id, travel)
+    if key not in cache:
+        cache[key] = _option(instance, session, travel, periods)
+    return cache[key]
+
+
+def _option(
+    instance: Instance, session: Session, travel: int, periods: Duty
+) -> Option | None:
     slots, away, starts = [], [], []
     day = instance.settings.day_index(session.date) * MINUTES_PER_DAY
     for a, _ in session.slots:
         interval = away_interval(instance, session, a, travel)
-        if within_duty(periods, *interval):
+        if periods.contains(*interval):
             slots.append(a)
             away.append(interval)
             starts.append(day + a)

@@ -6,6 +6,7 @@ that starts the evening before the horizon (day -1) is negative at its start.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date, timedelta
 
 from scheduler.domain import (
@@ -48,7 +49,7 @@ def _span(day_index: int, start: int, end: int) -> Period:
     return (begin, begin + length)
 
 
-def duty_periods(instance: Instance, employee: Employee) -> list[Period]:
+def duty_periods(instance: Instance, employee: Employee) -> Duty:
     """Every duty period touching the horizon, sorted, absences removed."""
     key = ("duty", employee.id)
     cache = instance._cache
@@ -73,15 +74,46 @@ def duty_periods(instance: Instance, employee: Employee) -> list[Period]:
                     _span(s.day_index(day), pattern.start, pattern.end)
                 )
         day += timedelta(days=1)
-    periods.sort()
-    cache[key] = periods
-    return periods
+    # Interned: teammates on one pattern share one object, so callers can
+    # cache per-duty results by identity.
+    interned = cache.setdefault("duty_intern", {})
+    duty = interned.setdefault(tuple(sorted(periods)), Duty(periods))
+    cache[key] = duty
+    return duty
 
 
-def within_duty(periods: list[Period], start: int, end: int) -> bool:
-    """Does [start, end) lie inside one period?"""
-    return any(a <= start and end <= b for a, b in periods)
+class Duty(tuple):
+    """Sorted duty periods with fast "is this inside one?" look-ups.
+
+    A tuple of (start, end) pairs, so it iterates like one; ``reach[i]`` is
+    the latest end among the first i + 1 periods, which lets a bisection
+    answer containment even where periods overlap.
+    """
+
+    def __new__(cls, periods):
+        self = super().__new__(cls, sorted(periods))
+        reach, best = [], None
+        for _, b in self:
+            best = b if best is None or b > best else best
+            reach.append(best)
+        self.reach = reach
+        self.starts = [a for a, _ in self]
+        return self
+
+    def contains(self, start: int, end: int) -> bool:
+        """Does [start, end) lie inside one period?"""
+        i = bisect_right(self.starts, start) - 1
+        return i >= 0 and self.reach[i] >= end
+
+    def at(self, t: int) -> bool:
+        """Is the employee on duty at minute t?"""
+        i = bisect_right(self.starts, t) - 1
+        return i >= 0 and self.reach[i] > t
 
 
-def on_duty_at(periods: list[Period], t: int) -> bool:
-    return any(a <= t < b for a, b in periods)
+def within_duty(periods: Duty, start: int, end: int) -> bool:
+    return periods.contains(start, end)
+
+
+def on_duty_at(periods: Duty, t: int) -> bool:
+    return periods.at(t)

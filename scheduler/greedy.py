@@ -94,7 +94,7 @@ class _State:
             here = 1 + sum(1 for a, b in booked if a <= t < b)
             if here == 1:
                 continue
-            on = sum(1 for ps in periods if any(a <= t < b for a, b in ps))
+            on = sum(1 for ps in periods if ps.at(t))
             if here > max(1, math.floor(self.away_share * on + 1e-9)):
                 return False
         return True

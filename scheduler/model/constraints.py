@@ -158,7 +158,7 @@ def add_team_continuity(
                 continue
             upper = sum(terms[i][1] for i in active)
             on_duty = sum(
-                1 for ps in periods if any(a <= t < b for a, b in ps)
+                1 for ps in periods if ps.at(t)
             )
             limit = max(1, int(share * on_duty + 1e-9))
             if upper <= limit or (active, limit) in seen:
