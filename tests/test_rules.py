@@ -433,3 +433,34 @@ def test_empty_instance_gives_empty_schedule():
                          sessions=[make_session("S1")])
     _, sol, _ = solve(inst)
     assert sol.appointments == ()
+
+
+def test_model_objective_matches_checker_recomputation():
+    """Each level's value from CP-SAT equals the checker's recomputation."""
+    every2 = Requirement(id="R2", scope=Scope.ALL, every_days=2)
+    chc = make_site("CHC", kind=SiteKind.COMMUNITY)
+    sessions = [
+        make_session("V0"), make_session("V3", date=H0 + timedelta(days=3)),
+        make_session("C1", site_id="CHC", date=H0 + timedelta(days=1)),
+        *[make_session(f"T{d}", service=Service.NUCLEIC_TEST, product=None,
+                       date=H0 + timedelta(days=d), capacity_per_slot=1)
+          for d in (1, 2, 7)],
+    ]
+    inst = make_instance(
+        employees=[make_employee(f"E{i}", department=f"D{i % 2}",
+                                 doses_received=i % 2, priority=1 + i % 5)
+                   for i in range(6)],
+        sites=[make_site(), chc], travel={("W1", "CHC"): 15},
+        sessions=sessions, test_requirements=(every2,),
+        settings={"horizon_end": H0 + timedelta(days=9)},
+    )
+    _, sol, report = solve(inst)
+    assert report.status == "OPTIMAL"
+    values = {s["level"]: s["value"] for s in report.stages}
+    days = inst.settings.days
+    assert values["needs_met"] / days == pytest.approx(
+        report.objective["needs_met"]
+    )
+    for level in ("lateness_days", "travel", "team_slots"):
+        if level in values:
+            assert values[level] == report.objective[level], level
