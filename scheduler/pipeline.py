@@ -83,8 +83,10 @@ def schedule(
     seconds["build"] = time.perf_counter() - clock
     clock = time.perf_counter()
     say(f"Solving (time limit {params.time_limit:g} s) …")
+    # The hint is the greedy schedule with its open needs filled in.
+    start = fill_schedule(instance, needs, built.data.options, greedy)
     values, report = solve_built(
-        built, params, hint_from_solution(built, greedy), say
+        built, params, hint_from_solution(built, start), say
     )
     seconds["solve"] = time.perf_counter() - clock
     clock = time.perf_counter()

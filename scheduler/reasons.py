@@ -93,10 +93,11 @@ def unmet_needs(
     out: list[UnmetNeed] = []
     for eid, dose in needs.exempt.items():
         e = inst.employees[eid]
+        what = (_t(lang, "dose", dose=dose, product=e.last_product)
+                if e.last_product else _t(lang, "first"))
         out.append(UnmetNeed(
             employee_id=eid, service=Service.VACCINATION, reason="exempt",
-            dose=str(dose), need=_t(lang, "dose", dose=dose,
-                                    product=e.last_product or "-"),
+            dose=str(dose), need=what,
             detail=_t(lang, "exempt", why=e.exemption)))
     for eid, need in needs.vaccination.items():
         row = _vaccination_unmet(inst, need, options.get(eid), state,

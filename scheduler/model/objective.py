@@ -21,11 +21,42 @@ from scheduler.needs import Urgency, need_weight
 
 @dataclass(frozen=True, slots=True)
 class Term:
+    """One objective level: Σ coefs × variables (by proto index) + const."""
+
     name: str
-    expr: cp_model.LinearExprT
+    indices: tuple[int, ...]
+    coefs: tuple[int, ...]
+    const: int
     maximize: bool
     #: Objective units per reported unit (e.g. the need-weight scale).
     scale: int = 1
+
+    @property
+    def size(self) -> int:
+        return len(self.indices)
+
+
+class WeightedSum:
+    """Collects coef × variable pairs. Levels are written straight into the
+    model's proto (solve.py): flattening Python expressions of 100,000
+    terms took seconds per stage."""
+
+    def __init__(self) -> None:
+        self.vars: list = []
+        self.coefs: list[int] = []
+        self.const = 0
+
+    def add(self, var, coef: int = 1) -> None:
+        if coef:
+            self.vars.append(var)
+            self.coefs.append(coef)
+
+    def term(self, name: str, maximize: bool, scale: int = 1) -> Term:
+        merged: dict[int, int] = {}
+        for x, c in zip(self.vars, self.coefs):
+            merged[x.index] = merged.get(x.index, 0) + c
+        return Term(name, tuple(merged), tuple(merged.values()), self.const,
+                    maximize, scale)
 
 
 def needs_met(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
@@ -37,7 +68,7 @@ def needs_met(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
     """
     inst, needs = d.instance, d.needs
     days = inst.settings.days
-    terms = []
+    acc = WeightedSum()
     for eid, need in needs.vaccination.items():
         prio = inst.employees[eid].priority
         for key in v.keys_of.get(eid, []):
@@ -45,7 +76,7 @@ def needs_met(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
             if k == TEST:
                 continue
             u = need.urgency if k == 0 else Urgency.DUE
-            terms.append(need_weight(u, prio) * days * v.book[key])
+            acc.add(v.book[key], need_weight(u, prio) * days)
     for eid, tneeds in needs.tests.items():
         prio = inst.employees[eid].priority
         w = need_weight(Urgency.DUE, prio)
@@ -62,7 +93,7 @@ def needs_met(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
                 if xs:
                     met = m.new_bool_var(f"window[{eid},{n.requirement_id}]")
                     m.add(met <= sum(xs))
-                    terms.append(w * days * met)
+                    acc.add(met, w * days)
                 continue
             assert n.every_days is not None and n.last_test is not None
             last = inst.settings.day_index(n.last_test)
@@ -73,8 +104,8 @@ def needs_met(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
                         f"covered[{eid},{n.requirement_id},{day}]"
                     )
                     m.add(c <= sum(xs))
-                    terms.append(w * c)
-    return Term("needs_met", sum(terms), maximize=True, scale=days)
+                    acc.add(c, w)
+    return acc.term("needs_met", maximize=True, scale=days)
 
 
 def target_progress(
@@ -104,7 +135,7 @@ def target_progress(
             product = inst.products[inst.sessions[sid].product]
             if need.first_dose + k == product.doses:
                 completes[inst.employees[eid].workplace_id].append(v.book[key])
-    expr = []
+    acc = WeightedSum()
     for wp, people in sorted(staff.items()):
         done = sum(1 for e in people if _fully_vaccinated(inst, e))
         short = math.ceil(target * len(people) - 1e-9) - done
@@ -113,8 +144,8 @@ def target_progress(
         below = math.ceil(100 * (target - done / len(people)))
         p = m.new_int_var(0, short, f"progress[{wp}]")
         m.add(p <= sum(completes[wp]))
-        expr.append(below * p)
-    return Term("target_progress", sum(expr), maximize=True)
+        acc.add(p, below)
+    return acc.term("target_progress", maximize=True)
 
 
 def _fully_vaccinated(inst, e) -> bool:
@@ -126,21 +157,23 @@ def _fully_vaccinated(inst, e) -> bool:
 def changes(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
     """Re-plan: unpinned booked appointments not kept in their session."""
     inst = d.instance
-    moved = []
+    acc = WeightedSum()
     for b in inst.active_bookings():
         if b.pinned or b.session_id not in inst.sessions:
             continue
         if not inst.settings.in_horizon(inst.sessions[b.session_id].date):
             continue
-        moved.append(1 - sum(v.bookings_of(b.employee_id, b.session_id)))
-    return Term("changes", sum(moved), maximize=False)
+        acc.const += 1
+        for x in v.bookings_of(b.employee_id, b.session_id):
+            acc.add(x, -1)
+    return acc.term("changes", maximize=False)
 
 
 def lateness(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
     """Days between each booking and the start of its need's window."""
     inst, needs = d.instance, d.needs
     days = inst.settings.days
-    terms = []
+    acc = WeightedSum()
     for eid, opts in d.options.items():
         need = needs.vaccination.get(eid)
         prev_dates = None
@@ -151,7 +184,7 @@ def lateness(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
                 for o, x in xs:
                     p = inst.sessions[o.session_id].product
                     early = inst.settings.day_index(need.earliest[p])
-                    terms.append((o.day - early) * x)
+                    acc.add(x, o.day - early)
             else:
                 mins = sum(
                     inst.products[inst.sessions[o.session_id].product]
@@ -160,7 +193,7 @@ def lateness(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
                 )
                 late = m.new_int_var(0, days, f"late[{eid},{k}]")
                 m.add(late >= dates - prev_dates - mins)
-                terms.append(late)
+                acc.add(late)
             prev_dates = dates
         for n in needs.tests.get(eid, ()):
             if n.window is None:
@@ -169,8 +202,8 @@ def lateness(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
             hi = inst.settings.day_index(n.window[1])
             for o in opts.tests:
                 if lo <= o.day <= hi:
-                    terms.append((o.day - lo) * v.book[eid, TEST, o.session_id])
-    return Term("lateness_days", sum(terms), maximize=False)
+                    acc.add(v.book[eid, TEST, o.session_id], o.day - lo)
+    return acc.term("lateness_days", maximize=False)
 
 
 def travel(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
@@ -178,7 +211,7 @@ def travel(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
     one's own building, so the own building wins ties and no appointment
     is booked that meets no need."""
     inst = d.instance
-    terms = []
+    acc = WeightedSum()
     for eid, opts in d.options.items():
         wp = inst.employees[eid].workplace_id
         rows = [(k, o) for k, row in enumerate(opts.vaccination) for o in row]
@@ -187,8 +220,8 @@ def travel(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
             site = inst.sites[inst.sessions[o.session_id].site_id]
             own = site.kind is SiteKind.ONSITE and site.workplace_id == wp
             cost = 2 * o.travel + 1 + (0 if own else 1)
-            terms.append(cost * v.book[eid, k, o.session_id])
-    return Term("travel", sum(terms), maximize=False)
+            acc.add(v.book[eid, k, o.session_id], cost)
+    return acc.term("travel", maximize=False)
 
 
 def orderly(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
@@ -197,12 +230,12 @@ def orderly(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
     for (gi, a), n in v.slot_count.items():
         g = v.groups[gi]
         per[g.session_id, g.team, a].append((n, v.slot_ub[gi, a]))
-    used = []
+    acc = WeightedSum()
     for key, ns in sorted(per.items()):
         u = m.new_bool_var(f"used[{key}]")
         m.add(sum(n for n, _ in ns) <= sum(ub for _, ub in ns) * u)
-        used.append(u)
-    return Term("team_slots", sum(used), maximize=False)
+        acc.add(u)
+    return acc.term("team_slots", maximize=False)
 
 
 #: Objective levels in order; each is optimised with the ones before fixed.

@@ -25,6 +25,8 @@ from scheduler.needs import Needs
 from scheduler.solution import Appointment, Solution, SolveReport
 
 log = logging.getLogger("scheduler")
+INT_MAX = cp_model.INT_MAX
+INT_MIN = cp_model.INT_MIN
 
 Progress = Callable[[str], None]
 
@@ -102,7 +104,7 @@ def solve_built(
     report = SolveReport(status="UNKNOWN")
     values = hint
     all_optimal = True
-    levels = [t for t in built.terms if not _is_constant(t.expr)]
+    levels = [t for t in built.terms if t.size]
     for i, term in enumerate(levels):
         remaining = deadline - time.monotonic()
         if remaining <= 0.05:
@@ -110,14 +112,11 @@ def solve_built(
             break
         share = params.first_level_share if i == 0 else 1 / (len(levels) - i)
         budget = remaining if i == len(levels) - 1 else remaining * share
-        if term.maximize:
-            m.maximize(term.expr)
-        else:
-            m.minimize(term.expr)
+        _set_objective(m, [(term, 1)], term.maximize)
         if values is not None:
             # Helper variables (coverage, lateness, progress …) take their
             # best values for this level given the bookings.
-            values = _complete_hint(m, v, values, budget / 4)
+            values = _complete_hint(m, v, values, levels)
             _set_hint(m, v, values)
         # The deterministic limit (from the stage's budget) ends the stage;
         # the wall clock only guards the whole solve's time limit.
@@ -153,18 +152,20 @@ def solve_built(
                 0.0 if status == cp_model.OPTIMAL
                 else abs(bound - value) / max(1.0, abs(bound))
             )
-        if term.maximize:
-            m.add(term.expr >= value)
-        else:
-            m.add(term.expr <= value)
+        _hold_level(m, term, value)
     report.status = "OPTIMAL" if all_optimal else "FEASIBLE"
+    if not any("value" in st for st in report.stages):
+        report.warnings.append(
+            "the solver found no schedule within its time limit; the greedy "
+            "schedule is used (raise --time-limit for a better one)"
+        )
     if any(st.get("stopped_by") == "wall_clock" for st in report.stages):
         report.warnings.append(
             "the wall-clock limit ended a solver stage before its "
             "deterministic limit: a rerun may give a slightly different "
             "schedule (raise --time-limit for reproducible runs)"
         )
-    m.clear_objective()
+    m.proto.clear_objective()
     return values, report
 
 
@@ -188,6 +189,35 @@ def _solver(
     return solver
 
 
+def _set_objective(
+    m: cp_model.CpModel, parts: list[tuple[Term, int]], maximize: bool
+) -> None:
+    """Σ weight × term as the objective, written into the proto directly."""
+    total: dict[int, int] = {}
+    const = 0
+    for term, w in parts:
+        const += w * term.const
+        for i, c in zip(term.indices, term.coefs):
+            total[i] = total.get(i, 0) + w * c
+    sign = -1 if maximize else 1  # CP-SAT minimises; maximise negates
+    m.proto.clear_objective()
+    obj = m.proto.objective
+    obj.vars.extend(list(total))
+    obj.coeffs.extend([sign * c for c in total.values()])
+    obj.offset = sign * const
+    obj.scaling_factor = sign
+
+
+def _hold_level(m: cp_model.CpModel, term: Term, value: int) -> None:
+    """Keep a solved level at least as good as ``value``."""
+    lo, hi = (value - term.const, INT_MAX) if term.maximize else (
+        INT_MIN, value - term.const)
+    linear = m.proto.constraints.add().linear
+    linear.vars.extend(list(term.indices))
+    linear.coeffs.extend(list(term.coefs))
+    linear.domain.extend([lo, hi])
+
+
 def _stopped_by(solver: cp_model.CpSolver, wall: float, status) -> str:
     """Why a stage ended; only a wall-clock stop can vary between runs."""
     if status == cp_model.OPTIMAL:
@@ -197,16 +227,13 @@ def _stopped_by(solver: cp_model.CpSolver, wall: float, status) -> str:
     return "deterministic_limit"
 
 
-def _is_constant(expr) -> bool:
-    return isinstance(expr, int)
-
-
 def _values(solver: cp_model.CpSolver, v: ScheduleVars) -> dict:
-    out: dict = {"all": list(solver.response_proto.solution)}
+    full = list(solver.response_proto.solution)
+    out: dict = {"all": full}
     for key, x in v.book.items():
-        out["b", *key] = solver.value(x)
+        out["b", *key] = full[x.index]
     for key, n in v.slot_count.items():
-        out["n", *key] = solver.value(n)
+        out["n", *key] = full[n.index]
     return out
 
 
@@ -215,10 +242,8 @@ def _set_hint(m: cp_model.CpModel, v: ScheduleVars, values: dict) -> None:
     m.clear_hints()
     full = values.get("all")
     if full is not None:
-        proto = m.proto
-        for i, val in enumerate(full):
-            proto.solution_hint.vars.append(i)
-            proto.solution_hint.values.append(val)
+        m.proto.solution_hint.vars.extend(list(range(len(full))))
+        m.proto.solution_hint.values.extend(full)
         return
     for key, x in v.book.items():
         m.add_hint(x, values.get(("b", *key), 0))
@@ -227,21 +252,29 @@ def _set_hint(m: cp_model.CpModel, v: ScheduleVars, values: dict) -> None:
 
 
 def _complete_hint(
-    m: cp_model.CpModel, v: ScheduleVars, values: dict, seconds: float
+    m: cp_model.CpModel, v: ScheduleVars, values: dict, terms: list[Term]
 ) -> dict:
-    """Values for the helper variables too, by solving with the bookings
-    fixed; a partial hint is only a suggestion that CP-SAT may lose."""
+    """Values for every helper variable too, best for every level.
+
+    A partial hint is only a suggestion that CP-SAT may lose. With the
+    bookings fixed the levels' helper variables (coverage, progress,
+    lateness, slots used) do not interact, so one solve of the sum of all
+    levels gives each its best value.
+    """
     fixed = m.clone()
-    for key, x in v.book.items():
-        fixed.add(fixed.get_int_var_from_proto_index(x.index)
-                  == values.get(("b", *key), 0))
-    for key, n in v.slot_count.items():
-        fixed.add(fixed.get_int_var_from_proto_index(n.index)
-                  == values.get(("n", *key), 0))
-    m.clear_hints()
+    fixed.clear_hints()
+    variables = fixed.proto.variables
+    for prefix, table in (("b", v.book), ("n", v.slot_count)):
+        for key, x in table.items():
+            val = values.get((prefix, *key), 0)
+            domain = variables[x.index].domain
+            domain[0] = domain[1] = val
+    _set_objective(
+        fixed, [(t, 1 if t.maximize else -1) for t in terms], maximize=True
+    )
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(1.0, seconds)
     solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = 10.0
     status = solver.solve(fixed)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         log.warning("the hint could not be completed (%s)",
