@@ -40,9 +40,13 @@ DETERMINISTIC_PER_SECOND = 0.08
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SolveParams:
-    """Solver settings. One worker (the default) is deterministic: the same
-    input, seed and settings give the same schedule. More workers search
-    in parallel, which may find better schedules but not reproducibly."""
+    """Solver settings.
+
+    One worker (the default) is deterministic: the same input, seed and
+    settings give the same schedule, as long as the deterministic limit,
+    not the wall clock, ends each stage (run.json says which). More workers
+    search in parallel and may find better schedules, not reproducibly.
+    """
 
     time_limit: float = 60.0
     seed: int = 0
@@ -111,7 +115,7 @@ def solve_built(
             all_optimal = False
             break
         share = params.first_level_share if i == 0 else 1 / (len(levels) - i)
-        budget = remaining if i == len(levels) - 1 else remaining * share
+        budget = remaining * (0.8 if i == len(levels) - 1 else share)
         _set_objective(m, [(term, 1)], term.maximize)
         if values is not None:
             # Helper variables (coverage, lateness, progress …) take their
@@ -122,7 +126,7 @@ def solve_built(
         # the wall clock only guards the whole solve's time limit.
         wall = max(0.05, deadline - time.monotonic() - 0.5 * (
             len(levels) - i - 1))
-        solver = _solver(params, budget, wall, presolve=i == 0)
+        solver = _solver(params, budget, wall, i == 0, len(v.book))
         status = solver.solve(m, _Progress(term.name, term.scale, progress))
         name = solver.status_name(status)
         stage = {
@@ -169,23 +173,37 @@ def solve_built(
     return values, report
 
 
+#: Booking variables up to which a model counts as small (see SolveParams).
+SMALL_MODEL = 5000
+
+
 def _solver(
-    params: SolveParams, seconds: float, wall: float, presolve: bool
+    params: SolveParams, seconds: float, wall: float, first: bool, size: int
 ) -> cp_model.CpSolver:
-    """CP-SAT tuned for these models: light presolve on the first level
-    (the model is built lean, and a full presolve costs more than it
-    saves), none on later levels (they start from a complete hint and only
-    polish)."""
+    """CP-SAT for one stage.
+
+    Small models get the full LP relaxation (``linearization_level`` 2),
+    which proves most of them optimal in seconds. On large ones that LP is
+    too slow: a light presolve on the first level (a full one costs more
+    than it saves) and none on later levels (they start from a complete
+    hint and only polish).
+    """
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.max_time_in_seconds = wall
-    p.max_deterministic_time = max(0.05, seconds * DETERMINISTIC_PER_SECOND)
+    # Small models accrue deterministic time faster per second (measured
+    # 0.3-0.5/s against 0.1-0.2/s), so they get a larger share.
+    rate = DETERMINISTIC_PER_SECOND * (2 if size <= SMALL_MODEL else 1)
+    p.max_deterministic_time = max(0.05, seconds * rate)
     p.random_seed = params.seed
-    p.num_workers = params.workers
-    p.cp_model_presolve = presolve
-    p.max_presolve_iterations = 1
-    p.cp_model_probing_level = 0
-    p.symmetry_level = 0
+    p.num_workers = max(1, params.workers)
+    if size <= SMALL_MODEL:
+        p.linearization_level = 2
+    else:
+        p.cp_model_presolve = first
+        p.max_presolve_iterations = 1
+        p.cp_model_probing_level = 0
+        p.symmetry_level = 0
     return solver
 
 
