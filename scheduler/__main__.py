@@ -1,3 +1,5 @@
-from scheduler.cli import main
 import sys
+
+from scheduler.cli import main
+
 sys.exit(main())

@@ -133,9 +133,7 @@ def vaccination_product_ok(
     age = e.age_on(session.date, instance.settings.horizon_start)
     if not product.allows_age(age):
         return False
-    earliest = need.earliest[p] + timedelta(
-        days=k * product.min_interval_days
-    )
+    earliest = need.earliest[p] + timedelta(days=k * product.min_interval_days)
     return session.date >= earliest
 
 
@@ -192,9 +190,11 @@ def _conflicts(
         for b in every[i + 1 :]:
             if b.day == a.day:
                 continue
-            if b.day > a.day + 1 and (
-                b.day - a.day
-            ) * MINUTES_PER_DAY > blackout + MINUTES_PER_DAY:
+            if (
+                b.day > a.day + 1
+                and (b.day - a.day) * MINUTES_PER_DAY
+                > blackout + MINUTES_PER_DAY
+            ):
                 break
             if _may_overlap(a, b):
                 overlaps.add((a.session_id, b.session_id))

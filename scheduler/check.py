@@ -13,6 +13,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import pairwise
 
 from scheduler.domain import (
     MINUTES_PER_DAY,
@@ -66,38 +67,64 @@ def check_capacity(inst: Instance, needs: Needs, sol: Solution):
     for a in sol.appointments:
         s = inst.sessions.get(a.session_id)
         if s is None or (a.slot_start, a.slot_end) not in s.slots:
-            out.append(Violation("capacity", (a.employee_id,),
-                                 f"no such slot {a.session_id} "
-                                 f"{a.slot_start}-{a.slot_end}"))
+            out.append(
+                Violation(
+                    "capacity",
+                    (a.employee_id,),
+                    f"no such slot {a.session_id} {a.slot_start}-{a.slot_end}",
+                )
+            )
             continue
         if s.date != a.date or s.site_id != a.site_id:
-            out.append(Violation("capacity", (a.employee_id,),
-                                 f"date or site differ from {s.id}"))
+            out.append(
+                Violation(
+                    "capacity",
+                    (a.employee_id,),
+                    f"date or site differ from {s.id}",
+                )
+            )
         per_slot[s.id, a.slot_start].append(a.employee_id)
         per_session[s.id].append(a)
     for (sid, start), who in per_slot.items():
         cap = inst.sessions[sid].capacity_per_slot
         if len(who) > cap:
-            out.append(Violation("capacity", tuple(who),
-                                 f"{sid} slot {start}: {len(who)} > {cap}"))
+            out.append(
+                Violation(
+                    "capacity",
+                    tuple(who),
+                    f"{sid} slot {start}: {len(who)} > {cap}",
+                )
+            )
     obs = inst.settings.observation_minutes
     for sid, apps in per_session.items():
         s = inst.sessions[sid]
         if s.service is not Service.VACCINATION:
             continue
         if s.doses_available is not None and len(apps) > s.doses_available:
-            out.append(Violation("capacity", tuple(a.employee_id for a in apps),
-                                 f"{sid}: {len(apps)} doses > "
-                                 f"{s.doses_available} available"))
+            out.append(
+                Violation(
+                    "capacity",
+                    tuple(a.employee_id for a in apps),
+                    f"{sid}: {len(apps)} doses > "
+                    f"{s.doses_available} available",
+                )
+            )
         if s.observation_seats is not None and obs > 0:
             for t in sorted({a.slot_end for a in apps}):
-                sitting = [a.employee_id for a in apps
-                           if a.slot_end <= t < a.slot_end + obs]
+                sitting = [
+                    a.employee_id
+                    for a in apps
+                    if a.slot_end <= t < a.slot_end + obs
+                ]
                 if len(sitting) > s.observation_seats:
-                    out.append(Violation(
-                        "capacity", tuple(sitting),
-                        f"{sid}: {len(sitting)} in observation at minute "
-                        f"{t} > {s.observation_seats} seats"))
+                    out.append(
+                        Violation(
+                            "capacity",
+                            tuple(sitting),
+                            f"{sid}: {len(sitting)} in observation at minute "
+                            f"{t} > {s.observation_seats} seats",
+                        )
+                    )
     return out
 
 
@@ -110,36 +137,66 @@ def check_service_and_product(inst: Instance, needs: Needs, sol: Solution):
         if s is None:
             continue
         if a.service is not s.service:
-            out.append(Violation("service_and_product", (a.employee_id,),
-                                 f"{a.service} in {s.service} session {s.id}"))
+            out.append(
+                Violation(
+                    "service_and_product",
+                    (a.employee_id,),
+                    f"{a.service} in {s.service} session {s.id}",
+                )
+            )
             continue
         if s.service is not Service.VACCINATION:
             continue
         if a.product != s.product or s.product not in inst.products:
-            out.append(Violation("service_and_product", (a.employee_id,),
-                                 f"product {a.product} in {s.id}"))
+            out.append(
+                Violation(
+                    "service_and_product",
+                    (a.employee_id,),
+                    f"product {a.product} in {s.id}",
+                )
+            )
             continue
         e = inst.employees[a.employee_id]
         if not inst.products[s.product].allows_age(e.age_on(s.date, h0)):
-            out.append(Violation("service_and_product", (e.id,),
-                                 f"age outside {s.product} limits on {s.date}"))
+            out.append(
+                Violation(
+                    "service_and_product",
+                    (e.id,),
+                    f"age outside {s.product} limits on {s.date}",
+                )
+            )
     for eid, apps in _vaccinations(sol).items():
         e = inst.employees[eid]
         products = {a.product for a in apps if a.dose != "booster"}
         if e.doses_received > 0 and e.last_product is not None:
             if products - {e.last_product}:
-                out.append(Violation("service_and_product", (eid,),
-                                     f"series of {e.last_product} continued "
-                                     f"with {sorted(products)}"))
+                out.append(
+                    Violation(
+                        "service_and_product",
+                        (eid,),
+                        f"series of {e.last_product} continued "
+                        f"with {sorted(products)}",
+                    )
+                )
         elif len(products) > 1:
-            out.append(Violation("service_and_product", (eid,),
-                                 f"one series with {sorted(products)}"))
+            out.append(
+                Violation(
+                    "service_and_product",
+                    (eid,),
+                    f"one series with {sorted(products)}",
+                )
+            )
         for a in apps:
             if a.dose == "booster":
                 p = inst.products[a.product]
                 if p.booster_after_days is None:
-                    out.append(Violation("service_and_product", (eid,),
-                                         f"{a.product} is no booster"))
+                    out.append(
+                        Violation(
+                            "service_and_product",
+                            (eid,),
+                            f"{a.product} is no booster",
+                        )
+                    )
     return out
 
 
@@ -153,11 +210,17 @@ def check_reach(inst: Instance, needs: Needs, sol: Solution):
         e = inst.employees[a.employee_id]
         t = inst.travel_minutes(e.workplace_id, s.site_id)
         if t is None or not s.open_to(e.workplace_id):
-            out.append(Violation("reach", (e.id,),
-                                 f"{s.id} not open to {e.workplace_id}"))
+            out.append(
+                Violation(
+                    "reach", (e.id,), f"{s.id} not open to {e.workplace_id}"
+                )
+            )
         elif t != a.travel_minutes:
-            out.append(Violation("reach", (e.id,),
-                                 f"travel {a.travel_minutes} != {t}"))
+            out.append(
+                Violation(
+                    "reach", (e.id,), f"travel {a.travel_minutes} != {t}"
+                )
+            )
     return out
 
 
@@ -168,8 +231,13 @@ def check_availability(inst: Instance, needs: Needs, sol: Solution):
         lo, hi = away(inst, a)
         periods = duty_periods(inst, inst.employees[a.employee_id])
         if not any(p0 <= lo and hi <= p1 for p0, p1 in periods):
-            out.append(Violation("availability", (a.employee_id,),
-                                 f"{a.session_id} {a.date} outside duty"))
+            out.append(
+                Violation(
+                    "availability",
+                    (a.employee_id,),
+                    f"{a.session_id} {a.date} outside duty",
+                )
+            )
     return out
 
 
@@ -177,11 +245,14 @@ def check_one_place_at_a_time(inst: Instance, needs: Needs, sol: Solution):
     """Rule 5: one's times away never overlap."""
     out = []
     for eid, apps in _by_employee(sol).items():
-        spans = sorted(away(inst, a) + (a.session_id,) for a in apps)
-        for (a0, a1, s0), (b0, _, s1) in zip(spans, spans[1:]):
+        spans = sorted((*away(inst, a), a.session_id) for a in apps)
+        for (_, a1, s0), (b0, _, s1) in pairwise(spans):
             if b0 < a1:
-                out.append(Violation("one_place_at_a_time", (eid,),
-                                     f"{s0} overlaps {s1}"))
+                out.append(
+                    Violation(
+                        "one_place_at_a_time", (eid,), f"{s0} overlaps {s1}"
+                    )
+                )
     return out
 
 
@@ -190,8 +261,9 @@ def check_dose_intervals(inst: Instance, needs: Needs, sol: Solution):
     out = []
     for eid, apps in _vaccinations(sol).items():
         e = inst.employees[eid]
-        series = sorted((a for a in apps if a.dose != "booster"),
-                        key=lambda a: a.date)
+        series = sorted(
+            (a for a in apps if a.dose != "booster"), key=lambda a: a.date
+        )
         prev = (e.last_dose_date, e.last_product, False)
         if e.doses_received == 0:
             prev = (None, None, False)
@@ -200,24 +272,41 @@ def check_dose_intervals(inst: Instance, needs: Needs, sol: Solution):
             if prev[0] is not None:
                 gap = (a.date - prev[0]).days
                 if gap < p.min_interval_days:
-                    out.append(Violation("dose_intervals", (eid,),
-                                         f"{gap} days < {p.min_interval_days}"
-                                         f" before {a.session_id}"))
+                    out.append(
+                        Violation(
+                            "dose_intervals",
+                            (eid,),
+                            f"{gap} days < {p.min_interval_days}"
+                            f" before {a.session_id}",
+                        )
+                    )
                 if prev[2] and gap > p.max_interval_days:
-                    out.append(Violation("dose_intervals", (eid,),
-                                         f"{gap} days > {p.max_interval_days}"
-                                         f" before {a.session_id}"))
+                    out.append(
+                        Violation(
+                            "dose_intervals",
+                            (eid,),
+                            f"{gap} days > {p.max_interval_days}"
+                            f" before {a.session_id}",
+                        )
+                    )
             prev = (a.date, a.product, True)
         for a in apps:
             if a.dose != "booster":
                 continue
             p = inst.products[a.product]
             last = e.last_dose_date
-            if last is None or p.booster_after_days is None or (
-                a.date < last + timedelta(days=p.booster_after_days)
+            if (
+                last is None
+                or p.booster_after_days is None
+                or (a.date < last + timedelta(days=p.booster_after_days))
             ):
-                out.append(Violation("dose_intervals", (eid,),
-                                     f"booster {a.session_id} too early"))
+                out.append(
+                    Violation(
+                        "dose_intervals",
+                        (eid,),
+                        f"booster {a.session_id} too early",
+                    )
+                )
     return out
 
 
@@ -243,9 +332,14 @@ def check_team_continuity(inst: Instance, needs: Needs, sol: Solution):
             on = sum(1 for ps in periods if any(a <= t < b for a, b in ps))
             limit = max(1, math.floor(share * on + 1e-9))
             if len(here) > limit:
-                out.append(Violation("team_continuity", tuple(here),
-                                     f"team {team[1]}: {len(here)} away of "
-                                     f"{on} on duty (limit {limit})"))
+                out.append(
+                    Violation(
+                        "team_continuity",
+                        tuple(here),
+                        f"team {team[1]}: {len(here)} away of "
+                        f"{on} on duty (limit {limit})",
+                    )
+                )
                 break
     return out
 
@@ -264,16 +358,22 @@ def check_side_effect_spreading(inst: Instance, needs: Needs, sol: Solution):
     for (team, day), who in per.items():
         limit = max(1, math.floor(share * len(teams[team]) + 1e-9))
         if len(who) > limit:
-            out.append(Violation("side_effect_spreading", tuple(who),
-                                 f"team {team[1]} on {day}: {len(who)} "
-                                 f"vaccinated > {limit}"))
+            out.append(
+                Violation(
+                    "side_effect_spreading",
+                    tuple(who),
+                    f"team {team[1]} on {day}: {len(who)} "
+                    f"vaccinated > {limit}",
+                )
+            )
     return out
 
 
 def check_pinned_bookings(inst: Instance, needs: Needs, sol: Solution):
     """Rule 9: every pinned booking inside the horizon kept exactly."""
-    have = {(a.employee_id, a.session_id, a.slot_start)
-            for a in sol.appointments}
+    have = {
+        (a.employee_id, a.session_id, a.slot_start) for a in sol.appointments
+    }
     out = []
     for b in inst.bookings:
         if not b.pinned or b.status is not BookingStatus.BOOKED:
@@ -282,9 +382,13 @@ def check_pinned_bookings(inst: Instance, needs: Needs, sol: Solution):
         if s is None or not inst.settings.in_horizon(s.date):
             continue
         if (b.employee_id, b.session_id, b.slot_start) not in have:
-            out.append(Violation("pinned_bookings", (b.employee_id,),
-                                 f"pinned {b.session_id} at {b.slot_start} "
-                                 "not kept"))
+            out.append(
+                Violation(
+                    "pinned_bookings",
+                    (b.employee_id,),
+                    f"pinned {b.session_id} at {b.slot_start} not kept",
+                )
+            )
     return out
 
 
@@ -300,19 +404,28 @@ def check_need(inst: Instance, needs: Needs, sol: Solution):
         if need.booster:
             ok = labels == ["booster"]
         else:
-            ok = labels == [str(need.first_dose + i)
-                            for i in range(len(labels))]
+            ok = labels == [
+                str(need.first_dose + i) for i in range(len(labels))
+            ]
             series = inst.products[apps[0].product].doses
             ok = ok and need.first_dose + len(labels) - 1 <= series
         if not ok:
-            out.append(Violation("need", (eid,), f"doses {labels} do not "
-                                 "follow the person's history"))
+            out.append(
+                Violation(
+                    "need",
+                    (eid,),
+                    f"doses {labels} do not follow the person's history",
+                )
+            )
     for a in sol.appointments:
         if a.service is Service.NUCLEIC_TEST and not needs.tests.get(
             a.employee_id
         ):
-            out.append(Violation("need", (a.employee_id,),
-                                 "test without test requirement"))
+            out.append(
+                Violation(
+                    "need", (a.employee_id,), "test without test requirement"
+                )
+            )
     return out
 
 
@@ -321,16 +434,21 @@ def check_no_swab_after_jab(inst: Instance, needs: Needs, sol: Solution):
     out = []
     blackout = inst.settings.test_blackout_hours_after_vaccination * 60
     for eid, apps in _by_employee(sol).items():
-        jabs = [_start(inst, a) for a in apps
-                if a.service is Service.VACCINATION]
+        jabs = [
+            _start(inst, a) for a in apps if a.service is Service.VACCINATION
+        ]
         for t in apps:
             if t.service is not Service.NUCLEIC_TEST:
                 continue
             ts = _start(inst, t)
             if any(j <= ts < j + blackout for j in jabs):
-                out.append(Violation("no_swab_after_jab", (eid,),
-                                     f"test {t.session_id} too soon after "
-                                     "vaccination"))
+                out.append(
+                    Violation(
+                        "no_swab_after_jab",
+                        (eid,),
+                        f"test {t.session_id} too soon after vaccination",
+                    )
+                )
     return out
 
 
@@ -349,8 +467,10 @@ CHECKS = (
 )
 
 
-def check_solution(inst: Instance, needs: Needs, sol: Solution) -> list[Violation]:
-    """Every violation of every hard rule (empty when the schedule is valid)."""
+def check_solution(
+    inst: Instance, needs: Needs, sol: Solution
+) -> list[Violation]:
+    """Every violation of every hard rule (empty: the schedule is valid)."""
     out: list[Violation] = []
     for check in CHECKS:
         out.extend(check(inst, needs, sol))
@@ -389,31 +509,40 @@ def objective_terms(inst: Instance, needs: Needs, sol: Solution) -> dict:
     lateness = travel = 0
     for eid, need in needs.vaccination.items():
         prio = inst.employees[eid].priority
-        jabs = sorted((a for a in by.get(eid, [])
-                       if a.service is Service.VACCINATION),
-                      key=lambda a: a.date)
+        jabs = sorted(
+            (a for a in by.get(eid, []) if a.service is Service.VACCINATION),
+            key=lambda a: a.date,
+        )
         prev = None
         for k, a in enumerate(jabs):
-            weighted += need_weight(need.urgency if k == 0 else Urgency.DUE,
-                                    prio)
+            weighted += need_weight(
+                need.urgency if k == 0 else Urgency.DUE, prio
+            )
             p = inst.products[a.product]
-            early = (need.earliest[a.product] if k == 0 else
-                     prev + timedelta(days=p.min_interval_days))
+            early = (
+                need.earliest[a.product]
+                if k == 0
+                else prev + timedelta(days=p.min_interval_days)
+            )
             lateness += (a.date - early).days
             prev = a.date
     counts = counts_of(inst, needs, sol)
     for eid, tneeds in needs.tests.items():
         w = need_weight(Urgency.DUE, inst.employees[eid].priority)
-        tests = [a.date for a in by.get(eid, [])
-                 if a.service is Service.NUCLEIC_TEST]
+        tests = [
+            a.date
+            for a in by.get(eid, [])
+            if a.service is Service.NUCLEIC_TEST
+        ]
         for n in tneeds:
             if n.window is not None:
                 met = [d for d in tests if n.window[0] <= d <= n.window[1]]
                 weighted += w * bool(met)
                 lateness += sum((d - n.window[0]).days for d in met)
             else:
-                gained = (n.covered_days(tests, dates)
-                          - n.covered_days([], dates))
+                gained = n.covered_days(tests, dates) - n.covered_days(
+                    [], dates
+                )
                 weighted += w * gained / days
     for a in sol.appointments:
         e = inst.employees[a.employee_id]
@@ -422,12 +551,16 @@ def objective_terms(inst: Instance, needs: Needs, sol: Solution) -> dict:
             e.workplace_id
         )
         travel += 2 * a.travel_minutes + 1 + (0 if own else 1)
-    slots = {(a.session_id, inst.employees[a.employee_id].team_key,
-              a.slot_start) for a in sol.appointments}
+    slots = {
+        (a.session_id, inst.employees[a.employee_id].team_key, a.slot_start)
+        for a in sol.appointments
+    }
     kept = {(a.employee_id, a.session_id) for a in sol.appointments}
     changes = sum(
-        1 for b in inst.active_bookings()
-        if not b.pinned and b.session_id in inst.sessions
+        1
+        for b in inst.active_bookings()
+        if not b.pinned
+        and b.session_id in inst.sessions
         and inst.settings.in_horizon(inst.sessions[b.session_id].date)
         and (b.employee_id, b.session_id) not in kept
     )
@@ -450,9 +583,10 @@ def counts_of(inst: Instance, needs: Needs, sol: Solution) -> dict[str, int]:
     h1 = inst.settings.horizon_end
     vacc_needs = vacc_met = 0
     for eid, need in needs.vaccination.items():
-        jabs = sorted((a for a in by.get(eid, [])
-                       if a.service is Service.VACCINATION),
-                      key=lambda a: a.date)
+        jabs = sorted(
+            (a for a in by.get(eid, []) if a.service is Service.VACCINATION),
+            key=lambda a: a.date,
+        )
         vacc_needs += 1
         vacc_met += len(jabs)
         if jabs and not need.booster:
@@ -464,8 +598,11 @@ def counts_of(inst: Instance, needs: Needs, sol: Solution) -> dict[str, int]:
                 vacc_needs += 1
     windows = windows_met = pdays = covered = 0
     for eid, tneeds in needs.tests.items():
-        tests = [a.date for a in by.get(eid, [])
-                 if a.service is Service.NUCLEIC_TEST]
+        tests = [
+            a.date
+            for a in by.get(eid, [])
+            if a.service is Service.NUCLEIC_TEST
+        ]
         for n in tneeds:
             if n.window is not None:
                 windows += 1

@@ -27,36 +27,62 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=__version__)
     sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("run", help="schedule a workbook and write a run folder")
-    r.add_argument("book", nargs="?", type=Path, default=EXAMPLE,
-                   help=f"input workbook (default {EXAMPLE})")
+    r = sub.add_parser(
+        "run", help="schedule a workbook and write a run folder"
+    )
+    r.add_argument(
+        "book",
+        nargs="?",
+        type=Path,
+        default=EXAMPLE,
+        help=f"input workbook (default {EXAMPLE})",
+    )
     r.add_argument("--out", type=Path, help="new run folder to write")
-    r.add_argument("--time-limit", type=float,
-                   help="solver seconds (default: the workbook's setting)")
+    r.add_argument(
+        "--time-limit",
+        type=float,
+        help="solver seconds (default: the workbook's setting)",
+    )
     r.add_argument("--seed", type=int, default=0, help="solver random seed")
-    r.add_argument("--workers", type=int, default=1,
-                   help="solver threads (default 1: reproducible runs; more "
-                   "may find better schedules but not reproducibly)")
-    r.add_argument("--lang", choices=("en", "zh"),
-                   help="language of rosters and reports")
+    r.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="solver threads (default 1: reproducible runs; more "
+        "may find better schedules but not reproducibly)",
+    )
+    r.add_argument(
+        "--lang", choices=("en", "zh"), help="language of rosters and reports"
+    )
     _verbosity(r)
     g = sub.add_parser("generate", help="write a realistic example workbook")
     g.add_argument("--employees", type=int, default=1500)
     g.add_argument("--workplaces", type=int, default=3)
     g.add_argument("--days", type=int, default=28)
     g.add_argument("--seed", type=int, default=2021)
-    g.add_argument("--tight", action="store_true",
-                   help="less capacity than demand (an over-subscribed drive)")
+    g.add_argument(
+        "--tight",
+        action="store_true",
+        help="less capacity than demand (an over-subscribed drive)",
+    )
     g.add_argument("--out", type=Path, required=True)
     _verbosity(g)
     return p
 
 
 def _verbosity(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-q", "--quiet", action="store_true",
-                   help="print only errors and the run folder")
-    p.add_argument("-v", "--verbose", action="store_true",
-                   help="print debugging detail and tracebacks")
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only errors and the run folder",
+    )
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="print debugging detail and tracebacks",
+    )
 
 
 class _Say:
@@ -108,8 +134,12 @@ def _generate(args: argparse.Namespace) -> int:
     if args.out.exists():
         raise SchedulerError(f"{args.out} exists; choose a new file name.")
     path = generate_workbook(
-        args.out, employees=args.employees, workplaces=args.workplaces,
-        days=args.days, seed=args.seed, tight=args.tight,
+        args.out,
+        employees=args.employees,
+        workplaces=args.workplaces,
+        days=args.days,
+        seed=args.seed,
+        tight=args.tight,
     )
     if not args.quiet:
         print(f"Wrote {path}")
@@ -123,14 +153,21 @@ def _run(args: argparse.Namespace) -> int:
     if not args.book.exists():
         raise SchedulerError(
             f"Input workbook {args.book} not found"
-            + (" (run from the project folder, or name a workbook)."
-               if args.book == EXAMPLE else ".")
+            + (
+                " (run from the project folder, or name a workbook)."
+                if args.book == EXAMPLE
+                else "."
+            )
         )
     say = _Say(args.quiet)
     result = run(
         RunOptions(
-            book=args.book, out=args.out, time_limit=args.time_limit,
-            seed=args.seed, workers=args.workers, lang=args.lang,
+            book=args.book,
+            out=args.out,
+            time_limit=args.time_limit,
+            seed=args.seed,
+            workers=args.workers,
+            lang=args.lang,
         ),
         say,
     )

@@ -367,7 +367,9 @@ class Instance:
     notices: tuple[str, ...] = ()
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def travel_minutes(self, workplace_id: WorkplaceId, site_id: SiteId) -> int | None:
+    def travel_minutes(
+        self, workplace_id: WorkplaceId, site_id: SiteId
+    ) -> int | None:
         """One-way minutes, 0 for one's own building, None if out of reach."""
         site = self.sites[site_id]
         if site.kind is SiteKind.ONSITE and site.workplace_id == workplace_id:

@@ -69,7 +69,9 @@ def duty_periods(instance: Instance, employee: Employee) -> Duty:
         if not any(a.covers(day) for a in absent):
             if day in rows:
                 periods.extend(rows[day])
-            elif pattern_works(pattern, day, instance.holidays, instance.workdays):
+            elif pattern_works(
+                pattern, day, instance.holidays, instance.workdays
+            ):
                 periods.append(
                     _span(s.day_index(day), pattern.start, pattern.end)
                 )

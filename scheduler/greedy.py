@@ -77,9 +77,11 @@ class _State:
         end = a + s.slot_minutes
         ends = [*self.obs_ends[s.id], end]
         for t in ends:
-            if end <= t < end + obs and sum(
-                1 for x in ends if x <= t < x + obs
-            ) > s.observation_seats:
+            if (
+                end <= t < end + obs
+                and sum(1 for x in ends if x <= t < x + obs)
+                > s.observation_seats
+            ):
                 return False
         return True
 
@@ -124,9 +126,15 @@ class _State:
             self.team_day[e.team_key, s.date] += 1
         self.apps.append(
             Appointment(
-                employee_id=eid, session_id=s.id, date=s.date, slot_start=a,
-                slot_end=s.slot_end(a), service=s.service, site_id=s.site_id,
-                travel_minutes=o.travel, product=s.product if vacc else None,
+                employee_id=eid,
+                session_id=s.id,
+                date=s.date,
+                slot_start=a,
+                slot_end=s.slot_end(a),
+                service=s.service,
+                site_id=s.site_id,
+                travel_minutes=o.travel,
+                product=s.product if vacc else None,
                 dose=dose,
             )
         )
@@ -154,9 +162,19 @@ def greedy_schedule(
             continue
         _book_vaccination(st, inst, needs, eid, opts)
         _book_tests(st, inst, needs, eid, opts, done)
-    return Solution(appointments=tuple(sorted(
-        st.apps, key=lambda a: (a.date, a.slot_start, a.session_id,
-                                a.employee_id))))
+    return Solution(
+        appointments=tuple(
+            sorted(
+                st.apps,
+                key=lambda a: (
+                    a.date,
+                    a.slot_start,
+                    a.session_id,
+                    a.employee_id,
+                ),
+            )
+        )
+    )
 
 
 def _urgency(needs: Needs, eid: str, inst: Instance) -> int:
@@ -178,9 +196,14 @@ def _book_vaccination(st, inst, needs, eid, opts) -> None:
     need = needs.vaccination.get(eid)
     if need is None:
         return
-    jabs = sorted((a for a in st.apps if a.employee_id == eid
-                   and a.service is Service.VACCINATION),
-                  key=lambda a: a.date)
+    jabs = sorted(
+        (
+            a
+            for a in st.apps
+            if a.employee_id == eid and a.service is Service.VACCINATION
+        ),
+        key=lambda a: a.date,
+    )
     prev = (jabs[-1].date, jabs[-1].product) if jabs else None
     for k in range(len(jabs), len(opts.vaccination)):
         booked = False
@@ -208,14 +231,22 @@ def _book_tests(st, inst, needs, eid, opts, done) -> None:
     """Windows first (earliest fitting test), then fill cadence gaps."""
     tneeds = needs.tests.get(eid, ())
     dates = lambda: sorted(  # noqa: E731
-        a.date for a in st.apps
+        a.date
+        for a in st.apps
         if a.employee_id == eid and a.service is Service.NUCLEIC_TEST
     )
     for n in tneeds:
         if n.window is None or n.met_by(dates()):
             continue
-        _book_first(st, inst, eid, opts, lambda o: n.window[0] <= inst.sessions[
-            o.session_id].date <= n.window[1])
+        _book_first(
+            st,
+            inst,
+            eid,
+            opts,
+            lambda o: (
+                n.window[0] <= inst.sessions[o.session_id].date <= n.window[1]
+            ),
+        )
     h1 = inst.settings.horizon_end
     for n in tneeds:
         if n.every_days is None:
@@ -226,17 +257,23 @@ def _book_tests(st, inst, needs, eid, opts, done) -> None:
             if due > h1:
                 break
             # the latest test on or before the due day, else the earliest after
-            before = [o for o in opts.tests
-                      if last < inst.sessions[o.session_id].date <= due]
-            after = [o for o in opts.tests
-                     if inst.sessions[o.session_id].date > due]
-            if not (_book_first(st, inst, eid, opts, None, reversed(before))
-                    or _book_first(st, inst, eid, opts, None, after)):
+            before = [
+                o
+                for o in opts.tests
+                if last < inst.sessions[o.session_id].date <= due
+            ]
+            after = [
+                o for o in opts.tests if inst.sessions[o.session_id].date > due
+            ]
+            if not (
+                _book_first(st, inst, eid, opts, None, reversed(before))
+                or _book_first(st, inst, eid, opts, None, after)
+            ):
                 break
 
 
 def _book_first(st, inst, eid, opts, accept, pool=None) -> bool:
-    for o in (pool if pool is not None else opts.tests):
+    for o in pool if pool is not None else opts.tests:
         if accept is not None and not accept(o):
             continue
         for i in range(len(o.slots)):
@@ -268,23 +305,42 @@ def fill_schedule(
     for eid in order:
         _book_vaccination(st, inst, needs, eid, options[eid])
         _fill_tests(st, inst, needs, eid, options[eid])
-    return Solution(appointments=tuple(sorted(
-        [*st.apps, *kept], key=lambda a: (a.date, a.slot_start, a.session_id,
-                                          a.employee_id))))
+    return Solution(
+        appointments=tuple(
+            sorted(
+                [*st.apps, *kept],
+                key=lambda a: (
+                    a.date,
+                    a.slot_start,
+                    a.session_id,
+                    a.employee_id,
+                ),
+            )
+        )
+    )
 
 
 def _fill_tests(st, inst, needs, eid, opts) -> None:
     def dates():
-        return [a.date for a in st.apps
-                if a.employee_id == eid and a.service is Service.NUCLEIC_TEST]
+        return [
+            a.date
+            for a in st.apps
+            if a.employee_id == eid and a.service is Service.NUCLEIC_TEST
+        ]
 
     by_date = lambda o: inst.sessions[o.session_id].date  # noqa: E731
     for n in needs.tests.get(eid, ()):
         if n.window is not None:
             if not n.met_by(dates()):
                 lo, hi = n.window
-                _book_first(st, inst, eid, opts, None,
-                            [o for o in opts.tests if lo <= by_date(o) <= hi])
+                _book_first(
+                    st,
+                    inst,
+                    eid,
+                    opts,
+                    None,
+                    [o for o in opts.tests if lo <= by_date(o) <= hi],
+                )
             continue
         skip: set = set()
         while True:
@@ -292,8 +348,7 @@ def _fill_tests(st, inst, needs, eid, opts) -> None:
             if gap is None:
                 break
             lo = gap - timedelta(days=n.every_days - 1)
-            pool = [o for o in reversed(opts.tests)
-                    if lo <= by_date(o) <= gap]
+            pool = [o for o in reversed(opts.tests) if lo <= by_date(o) <= gap]
             if not _book_first(st, inst, eid, opts, None, pool):
                 skip.add(gap)
 

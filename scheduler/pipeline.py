@@ -120,9 +120,12 @@ def schedule(
             "Internal error: the schedule breaks hard rules and was not "
             f"written:\n{lines}"
         )
-    return needs, solution, report, {
-        "greedy": base, "options": built.data.options
-    }
+    return (
+        needs,
+        solution,
+        report,
+        {"greedy": base, "options": built.data.options},
+    )
 
 
 def pinned_appointments(instance: Instance, needs: Needs) -> list[Appointment]:
@@ -130,11 +133,16 @@ def pinned_appointments(instance: Instance, needs: Needs) -> list[Appointment]:
     out = []
     vacc_seen: dict[str, int] = {}
     rows = sorted(
-        (b for b in instance.bookings
-         if b.pinned and b.status is BookingStatus.BOOKED
-         and b.session_id in instance.sessions
-         and instance.settings.in_horizon(
-             instance.sessions[b.session_id].date)),
+        (
+            b
+            for b in instance.bookings
+            if b.pinned
+            and b.status is BookingStatus.BOOKED
+            and b.session_id in instance.sessions
+            and instance.settings.in_horizon(
+                instance.sessions[b.session_id].date
+            )
+        ),
         key=lambda b: (instance.sessions[b.session_id].date, b.slot_start),
     )
     for b in rows:
@@ -148,12 +156,20 @@ def pinned_appointments(instance: Instance, needs: Needs) -> list[Appointment]:
             vacc_seen[e.id] = k + 1
             dose = need.dose_label(k) if need else "?"
             product = s.product
-        out.append(Appointment(
-            employee_id=e.id, session_id=s.id, date=s.date,
-            slot_start=b.slot_start, slot_end=s.slot_end(b.slot_start),
-            service=s.service, site_id=s.site_id,
-            travel_minutes=travel if travel is not None else -1,
-            product=product, dose=dose))
+        out.append(
+            Appointment(
+                employee_id=e.id,
+                session_id=s.id,
+                date=s.date,
+                slot_start=b.slot_start,
+                slot_end=s.slot_end(b.slot_start),
+                service=s.service,
+                site_id=s.site_id,
+                travel_minutes=travel if travel is not None else -1,
+                product=product,
+                dose=dose,
+            )
+        )
     return out
 
 
@@ -161,8 +177,10 @@ def _check_pinned(instance: Instance, needs: Needs, pinned) -> None:
     if not pinned:
         return
     violations = [
-        v for v in check_solution(instance, needs, Solution(
-            appointments=tuple(pinned)))
+        v
+        for v in check_solution(
+            instance, needs, Solution(appointments=tuple(pinned))
+        )
         if v.rule != "pinned_bookings"
     ]
     if violations:
@@ -191,9 +209,11 @@ def run(opts: RunOptions, say: Say = lambda _: None) -> RunResult:
         seed=opts.seed,
         workers=opts.workers,
     )
-    say(f"Checked: {len(instance.employees):,} employees, "
+    say(
+        f"Checked: {len(instance.employees):,} employees, "
         f"{len(instance.horizon_sessions()):,} sessions from "
-        f"{s.horizon_start} to {s.horizon_end}.")
+        f"{s.horizon_start} to {s.horizon_end}."
+    )
     needs, solution, report, extra = schedule(instance, params, say, seconds)
     from scheduler.reasons import unmet_needs
 
@@ -207,9 +227,15 @@ def run(opts: RunOptions, say: Say = lambda _: None) -> RunResult:
         **counts_of(instance, needs, solution),
     }
     result = RunResult(
-        instance=instance, needs=needs, solution=solution, unmet=unmet,
-        report=report, counts=counts, objective=report.objective,
-        seconds=seconds, lang=lang,
+        instance=instance,
+        needs=needs,
+        solution=solution,
+        unmet=unmet,
+        report=report,
+        counts=counts,
+        objective=report.objective,
+        seconds=seconds,
+        lang=lang,
     )
     say(f"Writing {target} …")
     clock = time.perf_counter()
@@ -260,8 +286,9 @@ def write_run(target: Path, result: RunResult, meta: dict, start: float):
         inst, sol = result.instance, result.solution
         write_schedule(tmp / "schedule.xlsx", inst, sol, result.unmet)
         write_rosters(tmp / "rosters.xlsx", inst, sol, result.lang)
-        write_coverage(tmp / "coverage.xlsx", inst, result.needs, sol,
-                       result.lang)
+        write_coverage(
+            tmp / "coverage.xlsx", inst, result.needs, sol, result.lang
+        )
         result.seconds["write"] = time.perf_counter() - clock
         result.seconds["total"] = time.perf_counter() - start
         (tmp / "run.json").write_text(

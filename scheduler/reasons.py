@@ -93,20 +93,33 @@ def unmet_needs(
     out: list[UnmetNeed] = []
     for eid, dose in needs.exempt.items():
         e = inst.employees[eid]
-        what = (_t(lang, "dose", dose=dose, product=e.last_product)
-                if e.last_product else _t(lang, "first"))
-        out.append(UnmetNeed(
-            employee_id=eid, service=Service.VACCINATION, reason="exempt",
-            dose=str(dose), need=what,
-            detail=_t(lang, "exempt", why=e.exemption)))
+        what = (
+            _t(lang, "dose", dose=dose, product=e.last_product)
+            if e.last_product
+            else _t(lang, "first")
+        )
+        out.append(
+            UnmetNeed(
+                employee_id=eid,
+                service=Service.VACCINATION,
+                reason="exempt",
+                dose=str(dose),
+                need=what,
+                detail=_t(lang, "exempt", why=e.exemption),
+            )
+        )
     for eid, need in needs.vaccination.items():
-        row = _vaccination_unmet(inst, need, options.get(eid), state,
-                                 by.get(eid, []), lang)
+        row = _vaccination_unmet(
+            inst, need, options.get(eid), state, by.get(eid, []), lang
+        )
         if row is not None:
             out.append(row)
     for eid, tneeds in needs.tests.items():
-        tests = [a.date for a in by.get(eid, [])
-                 if a.service is Service.NUCLEIC_TEST]
+        tests = [
+            a.date
+            for a in by.get(eid, [])
+            if a.service is Service.NUCLEIC_TEST
+        ]
         for n in tneeds:
             row = _test_unmet(inst, n, options.get(eid), state, tests, lang)
             if row is not None:
@@ -114,11 +127,14 @@ def unmet_needs(
     return out
 
 
-def _vaccination_unmet(inst, need: VaccinationNeed, opts, state,
-                       jabs: list[Appointment], lang) -> UnmetNeed | None:
+def _vaccination_unmet(
+    inst, need: VaccinationNeed, opts, state, jabs: list[Appointment], lang
+) -> UnmetNeed | None:
     e = inst.employees[need.employee_id]
-    jabs = sorted((a for a in jabs if a.service is Service.VACCINATION),
-                  key=lambda a: a.date)
+    jabs = sorted(
+        (a for a in jabs if a.service is Service.VACCINATION),
+        key=lambda a: a.date,
+    )
     k = len(jabs)
     h1 = inst.settings.horizon_end
     if jabs:
@@ -138,26 +154,44 @@ def _vaccination_unmet(inst, need: VaccinationNeed, opts, state,
         else:
             what = _t(lang, "dose", dose=label, product=e.last_product)
         earliest = need.earliest
-    reason, detail = _why_vaccination(inst, e, need, k, earliest, opts,
-                                      state, jabs, lang)
-    return UnmetNeed(employee_id=e.id, service=Service.VACCINATION,
-                     reason=reason, dose=label, need=what, detail=detail)
+    reason, detail = _why_vaccination(
+        inst, e, need, k, earliest, opts, state, jabs, lang
+    )
+    return UnmetNeed(
+        employee_id=e.id,
+        service=Service.VACCINATION,
+        reason=reason,
+        dose=label,
+        need=what,
+        detail=detail,
+    )
 
 
 def _why_vaccination(inst, e, need, k, earliest, opts, state, jabs, lang):
     h0, h1 = inst.settings.horizon_start, inst.settings.horizon_end
     lo = min(earliest.values(), default=h0)
-    vs = [s for s in inst.horizon_sessions()
-          if s.service is Service.VACCINATION and s.date >= lo]
+    vs = [
+        s
+        for s in inst.horizon_sessions()
+        if s.service is Service.VACCINATION and s.date >= lo
+    ]
     if not vs:
-        return "no_session", _t(lang, "no_session", lo=lo, hi=h1,
-                                service=SERVICE[lang if lang in SERVICE
-                                                else "en"]["vaccination"])
-    ok = [s for s in vs if _product_fits(inst, e, need, s, earliest,
-                                         chained=bool(jabs))]
+        return "no_session", _t(
+            lang,
+            "no_session",
+            lo=lo,
+            hi=h1,
+            service=SERVICE[lang if lang in SERVICE else "en"]["vaccination"],
+        )
+    ok = [
+        s
+        for s in vs
+        if _product_fits(inst, e, need, s, earliest, chained=bool(jabs))
+    ]
     if not ok:
-        return "no_product", _t(lang, "no_product",
-                                products=", ".join(sorted(earliest)) or "-")
+        return "no_product", _t(
+            lang, "no_product", products=", ".join(sorted(earliest)) or "-"
+        )
     return _why_sessions(inst, e, ok, opts, state, lang)
 
 
@@ -171,31 +205,47 @@ def _product_fits(inst, e, need, s, earliest, chained: bool) -> bool:
     return inst.products[s.product].allows_age(age)
 
 
-def _why_sessions(inst, e: Employee, sessions: list[Session], opts, state,
-                  lang) -> tuple[str, str]:
+def _why_sessions(
+    inst, e: Employee, sessions: list[Session], opts, state, lang
+) -> tuple[str, str]:
     """Reach, availability, then what blocks each candidate slot."""
     reach = [s for s in sessions if inst.in_reach(e, s)]
     if not reach:
         return "out_of_reach", _t(lang, "out_of_reach", wp=e.workplace_id)
     periods = duty_periods(inst, e)
-    usable = [o for s in reach
-              if (o := options_for_session(inst, e, s, periods)) is not None]
+    usable = [
+        o
+        for s in reach
+        if (o := options_for_session(inst, e, s, periods)) is not None
+    ]
     if not usable:
         absent = [a for a in inst.absences_of(e.id)]
         days = ", ".join(f"{a.start_date}..{a.end_date}" for a in absent)
         return "not_available", _t(
-            lang, "not_available", n=len(reach),
-            absent=_t(lang, "absent", days=days) if absent else "")
+            lang,
+            "not_available",
+            n=len(reach),
+            absent=_t(lang, "absent", days=days) if absent else "",
+        )
     blocked: Counter[str] = Counter()
     where: dict[str, list[str]] = {}
     empty = EmployeeOptions(employee_id=e.id)
     for o in usable:
-        codes = {state.why_not(e.id, opts or empty, o, i)
-                 for i in range(len(o.slots))}
-        code = ("other" if None in codes else
-                "full" if "full" in codes else
-                "team_limit" if "team_limit" in codes else
-                "conflict" if "conflict" in codes else "other")
+        codes = {
+            state.why_not(e.id, opts or empty, o, i)
+            for i in range(len(o.slots))
+        }
+        code = (
+            "other"
+            if None in codes
+            else "full"
+            if "full" in codes
+            else "team_limit"
+            if "team_limit" in codes
+            else "conflict"
+            if "conflict" in codes
+            else "other"
+        )
         blocked[code] += 1
         where.setdefault(code, []).append(o.session_id)
     code = blocked.most_common(1)[0][0]
@@ -205,12 +255,14 @@ def _why_sessions(inst, e: Employee, sessions: list[Session], opts, state,
     return code, _t(lang, code, sessions=sessions_txt)
 
 
-def _test_unmet(inst, n: TestNeed, opts, state, tests: list[date],
-                lang) -> UnmetNeed | None:
+def _test_unmet(
+    inst, n: TestNeed, opts, state, tests: list[date], lang
+) -> UnmetNeed | None:
     e = inst.employees[n.employee_id]
     dates = inst.settings.dates()
-    ts = [s for s in inst.horizon_sessions()
-          if s.service is Service.NUCLEIC_TEST]
+    ts = [
+        s for s in inst.horizon_sessions() if s.service is Service.NUCLEIC_TEST
+    ]
     if n.window is not None:
         if n.met_by(tests):
             return None
@@ -218,15 +270,28 @@ def _test_unmet(inst, n: TestNeed, opts, state, tests: list[date],
         in_window = [s for s in ts if lo <= s.date <= hi]
         what = _t(lang, "window", lo=lo, hi=hi)
         if not in_window:
-            reason, detail = "no_session", _t(
-                lang, "no_session", lo=lo, hi=hi,
-                service=SERVICE.get(lang, SERVICE["en"])["nucleic_test"])
+            reason, detail = (
+                "no_session",
+                _t(
+                    lang,
+                    "no_session",
+                    lo=lo,
+                    hi=hi,
+                    service=SERVICE.get(lang, SERVICE["en"])["nucleic_test"],
+                ),
+            )
         else:
-            reason, detail = _why_sessions(inst, e, in_window, opts, state,
-                                           lang)
-        return UnmetNeed(employee_id=e.id, service=Service.NUCLEIC_TEST,
-                         reason=reason, requirement_id=n.requirement_id,
-                         need=what, detail=detail)
+            reason, detail = _why_sessions(
+                inst, e, in_window, opts, state, lang
+            )
+        return UnmetNeed(
+            employee_id=e.id,
+            service=Service.NUCLEIC_TEST,
+            reason=reason,
+            requirement_id=n.requirement_id,
+            need=what,
+            detail=detail,
+        )
     covered = n.covered_days(tests, dates)
     uncovered = len(dates) - covered
     if uncovered == 0:
@@ -235,25 +300,42 @@ def _test_unmet(inst, n: TestNeed, opts, state, tests: list[date],
     # Days no session date could ever cover, whatever is booked.
     best = n.covered_days([s.date for s in ts], dates)
     if not ts:
-        reason, detail = "no_session", _t(
-            lang, "no_session", lo=dates[0], hi=dates[-1],
-            service=SERVICE.get(lang, SERVICE["en"])["nucleic_test"])
+        reason, detail = (
+            "no_session",
+            _t(
+                lang,
+                "no_session",
+                lo=dates[0],
+                hi=dates[-1],
+                service=SERVICE.get(lang, SERVICE["en"])["nucleic_test"],
+            ),
+        )
     elif best == covered:
         reason = "horizon"
         detail = _t(lang, "horizon", days=uncovered)
     else:
         first = _first_coverable_gap(n, tests, dates, ts)
-        near = [s for s in ts if first - timedelta(days=n.every_days - 1)
-                <= s.date <= first]
+        near = [
+            s
+            for s in ts
+            if first - timedelta(days=n.every_days - 1) <= s.date <= first
+        ]
         reason, why = _why_sessions(inst, e, near, opts, state, lang)
         detail = _t(lang, "uncovered", days=uncovered, reason=why)
-    return UnmetNeed(employee_id=e.id, service=Service.NUCLEIC_TEST,
-                     reason=reason, requirement_id=n.requirement_id,
-                     uncovered_days=uncovered, need=what, detail=detail)
+    return UnmetNeed(
+        employee_id=e.id,
+        service=Service.NUCLEIC_TEST,
+        reason=reason,
+        requirement_id=n.requirement_id,
+        uncovered_days=uncovered,
+        need=what,
+        detail=detail,
+    )
 
 
-def _first_coverable_gap(n: TestNeed, tests: list[date], dates: list[date],
-                         sessions: list[Session]) -> date:
+def _first_coverable_gap(
+    n: TestNeed, tests: list[date], dates: list[date], sessions: list[Session]
+) -> date:
     """The first uncovered day some test session could have covered."""
     assert n.every_days is not None
     have = sorted({n.last_test, *tests})

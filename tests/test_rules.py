@@ -16,6 +16,8 @@ from scheduler.domain import (
     Service,
     ShiftPattern,
     SiteKind,
+)
+from scheduler.domain import (
     TestRequirement as Requirement,
 )
 from scheduler.errors import PinnedBookingError
@@ -54,18 +56,24 @@ def staff(n, **kw):
 
 
 WINDOW = Requirement(
-    id="SCREEN", scope=Scope.ALL, window_start=H0,
+    id="SCREEN",
+    scope=Scope.ALL,
+    window_start=H0,
     window_end=H0 + timedelta(days=13),
 )
 
 
 # -- rule 1: capacity -------------------------------------------------------
 
+
 def test_capacity_slot_limit_binds():
     inst = make_instance(
         employees=staff(3),
         sessions=[make_session("S1", end=570, capacity_per_slot=2)],
-        settings={"team_away_max_share": 1, "team_vaccinated_per_day_max_share": 1},
+        settings={
+            "team_away_max_share": 1,
+            "team_vaccinated_per_day_max_share": 1,
+        },
     )
     _, sol, report = solve(inst)
     assert len(sol.appointments) == 2
@@ -79,12 +87,18 @@ def test_capacity_dose_supply_binds():
     inst = make_instance(
         employees=staff(3),
         sessions=[make_session("S1", doses_available=1)],
-        settings={"team_away_max_share": 1, "team_vaccinated_per_day_max_share": 1},
+        settings={
+            "team_away_max_share": 1,
+            "team_vaccinated_per_day_max_share": 1,
+        },
     )
     _, sol, _ = solve(inst)
     assert len(sol.appointments) == 1
     s = inst.sessions["S1"]
-    two = [make_appointment(s, "E1", slot=0), make_appointment(s, "E2", slot=3)]
+    two = [
+        make_appointment(s, "E1", slot=0),
+        make_appointment(s, "E2", slot=3),
+    ]
     assert "capacity" in rules_broken(inst, *two)
 
 
@@ -93,31 +107,52 @@ def test_capacity_observation_seats_bind():
     # observation room, so one seat allows every other slot only.
     inst = make_instance(
         employees=staff(4),
-        sessions=[make_session("S1", start=540, end=600, slot_minutes=15,
-                               capacity_per_slot=2, observation_seats=1)],
-        settings={"team_away_max_share": 1, "team_vaccinated_per_day_max_share": 1},
+        sessions=[
+            make_session(
+                "S1",
+                start=540,
+                end=600,
+                slot_minutes=15,
+                capacity_per_slot=2,
+                observation_seats=1,
+            )
+        ],
+        settings={
+            "team_away_max_share": 1,
+            "team_vaccinated_per_day_max_share": 1,
+        },
     )
     _, sol, _ = solve(inst)
     starts = sorted(a.slot_start for a in sol.appointments)
     assert len(starts) == 2 and starts[1] - starts[0] >= 30
     s = inst.sessions["S1"]
     assert "capacity" in rules_broken(
-        inst, make_appointment(s, "E1", slot=0), make_appointment(s, "E2", slot=1)
+        inst,
+        make_appointment(s, "E1", slot=0),
+        make_appointment(s, "E2", slot=1),
     )
 
 
 # -- rule 2: service and product -------------------------------------------
 
+
 def test_series_continues_with_its_own_product():
-    other = make_product("BBIBP", doses=2, min_interval_days=21,
-                         max_interval_days=56)
+    other = make_product(
+        "BBIBP", doses=2, min_interval_days=21, max_interval_days=56
+    )
     inst = make_instance(
-        employees=[make_employee("E1", doses_received=1,
-                                 last_dose_date=H0 - timedelta(days=30))],
+        employees=[
+            make_employee(
+                "E1", doses_received=1, last_dose_date=H0 - timedelta(days=30)
+            )
+        ],
         products=[make_product(), other],
-        sessions=[make_session("S1", product="BBIBP"),
-                  make_session("S2", product="CoronaVac",
-                               date=H0 + timedelta(days=3))],
+        sessions=[
+            make_session("S1", product="BBIBP"),
+            make_session(
+                "S2", product="CoronaVac", date=H0 + timedelta(days=3)
+            ),
+        ],
     )
     _, sol, _ = solve(inst)
     assert [(a.session_id, a.dose) for a in sol.appointments] == [("S2", "2")]
@@ -149,27 +184,37 @@ def test_test_need_only_met_in_test_session():
 
 # -- rule 3: reach ----------------------------------------------------------
 
+
 def test_reach_needs_travel_row_and_open_session():
     chc = make_site("CHC", kind=SiteKind.COMMUNITY)
     inst = make_instance(
-        employees=[make_employee("E1"), make_employee("E2", workplace_id="W2")],
+        employees=[
+            make_employee("E1"),
+            make_employee("E2", workplace_id="W2"),
+        ],
         sites=[make_site(), chc],
         travel={("W2", "CHC"): 20},
-        sessions=[make_session("S1", workplaces=frozenset({"W2"})),
-                  make_session("S2", site_id="CHC", date=H0 + timedelta(days=1))],
+        sessions=[
+            make_session("S1", workplaces=frozenset({"W2"})),
+            make_session("S2", site_id="CHC", date=H0 + timedelta(days=1)),
+        ],
     )
     _, sol, _ = solve(inst)
-    assert [(a.employee_id, a.session_id, a.travel_minutes)
-            for a in sol.appointments] == [("E2", "S2", 20)]
+    assert [
+        (a.employee_id, a.session_id, a.travel_minutes)
+        for a in sol.appointments
+    ] == [("E2", "S2", 20)]
     bad = make_appointment(inst.sessions["S1"], "E1")
     assert "reach" in rules_broken(inst, bad)
 
 
 # -- rule 4: availability ---------------------------------------------------
 
+
 def test_availability_respects_duty_absence_and_observation():
-    night = ShiftPattern(id="night", weekdays=frozenset(range(7)),
-                         start=1200, end=480)
+    night = ShiftPattern(
+        id="night", weekdays=frozenset(range(7)), start=1200, end=480
+    )
     inst = make_instance(
         employees=[
             make_employee("E1", shift_pattern="night"),
@@ -179,8 +224,9 @@ def test_availability_respects_duty_absence_and_observation():
         patterns=[night],
         absences=(Absence(employee_id="E2", start_date=H0, end_date=H0),),
         # 17:00-18:00: the 17:30 slot plus observation ends after 18:00.
-        sessions=[make_session("S1", start=1020, end=1080,
-                               capacity_per_slot=5)],
+        sessions=[
+            make_session("S1", start=1020, end=1080, capacity_per_slot=5)
+        ],
     )
     _, sol, _ = solve(inst)
     assert [(a.employee_id, a.slot_start) for a in sol.appointments] == [
@@ -195,26 +241,32 @@ def test_availability_respects_duty_absence_and_observation():
 
 # -- rule 5: one place at a time --------------------------------------------
 
+
 def test_one_place_at_a_time():
     inst = make_instance(
         employees=[make_employee("E1")],
-        sessions=[make_session("V1"),
-                  make_session("T1", service="nucleic_test")],
+        sessions=[
+            make_session("V1"),
+            make_session("T1", service="nucleic_test"),
+        ],
         test_requirements=(replace(WINDOW, window_end=H0),),
         settings={"test_blackout_hours_after_vaccination": 0},
     )
     inst = _fix_service(inst)
     _, sol, _ = solve(inst)
     assert len(sol.appointments) == 1
-    both = [make_appointment(inst.sessions["V1"], "E1"),
-            make_appointment(inst.sessions["T1"], "E1")]
+    both = [
+        make_appointment(inst.sessions["V1"], "E1"),
+        make_appointment(inst.sessions["T1"], "E1"),
+    ]
     assert "one_place_at_a_time" in rules_broken(inst, *both)
 
 
 def _fix_service(inst):
     sessions = {
         k: replace(s, service=Service(s.service), product=None)
-        if s.service == "nucleic_test" else s
+        if s.service == "nucleic_test"
+        else s
         for k, s in inst.sessions.items()
     }
     return replace(inst, sessions=sessions, _cache={})
@@ -222,12 +274,15 @@ def _fix_service(inst):
 
 # -- rule 6: dose intervals -------------------------------------------------
 
+
 @pytest.mark.parametrize("gap,booked", [(14, 2), (13, 1)])
 def test_dose_interval_min(gap, booked):
     inst = make_instance(
         employees=[make_employee("E1")],
-        sessions=[make_session("S1"),
-                  make_session("S2", date=H0 + timedelta(days=gap))],
+        sessions=[
+            make_session("S1"),
+            make_session("S2", date=H0 + timedelta(days=gap)),
+        ],
         settings={"horizon_end": H0 + timedelta(days=20)},
     )
     _, sol, _ = solve(inst)
@@ -238,14 +293,20 @@ def test_checker_rejects_short_and_long_intervals():
     inst = make_instance(
         employees=[make_employee("E1")],
         products=[make_product(min_interval_days=3, max_interval_days=5)],
-        sessions=[make_session(f"S{d}", date=H0 + timedelta(days=d))
-                  for d in (0, 2, 9)],
+        sessions=[
+            make_session(f"S{d}", date=H0 + timedelta(days=d))
+            for d in (0, 2, 9)
+        ],
     )
     s = inst.sessions
-    short = [make_appointment(s["S0"], "E1"),
-             make_appointment(s["S2"], "E1", dose="2")]
-    long = [make_appointment(s["S0"], "E1"),
-            make_appointment(s["S9"], "E1", dose="2")]
+    short = [
+        make_appointment(s["S0"], "E1"),
+        make_appointment(s["S2"], "E1", dose="2"),
+    ]
+    long = [
+        make_appointment(s["S0"], "E1"),
+        make_appointment(s["S9"], "E1", dose="2"),
+    ]
     assert "dose_intervals" in rules_broken(inst, *short)
     assert "dose_intervals" in rules_broken(inst, *long)
 
@@ -254,8 +315,10 @@ def test_booster_waits_for_booster_after_days():
     last = H0 - timedelta(days=174)  # booster from day 6, a Monday
     inst = make_instance(
         employees=[make_employee("E1", doses_received=2, last_dose_date=last)],
-        sessions=[make_session(f"S{d}", date=H0 + timedelta(days=d))
-                  for d in (0, 3, 6, 7)],
+        sessions=[
+            make_session(f"S{d}", date=H0 + timedelta(days=d))
+            for d in (0, 3, 6, 7)
+        ],
     )
     _, sol, _ = solve(inst)
     assert [(a.session_id, a.dose) for a in sol.appointments] == [
@@ -267,14 +330,21 @@ def test_booster_waits_for_booster_after_days():
 
 # -- rule 7: team continuity ------------------------------------------------
 
+
 def test_team_continuity_binds():
     # Four on duty, share 0.25: one away at a time; the slots of a test
     # session are back to back, so everyone can go, one after the other,
     # but never two in one slot.
-    tests = make_session("T1", service=Service.NUCLEIC_TEST, end=600,
-                         capacity_per_slot=4, product=None)
-    inst = make_instance(employees=staff(4), sessions=[tests],
-                         test_requirements=(WINDOW,))
+    tests = make_session(
+        "T1",
+        service=Service.NUCLEIC_TEST,
+        end=600,
+        capacity_per_slot=4,
+        product=None,
+    )
+    inst = make_instance(
+        employees=staff(4), sessions=[tests], test_requirements=(WINDOW,)
+    )
     _, sol, _ = solve(inst)
     starts = sorted(a.slot_start for a in sol.appointments)
     assert starts == [540, 570]
@@ -284,12 +354,16 @@ def test_team_continuity_binds():
 
 # -- rule 8: side-effect spreading ------------------------------------------
 
+
 def test_side_effect_spreading_binds():
     inst = make_instance(
         employees=staff(4),
-        sessions=[make_session("S1", capacity_per_slot=4),
-                  make_session("S2", date=H0 + timedelta(days=1),
-                               capacity_per_slot=4)],
+        sessions=[
+            make_session("S1", capacity_per_slot=4),
+            make_session(
+                "S2", date=H0 + timedelta(days=1), capacity_per_slot=4
+            ),
+        ],
         settings={"team_away_max_share": 1},
     )
     _, sol, _ = solve(inst)
@@ -297,20 +371,26 @@ def test_side_effect_spreading_binds():
     for a in sol.appointments:
         per_day[a.date] = per_day.get(a.date, 0) + 1
     assert per_day == {H0: 2, H0 + timedelta(days=1): 2}
-    three = [make_appointment(inst.sessions["S1"], f"E{i}", slot=i)
-             for i in (1, 2, 3)]
+    three = [
+        make_appointment(inst.sessions["S1"], f"E{i}", slot=i)
+        for i in (1, 2, 3)
+    ]
     assert "side_effect_spreading" in rules_broken(inst, *three)
 
 
 # -- rule 9: pinned bookings ------------------------------------------------
 
+
 def test_pinned_booking_kept_exactly():
-    pin = Booking(employee_id="E1", session_id="S2", slot_start=660,
-                  pinned=True)
+    pin = Booking(
+        employee_id="E1", session_id="S2", slot_start=660, pinned=True
+    )
     inst = make_instance(
         employees=[make_employee("E1")],
-        sessions=[make_session("S1"),
-                  make_session("S2", date=H0 + timedelta(days=1))],
+        sessions=[
+            make_session("S1"),
+            make_session("S2", date=H0 + timedelta(days=1)),
+        ],
         bookings=(pin,),
     )
     _, sol, _ = solve(inst)
@@ -322,8 +402,9 @@ def test_pinned_booking_kept_exactly():
 
 
 def test_pinned_booking_breaking_a_rule_stops_the_run():
-    pin = Booking(employee_id="E1", session_id="S1", slot_start=540,
-                  pinned=True)
+    pin = Booking(
+        employee_id="E1", session_id="S1", slot_start=540, pinned=True
+    )
     inst = make_instance(
         employees=[make_employee("E1", age=70)],
         products=[make_product(max_age=59)],
@@ -336,11 +417,14 @@ def test_pinned_booking_breaking_a_rule_stops_the_run():
 
 # -- rule 10: need ----------------------------------------------------------
 
+
 def test_no_appointment_without_need():
     inst = make_instance(
-        employees=[make_employee("E1", exemption="medical"),
-                   make_employee("E2", doses_received=3),
-                   make_employee("E3", department="B")],
+        employees=[
+            make_employee("E1", exemption="medical"),
+            make_employee("E2", doses_received=3),
+            make_employee("E3", department="B"),
+        ],
         sessions=[make_session("S1", capacity_per_slot=3)],
     )
     needs, sol, _ = solve(inst)
@@ -353,37 +437,51 @@ def test_no_appointment_without_need():
 
 # -- rule 11: no swab right after a jab -------------------------------------
 
+
 def test_no_swab_within_blackout_after_jab():
-    tests = make_session("T1", service=Service.NUCLEIC_TEST, product=None,
-                         date=H0 + timedelta(days=1))
+    tests = make_session(
+        "T1",
+        service=Service.NUCLEIC_TEST,
+        product=None,
+        date=H0 + timedelta(days=1),
+    )
     inst = make_instance(
         employees=[make_employee("E1")],
         sessions=[make_session("V1"), tests],
-        test_requirements=(replace(WINDOW, window_end=H0 + timedelta(days=1)),),
+        test_requirements=(
+            replace(WINDOW, window_end=H0 + timedelta(days=1)),
+        ),
     )
     _, sol, _ = solve(inst)
     assert len(sol.appointments) == 1  # one or the other, never both
-    both = [make_appointment(inst.sessions["V1"], "E1"),
-            make_appointment(tests, "E1")]
+    both = [
+        make_appointment(inst.sessions["V1"], "E1"),
+        make_appointment(tests, "E1"),
+    ]
     assert "no_swab_after_jab" in rules_broken(inst, *both)
     # exactly 48 hours later is fine
     later = replace(tests, date=H0 + timedelta(days=2), start=540)
-    inst2 = replace(inst, sessions={"V1": inst.sessions["V1"], "T1": later},
-                    _cache={})
-    ok = [make_appointment(inst2.sessions["V1"], "E1"),
-          make_appointment(later, "E1")]
+    inst2 = replace(
+        inst, sessions={"V1": inst.sessions["V1"], "T1": later}, _cache={}
+    )
+    ok = [
+        make_appointment(inst2.sessions["V1"], "E1"),
+        make_appointment(later, "E1"),
+    ]
     assert "no_swab_after_jab" not in rules_broken(inst2, *ok)
 
 
 # -- objective --------------------------------------------------------------
+
 
 def test_known_optimum_prefers_urgency_then_priority():
     """Two places for three people: the overdue dose, then priority 5."""
     overdue = H0 - timedelta(days=80)  # past the 56-day maximum
     inst = make_instance(
         employees=[
-            make_employee("E1", priority=1, doses_received=1,
-                          last_dose_date=overdue),
+            make_employee(
+                "E1", priority=1, doses_received=1, last_dose_date=overdue
+            ),
             make_employee("E2", priority=5, department="B"),
             make_employee("E3", priority=4, department="C"),
         ],
@@ -399,8 +497,10 @@ def test_known_optimum_prefers_urgency_then_priority():
 def test_earliest_session_preferred():
     inst = make_instance(
         employees=[make_employee("E1")],
-        sessions=[make_session("S2", date=H0 + timedelta(days=3)),
-                  make_session("S1")],
+        sessions=[
+            make_session("S2", date=H0 + timedelta(days=3)),
+            make_session("S1"),
+        ],
     )
     _, sol, report = solve(inst)
     assert [a.session_id for a in sol.appointments] == ["S1"]
@@ -410,13 +510,19 @@ def test_earliest_session_preferred():
 def test_cadence_tests_cover_person_days():
     every3 = Requirement(id="R3", scope=Scope.ALL, every_days=3)
     sessions = [
-        make_session(f"T{d}", service=Service.NUCLEIC_TEST, product=None,
-                     date=H0 + timedelta(days=d), capacity_per_slot=1)
+        make_session(
+            f"T{d}",
+            service=Service.NUCLEIC_TEST,
+            product=None,
+            date=H0 + timedelta(days=d),
+            capacity_per_slot=1,
+        )
         for d in range(6)
     ]
     inst = make_instance(
         employees=[make_employee("E1", last_test_date=H0 - timedelta(days=1))],
-        sessions=sessions, test_requirements=(every3,),
+        sessions=sessions,
+        test_requirements=(every3,),
         settings={"horizon_end": H0 + timedelta(days=5)},
     )
     _, sol, report = solve(inst)
@@ -428,9 +534,14 @@ def test_cadence_tests_cover_person_days():
 
 
 def test_empty_instance_gives_empty_schedule():
-    inst = make_instance(employees=[make_employee("E1", doses_received=2,
-                                                  last_dose_date=date(2021, 5, 1))],
-                         sessions=[make_session("S1")])
+    inst = make_instance(
+        employees=[
+            make_employee(
+                "E1", doses_received=2, last_dose_date=date(2021, 5, 1)
+            )
+        ],
+        sessions=[make_session("S1")],
+    )
     _, sol, _ = solve(inst)
     assert sol.appointments == ()
 
@@ -440,21 +551,37 @@ def test_model_objective_matches_checker_recomputation():
     every2 = Requirement(id="R2", scope=Scope.ALL, every_days=2)
     chc = make_site("CHC", kind=SiteKind.COMMUNITY)
     sessions = [
-        make_session("V0"), make_session("V3", date=H0 + timedelta(days=3)),
+        make_session("V0"),
+        make_session("V3", date=H0 + timedelta(days=3)),
         make_session("C1", site_id="CHC", date=H0 + timedelta(days=1)),
-        *[make_session(f"T{d}", service=Service.NUCLEIC_TEST, product=None,
-                       date=H0 + timedelta(days=d), capacity_per_slot=1)
-          for d in (1, 2, 7)],
+        *[
+            make_session(
+                f"T{d}",
+                service=Service.NUCLEIC_TEST,
+                product=None,
+                date=H0 + timedelta(days=d),
+                capacity_per_slot=1,
+            )
+            for d in (1, 2, 7)
+        ],
     ]
     inst = make_instance(
-        employees=[make_employee(f"E{i}", department=f"D{i % 2}",
-                                 doses_received=i % 2, priority=1 + i % 5)
-                   for i in range(6)],
-        sites=[make_site(), chc], travel={("W1", "CHC"): 15},
-        sessions=sessions, test_requirements=(every2,),
+        employees=[
+            make_employee(
+                f"E{i}",
+                department=f"D{i % 2}",
+                doses_received=i % 2,
+                priority=1 + i % 5,
+            )
+            for i in range(6)
+        ],
+        sites=[make_site(), chc],
+        travel={("W1", "CHC"): 15},
+        sessions=sessions,
+        test_requirements=(every2,),
         settings={"horizon_end": H0 + timedelta(days=9)},
     )
-    _, sol, report = solve(inst)
+    _, _, report = solve(inst)
     assert report.status == "OPTIMAL"
     values = {s["level"]: s["value"] for s in report.stages}
     days = inst.settings.days

@@ -52,8 +52,10 @@ def add_capacity(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> None:
         if s.service is not Service.VACCINATION:
             continue
         if s.doses_available is not None:
-            m.add(sum(n for ns in slots.values() for n in ns)
-                  <= s.doses_available)
+            m.add(
+                sum(n for ns in slots.values() for n in ns)
+                <= s.doses_available
+            )
         if s.observation_seats is not None and obs > 0:
             ends = sorted(a + s.slot_minutes for a in slots)
             for t in ends:
@@ -151,15 +153,11 @@ def add_team_continuity(
         for t in sorted(set(starts) | ends):
             lo = bisect_right(starts, t - longest)
             hi = bisect_right(starts, t)
-            active = tuple(
-                i for i in range(lo, hi) if t < terms[i][0][1]
-            )
+            active = tuple(i for i in range(lo, hi) if t < terms[i][0][1])
             if not active:
                 continue
             upper = sum(terms[i][1] for i in active)
-            on_duty = sum(
-                1 for ps in periods if ps.at(t)
-            )
+            on_duty = sum(1 for ps in periods if ps.at(t))
             limit = max(1, int(share * on_duty + 1e-9))
             if upper <= limit or (active, limit) in seen:
                 continue
@@ -211,9 +209,11 @@ def add_pinned_bookings(
         if not inst.settings.in_horizon(s.date):
             continue
         if s.service is Service.NUCLEIC_TEST:
-            xs = [v.book[b.employee_id, TEST, b.session_id]] if (
-                (b.employee_id, TEST, b.session_id) in v.book
-            ) else []
+            xs = (
+                [v.book[b.employee_id, TEST, b.session_id]]
+                if ((b.employee_id, TEST, b.session_id) in v.book)
+                else []
+            )
         else:
             xs = v.jabs(b.employee_id, b.session_id)
         gi = v.group_of.get((b.employee_id, b.session_id))

@@ -55,8 +55,14 @@ class WeightedSum:
         merged: dict[int, int] = {}
         for x, c in zip(self.vars, self.coefs):
             merged[x.index] = merged.get(x.index, 0) + c
-        return Term(name, tuple(merged), tuple(merged.values()), self.const,
-                    maximize, scale)
+        return Term(
+            name,
+            tuple(merged),
+            tuple(merged.values()),
+            self.const,
+            maximize,
+            scale,
+        )
 
 
 def needs_met(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
@@ -187,8 +193,10 @@ def lateness(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
                     acc.add(x, o.day - early)
             else:
                 mins = sum(
-                    inst.products[inst.sessions[o.session_id].product]
-                    .min_interval_days * x
+                    inst.products[
+                        inst.sessions[o.session_id].product
+                    ].min_interval_days
+                    * x
                     for o, x in xs
                 )
                 late = m.new_int_var(0, days, f"late[{eid},{k}]")
@@ -240,5 +248,10 @@ def orderly(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
 
 #: Objective levels in order; each is optimised with the ones before fixed.
 OBJECTIVE_LEVELS = (
-    needs_met, target_progress, changes, lateness, travel, orderly
+    needs_met,
+    target_progress,
+    changes,
+    lateness,
+    travel,
+    orderly,
 )

@@ -90,9 +90,10 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         if self.report is not None:
+            value = self.objective_value / self.scale
+            bound = self.best_objective_bound / self.scale
             self.report(
-                f"{self.stage}: objective {self.objective_value / self.scale:,.2f}"
-                f", bound {self.best_objective_bound / self.scale:,.2f}"
+                f"{self.stage}: objective {value:,.2f}, bound {bound:,.2f}"
             )
 
 
@@ -124,8 +125,9 @@ def solve_built(
             _set_hint(m, v, values)
         # The deterministic limit (from the stage's budget) ends the stage;
         # the wall clock only guards the whole solve's time limit.
-        wall = max(0.05, deadline - time.monotonic() - 0.5 * (
-            len(levels) - i - 1))
+        wall = max(
+            0.05, deadline - time.monotonic() - 0.5 * (len(levels) - i - 1)
+        )
         solver = _solver(params, budget, wall, i == 0, len(v.book))
         status = solver.solve(m, _Progress(term.name, term.scale, progress))
         name = solver.status_name(status)
@@ -153,7 +155,8 @@ def solve_built(
         if i == 0:
             report.best_bound = bound / term.scale
             report.gap = (
-                0.0 if status == cp_model.OPTIMAL
+                0.0
+                if status == cp_model.OPTIMAL
                 else abs(bound - value) / max(1.0, abs(bound))
             )
         _hold_level(m, term, value)
@@ -228,8 +231,11 @@ def _set_objective(
 
 def _hold_level(m: cp_model.CpModel, term: Term, value: int) -> None:
     """Keep a solved level at least as good as ``value``."""
-    lo, hi = (value - term.const, INT_MAX) if term.maximize else (
-        INT_MIN, value - term.const)
+    lo, hi = (
+        (value - term.const, INT_MAX)
+        if term.maximize
+        else (INT_MIN, value - term.const)
+    )
     linear = m.proto.constraints.add().linear
     linear.vars.extend(list(term.indices))
     linear.coeffs.extend(list(term.coefs))
@@ -295,8 +301,9 @@ def _complete_hint(
     solver.parameters.max_deterministic_time = 10.0
     status = solver.solve(fixed)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        log.warning("the hint could not be completed (%s)",
-                    solver.status_name(status))
+        log.warning(
+            "the hint could not be completed (%s)", solver.status_name(status)
+        )
         return values
     out = dict(values)
     out["all"] = list(solver.response_proto.solution)
@@ -312,7 +319,7 @@ def extract_solution(built: BuiltModel, values: dict[tuple, int]) -> Solution:
     """
     inst, needs, v = built.data.instance, built.data.needs, built.vars
     position: dict[tuple[str, str], int] = {}
-    for (eid, k, sid) in v.book:
+    for eid, k, sid in v.book:
         if values.get(("b", eid, k, sid)):
             position[eid, sid] = k
     wanted = {

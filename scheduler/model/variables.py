@@ -56,12 +56,12 @@ class ScheduleVars:
     )
 
     #: employee -> its booking keys, in creation order.
-    keys_of: dict[EmployeeId, list[tuple[EmployeeId, int, SessionId]]] = (
-        field(default_factory=dict)
+    keys_of: dict[EmployeeId, list[tuple[EmployeeId, int, SessionId]]] = field(
+        default_factory=dict
     )
     #: (employee, session) -> its vaccination booking variables.
-    jabs_at: dict[tuple[EmployeeId, SessionId], list[cp_model.IntVar]] = (
-        field(default_factory=dict)
+    jabs_at: dict[tuple[EmployeeId, SessionId], list[cp_model.IntVar]] = field(
+        default_factory=dict
     )
 
     def jabs(
