@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001 - Chinese labels use full-width punctuation on purpose
+
 """Printed labels in English and Simplified Chinese.
 
 Only what people read (rosters, coverage report) is translated; the
