@@ -143,14 +143,12 @@ def employee_options(
     """All options of one employee and the conflicts among them."""
     out = EmployeeOptions(employee_id=e.id)
     periods = duty_periods(instance, e)
-    sessions = instance.horizon_sessions()
+    vacc, tests = _sessions_in_reach(instance, e.workplace_id)
     need = needs.vaccination.get(e.id)
     if need is not None:
         for k in range(need.max_doses):
             row = []
-            for s in sessions:
-                if s.service is not Service.VACCINATION:
-                    continue
+            for s in vacc:
                 if not vaccination_product_ok(instance, e, need, s, k):
                     continue
                 opt = options_for_session(instance, e, s, periods)
@@ -160,13 +158,31 @@ def employee_options(
                 break
             out.vaccination.append(row)
     if needs.tests.get(e.id):
-        for s in sessions:
-            if s.service is Service.NUCLEIC_TEST:
-                opt = options_for_session(instance, e, s, periods)
-                if opt is not None:
-                    out.tests.append(opt)
+        for s in tests:
+            opt = options_for_session(instance, e, s, periods)
+            if opt is not None:
+                out.tests.append(opt)
     out.overlaps, out.blackouts = _conflicts(instance, out)
     return out
+
+
+def _sessions_in_reach(
+    instance: Instance, workplace_id: str
+) -> tuple[list[Session], list[Session]]:
+    """Vaccination and test sessions open to and in reach of a workplace."""
+    cache = instance._cache.setdefault("in_reach", {})
+    if workplace_id not in cache:
+        ok = [
+            s
+            for s in instance.horizon_sessions()
+            if s.open_to(workplace_id)
+            and instance.travel_minutes(workplace_id, s.site_id) is not None
+        ]
+        cache[workplace_id] = (
+            [s for s in ok if s.service is Service.VACCINATION],
+            [s for s in ok if s.service is Service.NUCLEIC_TEST],
+        )
+    return cache[workplace_id]
 
 
 def _conflicts(
@@ -205,7 +221,7 @@ def _conflicts(
 
 def _may_overlap(a: Option, b: Option) -> bool:
     """Could some slot of ``a`` overlap some slot of ``b`` (a before b)?"""
-    return max(x1 for _, x1 in a.away) > min(y0 for y0, _ in b.away)
+    return a.away[-1][1] > b.away[0][0]
 
 
 def _blackout_pairs(

@@ -1,8 +1,9 @@
 """The ``scheduler`` command: argument parsing, progress and exit codes.
 
-Exit codes: 0 ok; 1 internal error; 2 bad input; 3 pinned bookings break
-hard rules; 4 the solver found no schedule in time; 5 the checker rejected
-the schedule (a bug: nothing is written).
+Exit codes: 0 ok; 1 internal error; 2 bad input or usage (a missing file,
+an output folder in use, a bad option); 3 pinned bookings break hard
+rules; 4 the solver found no schedule in time; 5 the checker rejected the
+schedule (a bug: nothing is written).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import traceback
 from pathlib import Path
 
 from scheduler import __version__
-from scheduler.errors import SchedulerError
+from scheduler.errors import SchedulerError, UsageError
 
 EXAMPLE = Path("inputs") / "campaign.xlsx"
 
@@ -132,7 +133,7 @@ def _generate(args: argparse.Namespace) -> int:
     from scheduler.generate import generate_workbook
 
     if args.out.exists():
-        raise SchedulerError(f"{args.out} exists; choose a new file name.")
+        raise UsageError(f"{args.out} exists; choose a new file name.")
     path = generate_workbook(
         args.out,
         employees=args.employees,
@@ -150,8 +151,12 @@ def _run(args: argparse.Namespace) -> int:
     from scheduler.pipeline import RunOptions, run
     from scheduler.summary import summary_text
 
+    if args.time_limit is not None and args.time_limit <= 0:
+        raise UsageError("--time-limit must be a positive number of seconds.")
+    if args.workers < 1:
+        raise UsageError("--workers must be 1 or more.")
     if not args.book.exists():
-        raise SchedulerError(
+        raise UsageError(
             f"Input workbook {args.book} not found"
             + (
                 " (run from the project folder, or name a workbook)."

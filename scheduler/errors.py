@@ -51,6 +51,13 @@ class InputError(SchedulerError):
         return "\n".join(lines)
 
 
+class UsageError(SchedulerError):
+    """The command was asked for something it cannot do (a missing file, an
+    output folder already in use, a bad option value)."""
+
+    exit_code = 2
+
+
 class PinnedBookingError(SchedulerError):
     """A pinned booking breaks a hard rule (domain.md rule 9)."""
 

@@ -32,6 +32,7 @@ class _State:
         self.team_away: dict = defaultdict(list)
         self.team_day: dict = defaultdict(int)
         self.apps: list[Appointment] = []
+        self.mine: dict[str, list[Appointment]] = defaultdict(list)
         s = inst.settings
         self.away_share = s.team_away_max_share
         self.jab_share = s.team_vaccinated_per_day_max_share
@@ -124,20 +125,23 @@ class _State:
             self.doses_used[s.id] += 1
             self.obs_ends[s.id].append(a + s.slot_minutes)
             self.team_day[e.team_key, s.date] += 1
-        self.apps.append(
-            Appointment(
-                employee_id=eid,
-                session_id=s.id,
-                date=s.date,
-                slot_start=a,
-                slot_end=s.slot_end(a),
-                service=s.service,
-                site_id=s.site_id,
-                travel_minutes=o.travel,
-                product=s.product if vacc else None,
-                dose=dose,
-            )
+        app = Appointment(
+            employee_id=eid,
+            session_id=s.id,
+            date=s.date,
+            slot_start=a,
+            slot_end=s.slot_end(a),
+            service=s.service,
+            site_id=s.site_id,
+            travel_minutes=o.travel,
+            product=s.product if vacc else None,
+            dose=dose,
         )
+        self.apps.append(app)
+        self.mine[eid].append(app)
+
+    def dates_of(self, eid: str, service: Service) -> list:
+        return sorted(a.date for a in self.mine[eid] if a.service is service)
 
 
 def greedy_schedule(
@@ -197,11 +201,7 @@ def _book_vaccination(st, inst, needs, eid, opts) -> None:
     if need is None:
         return
     jabs = sorted(
-        (
-            a
-            for a in st.apps
-            if a.employee_id == eid and a.service is Service.VACCINATION
-        ),
+        (a for a in st.mine[eid] if a.service is Service.VACCINATION),
         key=lambda a: a.date,
     )
     prev = (jabs[-1].date, jabs[-1].product) if jabs else None
@@ -230,11 +230,9 @@ def _book_vaccination(st, inst, needs, eid, opts) -> None:
 def _book_tests(st, inst, needs, eid, opts, done) -> None:
     """Windows first (earliest fitting test), then fill cadence gaps."""
     tneeds = needs.tests.get(eid, ())
-    dates = lambda: sorted(  # noqa: E731
-        a.date
-        for a in st.apps
-        if a.employee_id == eid and a.service is Service.NUCLEIC_TEST
-    )
+    def dates():
+        return st.dates_of(eid, Service.NUCLEIC_TEST)
+
     for n in tneeds:
         if n.window is None or n.met_by(dates()):
             continue
@@ -322,11 +320,7 @@ def fill_schedule(
 
 def _fill_tests(st, inst, needs, eid, opts) -> None:
     def dates():
-        return [
-            a.date
-            for a in st.apps
-            if a.employee_id == eid and a.service is Service.NUCLEIC_TEST
-        ]
+        return st.dates_of(eid, Service.NUCLEIC_TEST)
 
     by_date = lambda o: inst.sessions[o.session_id].date  # noqa: E731
     for n in needs.tests.get(eid, ()):

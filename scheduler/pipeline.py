@@ -24,7 +24,7 @@ from scheduler.errors import (
     CheckFailedError,
     NoSolutionError,
     PinnedBookingError,
-    SchedulerError,
+    UsageError,
 )
 from scheduler.greedy import fill_schedule, greedy_schedule
 from scheduler.model.solve import (
@@ -82,11 +82,12 @@ def schedule(
     greedy = greedy_schedule(instance, needs, built.data.options, pinned)
     seconds["build"] = time.perf_counter() - clock
     clock = time.perf_counter()
+    deadline = time.monotonic() + params.time_limit
     say(f"Solving (time limit {params.time_limit:g} s) …")
     # The hint is the greedy schedule with its open needs filled in.
     start = fill_schedule(instance, needs, built.data.options, greedy)
     values, report = solve_built(
-        built, params, hint_from_solution(built, start), say
+        built, params, hint_from_solution(built, start), say, deadline
     )
     seconds["solve"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -205,7 +206,11 @@ def run(opts: RunOptions, say: Say = lambda _: None) -> RunResult:
     s = instance.settings
     lang = opts.lang or s.language
     params = SolveParams(
-        time_limit=opts.time_limit or s.time_limit_seconds,
+        time_limit=(
+            opts.time_limit
+            if opts.time_limit is not None
+            else s.time_limit_seconds
+        ),
         seed=opts.seed,
         workers=opts.workers,
     )
@@ -256,7 +261,7 @@ def _target_folder(opts: RunOptions) -> Path:
     if opts.out is not None:
         out = Path(opts.out)
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
-            raise SchedulerError(
+            raise UsageError(
                 f"The output folder {out} already exists and is not empty; "
                 "choose a new --out folder (runs never overwrite each other)."
             )

@@ -88,8 +88,7 @@ def unmet_needs(
     by: dict[str, list[Appointment]] = {}
     for a in sol.appointments:
         by.setdefault(a.employee_id, []).append(a)
-        if state.rebook(a, options):
-            state.apps.pop()
+        state.rebook(a, options)
     out: list[UnmetNeed] = []
     for eid, dose in needs.exempt.items():
         e = inst.employees[eid]

@@ -102,10 +102,16 @@ def solve_built(
     params: SolveParams,
     hint: dict[tuple, int] | None = None,
     progress: Progress | None = None,
+    deadline: float | None = None,
 ) -> tuple[dict[tuple, int] | None, SolveReport]:
-    """Solve level by level; returns variable values (or None) and report."""
+    """Solve level by level; returns variable values (or None) and report.
+
+    ``deadline`` (a ``time.monotonic()`` value) defaults to the time limit
+    from now; the pipeline starts the clock before the greedy hint.
+    """
     m, v = built.model, built.vars
-    deadline = time.monotonic() + params.time_limit
+    if deadline is None:
+        deadline = time.monotonic() + params.time_limit
     report = SolveReport(status="UNKNOWN")
     values = hint
     all_optimal = True
@@ -162,9 +168,11 @@ def solve_built(
         _hold_level(m, term, value)
     report.status = "OPTIMAL" if all_optimal else "FEASIBLE"
     if not any("value" in st for st in report.stages):
+        report.status = "HEURISTIC"
         report.warnings.append(
             "the solver found no schedule within its time limit; the greedy "
-            "schedule is used (raise --time-limit for a better one)"
+            "schedule with its open needs filled in is used (raise "
+            "--time-limit for a better one)"
         )
     if any(st.get("stopped_by") == "wall_clock" for st in report.stages):
         report.warnings.append(
@@ -176,8 +184,10 @@ def solve_built(
     return values, report
 
 
-#: Booking variables up to which a model counts as small (see SolveParams).
+#: Booking variables up to which a model counts as small (see _solver).
 SMALL_MODEL = 5000
+#: Booking variables from which even a light presolve does not pay.
+LARGE_MODEL = 60000
 
 
 def _solver(
@@ -186,10 +196,11 @@ def _solver(
     """CP-SAT for one stage.
 
     Small models get the full LP relaxation (``linearization_level`` 2),
-    which proves most of them optimal in seconds. On large ones that LP is
+    which proves most of them optimal in seconds. On larger ones that LP is
     too slow: a light presolve on the first level (a full one costs more
     than it saves) and none on later levels (they start from a complete
-    hint and only polish).
+    hint and only polish); the largest skip presolve altogether, which
+    CP-SAT cannot interrupt when the time limit comes.
     """
     solver = cp_model.CpSolver()
     p = solver.parameters
@@ -203,7 +214,7 @@ def _solver(
     if size <= SMALL_MODEL:
         p.linearization_level = 2
     else:
-        p.cp_model_presolve = first
+        p.cp_model_presolve = first and size < LARGE_MODEL
         p.max_presolve_iterations = 1
         p.cp_model_probing_level = 0
         p.symmetry_level = 0
