@@ -27,70 +27,14 @@ from scheduler.domain import (
     TestRequirement as Requirement,
 )
 from scheduler.generate import expected_follow_up_doses, generate_workbook
+from scheduler.io.schema import HEADERS
 from scheduler.needs import compute_needs
 
 SMALL = {"employees": 240, "workplaces": 3, "days": 21, "seed": 7}
 
-SHEETS = {
-    "settings": ["key", "value"],
-    "workplaces": ["workplace_id", "name", "city", "address"],
-    "sites": ["site_id", "name", "kind", "workplace_id", "address"],
-    "travel": ["workplace_id", "site_id", "minutes"],
-    "products": [
-        "product",
-        "doses",
-        "min_interval_days",
-        "max_interval_days",
-        "min_age",
-        "max_age",
-        "booster_after_days",
-    ],
-    "shift_patterns": ["pattern_id", "days", "start", "end"],
-    "calendar": ["date", "kind"],
-    "employees": [
-        "employee_id",
-        "name",
-        "workplace_id",
-        "department",
-        "team",
-        "role",
-        "shift_pattern",
-        "birth_date",
-        "age",
-        "phone",
-        "doses_received",
-        "last_dose_date",
-        "last_product",
-        "vaccination_exemption",
-        "last_test_date",
-        "priority",
-    ],
-    "absences": ["employee_id", "start_date", "end_date", "reason"],
-    "duty": ["employee_id", "date", "start", "end"],
-    "test_requirements": [
-        "requirement_id",
-        "scope",
-        "value",
-        "every_days",
-        "window_start",
-        "window_end",
-    ],
-    "sessions": [
-        "session_id",
-        "service",
-        "site_id",
-        "date",
-        "start",
-        "end",
-        "slot_minutes",
-        "capacity_per_slot",
-        "product",
-        "doses_available",
-        "observation_seats",
-        "provider",
-        "workplaces",
-    ],
-}
+# The generator writes every sheet of the contract with the reader's headers
+# (declared once, in scheduler/io/schema.py); bookings stay out.
+SHEETS = {name: cols for name, cols in HEADERS.items() if name != "bookings"}
 
 Book = dict[str, list[dict[str, object]]]
 
