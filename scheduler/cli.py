@@ -55,6 +55,17 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--lang", choices=("en", "zh"), help="language of rosters and reports"
     )
+    r.add_argument(
+        "--protect",
+        action="store_true",
+        help="protect every sheet of the output workbooks against "
+        "accidental edits (no password)",
+    )
+    r.add_argument(
+        "--protect-password",
+        metavar="PASSWORD",
+        help="like --protect, with a password to lift the protection",
+    )
     _verbosity(r)
     g = sub.add_parser("generate", help="write a realistic example workbook")
     g.add_argument("--employees", type=int, default=1500)
@@ -173,6 +184,8 @@ def _run(args: argparse.Namespace) -> int:
             seed=args.seed,
             workers=args.workers,
             lang=args.lang,
+            protect=args.protect or bool(args.protect_password),
+            protect_password=args.protect_password or None,
         ),
         say,
     )

@@ -155,7 +155,6 @@ def greedy_schedule(
     st = _State(inst)
     for a in pinned:
         st.rebook(a, options)
-    done = {(a.employee_id, a.session_id) for a in st.apps}
     order = sorted(
         options,
         key=lambda eid: (-_urgency(needs, eid, inst), eid),
@@ -165,7 +164,7 @@ def greedy_schedule(
         if any(p.employee_id == eid for p in pinned):
             continue
         _book_vaccination(st, inst, needs, eid, opts)
-        _book_tests(st, inst, needs, eid, opts, done)
+        _book_tests(st, inst, needs, eid, opts)
     return Solution(
         appointments=tuple(
             sorted(
@@ -227,7 +226,7 @@ def _book_vaccination(st, inst, needs, eid, opts) -> None:
             return
 
 
-def _book_tests(st, inst, needs, eid, opts, done) -> None:
+def _book_tests(st, inst, needs, eid, opts) -> None:
     """Windows first (earliest fitting test), then fill cadence gaps."""
     tneeds = needs.tests.get(eid, ())
     def dates():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -49,6 +50,8 @@ class RunOptions:
     seed: int = 0
     workers: int = 1
     lang: str | None = None
+    protect: bool = False  # sheet protection on the output workbooks
+    protect_password: str | None = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -252,7 +255,14 @@ def run(opts: RunOptions, say: Say = lambda _: None) -> RunResult:
         "workers": params.workers,
         "greedy_baseline": extra["greedy"],
     }
-    write_run(target, result, meta, start)
+    write_run(
+        target,
+        result,
+        meta,
+        start,
+        protect=opts.protect,
+        password=opts.protect_password,
+    )
     result.folder = target
     return result
 
@@ -275,13 +285,23 @@ def _target_folder(opts: RunOptions) -> Path:
     return out
 
 
-def write_run(target: Path, result: RunResult, meta: dict, start: float):
+def write_run(
+    target: Path,
+    result: RunResult,
+    meta: dict,
+    start: float,
+    *,
+    protect: bool = False,
+    password: str | None = None,
+):
     """All files into a temporary folder, then one rename into place."""
     from scheduler.io.write_coverage import write_coverage
     from scheduler.io.write_rosters import write_rosters
     from scheduler.io.write_schedule import write_schedule
 
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(target.parent)
+    lock = {"protect": protect, "password": password}
     tmp = target.parent / f".{target.name}.partial-{os.getpid()}"
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -289,10 +309,10 @@ def write_run(target: Path, result: RunResult, meta: dict, start: float):
     try:
         clock = time.perf_counter()
         inst, sol = result.instance, result.solution
-        write_schedule(tmp / "schedule.xlsx", inst, sol, result.unmet)
-        write_rosters(tmp / "rosters.xlsx", inst, sol, result.lang)
+        write_schedule(tmp / "schedule.xlsx", inst, sol, result.unmet, **lock)
+        write_rosters(tmp / "rosters.xlsx", inst, sol, result.lang, **lock)
         write_coverage(
-            tmp / "coverage.xlsx", inst, result.needs, sol, result.lang
+            tmp / "coverage.xlsx", inst, result.needs, sol, result.lang, **lock
         )
         result.seconds["write"] = time.perf_counter() - clock
         result.seconds["total"] = time.perf_counter() - start
@@ -306,6 +326,37 @@ def write_run(target: Path, result: RunResult, meta: dict, start: float):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+_PARTIAL = re.compile(r"^\..+\.partial-(\d+)$")
+
+
+def remove_stale_partials(folder: Path) -> None:
+    """Remove the hidden temporary folders (``.NAME.partial-PID``) of runs
+    that were killed while writing: those whose process is gone."""
+    if os.name != "posix":
+        return  # no safe "is this process alive" probe: keep them
+    for path in folder.iterdir():
+        found = _PARTIAL.match(path.name)
+        if (
+            found
+            and path.is_dir()
+            and not path.is_symlink()
+            and not _alive(int(found.group(1)))
+        ):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process
+        return True
+    return True
 
 
 def run_json(result: RunResult, meta: dict) -> dict:

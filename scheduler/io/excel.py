@@ -173,6 +173,26 @@ def write_header(ws: Worksheet, row: int, labels: Sequence[str]) -> None:
         cell.alignment = CENTER
 
 
+def protect_sheets(wb: Workbook, password: str | None = None) -> None:
+    """Sheet protection on every sheet, against accidental edits.
+
+    Cells stay locked (openpyxl's default style), so typing over a name or
+    a slot is refused; filtering and resizing rows and columns stay
+    allowed so that HR can still find and read rows. ``password`` (stored
+    hashed, as Excel does) is optional: without one, Excel's "Unprotect
+    Sheet" lifts the protection.
+    """
+    for ws in wb.worksheets:
+        lock = ws.protection
+        lock.sheet = True
+        lock.objects = True  # charts and pictures stay where they are
+        lock.autoFilter = False  # False: the action is allowed
+        lock.formatColumns = False
+        lock.formatRows = False
+        if password:
+            lock.password = password
+
+
 def atomic_save(wb: Workbook, path: str | Path) -> None:
     """Save next to ``path`` and rename: a failed or interrupted write
     leaves no half-written workbook under the real name."""

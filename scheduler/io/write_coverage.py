@@ -28,6 +28,7 @@ from scheduler.io.excel import (
     atomic_save,
     excel_date,
     font,
+    protect_sheets,
     set_text,
     set_widths,
     write_header,
@@ -93,11 +94,15 @@ def write_coverage(
     solution: Solution,
     lang: str,
     coverage: CoverageStats | None = None,
+    *,
+    protect: bool = False,
+    password: str | None = None,
 ) -> None:
     """Write the four report sheets with their charts.
 
     ``coverage`` may be passed when the caller computed it already (for
-    the terminal summary); otherwise it is computed here.
+    the terminal summary); otherwise it is computed here. With
+    ``protect``, every sheet is protected against edits.
     """
     lang = normalise_lang(lang)
     cov = coverage or compute_coverage(instance, needs, solution)
@@ -107,6 +112,8 @@ def write_coverage(
     _departments(wb, cov, lang)
     _sessions(wb, cov, lang)
     _tests(wb, cov, lang)
+    if protect:
+        protect_sheets(wb, password)
     atomic_save(wb, path)
 
 

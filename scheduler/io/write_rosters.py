@@ -38,6 +38,7 @@ from scheduler.io.excel import (
     font,
     header_footer_text,
     mask_phone,
+    protect_sheets,
     safe_text,
     set_text,
     set_widths,
@@ -83,9 +84,16 @@ _NOBODY = Employee(id="", name="", workplace_id="", department="")
 
 
 def write_rosters(
-    path: str | Path, instance: Instance, solution: Solution, lang: str
+    path: str | Path,
+    instance: Instance,
+    solution: Solution,
+    lang: str,
+    *,
+    protect: bool = False,
+    password: str | None = None,
 ) -> None:
-    """Write the index and one sign-in sheet per booked session."""
+    """Write the index and one sign-in sheet per booked session; with
+    ``protect``, every sheet is protected against edits."""
     lang = normalise_lang(lang)
     by_session: dict[str, list[Appointment]] = defaultdict(list)
     for a in solution.appointments:
@@ -119,6 +127,8 @@ def write_rosters(
                 by_session[s.id],
                 lang,
             )
+    if protect:
+        protect_sheets(book.wb, password)
     book.save(path)
 
 

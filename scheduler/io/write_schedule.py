@@ -21,6 +21,7 @@ from scheduler.io.excel import (
     BulkWorkbook,
     XfPair,
     excel_date,
+    protect_sheets,
     set_widths,
     write_header,
 )
@@ -68,8 +69,12 @@ def write_schedule(
     instance: Instance,
     solution: Solution,
     unmet: Sequence[UnmetNeed],
+    *,
+    protect: bool = False,
+    password: str | None = None,
 ) -> None:
-    """Write sheets ``assignments`` and ``unmet`` to ``path``."""
+    """Write sheets ``assignments`` and ``unmet`` to ``path``; with
+    ``protect``, every sheet is protected against edits."""
     book = BulkWorkbook()
     people = instance.employees
     apps = sorted(
@@ -93,6 +98,8 @@ def write_schedule(
         [(u, people.get(u.employee_id, _NOBODY)) for u in rows],
         _unmet_row,
     )
+    if protect:
+        protect_sheets(book.wb, password)
     book.save(path)
 
 

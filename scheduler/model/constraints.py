@@ -218,7 +218,8 @@ def add_pinned_bookings(
             xs = v.jabs(b.employee_id, b.session_id)
         gi = v.group_of.get((b.employee_id, b.session_id))
         if not xs or gi is None or (gi, b.slot_start) not in v.slot_count:
-            # Checked before solving (pipeline); keep the model infeasible.
+            # Not an option: the pipeline stops before solving, naming the
+            # booking; should the model be used alone, it is infeasible.
             m.add_bool_or([])
             continue
         m.add(sum(xs) == 1)

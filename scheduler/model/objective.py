@@ -1,7 +1,7 @@
 """Objective terms of domain.md "What best means", one function each.
 
-Each function returns a linear expression over the model's variables (and
-may add the helper variables it needs). ``solve.py`` optimises them in
+Each function returns a ``Term`` (coefficients over the model's variables)
+and may add the helper variables it needs. ``solve.py`` optimises them in
 order, one stage per level, each level fixed before the next.
 """
 

@@ -77,9 +77,6 @@ class ScheduleVars:
         jabs = self.jabs(employee_id, session_id)
         return jabs if test is None else [*jabs, test]
 
-    def all_vars(self) -> list[cp_model.IntVar]:
-        return [*self.book.values(), *self.slot_count.values()]
-
 
 def create_vars(
     model: cp_model.CpModel,
