@@ -80,6 +80,11 @@ def schedule(
     needs = compute_needs(instance)
     say("Building the model …")
     built = build_model(instance, needs)
+    say(
+        f"Model: {len(built.vars.book):,} booking choices, "
+        f"{len(built.vars.slot_count):,} slot counts, "
+        f"{len(built.model.proto.constraints):,} constraints."
+    )
     pinned = pinned_appointments(instance, needs)
     _check_pinned(instance, needs, pinned)
     greedy = greedy_schedule(instance, needs, built.data.options, pinned)
@@ -89,6 +94,11 @@ def schedule(
     say(f"Solving (time limit {params.time_limit:g} s) …")
     # The hint is the greedy schedule with its open needs filled in.
     start = fill_schedule(instance, needs, built.data.options, greedy)
+    say(
+        "Starting point: needs met "
+        f"{objective_terms(instance, needs, start)['needs_met']:,.2f} "
+        "(greedy schedule, open needs filled)"
+    )
     values, report = solve_built(
         built, params, hint_from_solution(built, start), say, deadline
     )
