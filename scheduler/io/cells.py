@@ -506,7 +506,7 @@ def parse_language(value: object) -> str:
         lang = _LANGUAGES.get(_enum_key(value))
         if lang:
             return lang
-    raise CellError("a language: en or zh")
+    raise CellError("en or zh (the language of rosters and reports)")
 
 
 _WEEKDAY_NAMES = (

@@ -9,6 +9,8 @@ most of the time; unused time rolls on to the next.
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -135,7 +137,7 @@ def solve_built(
             0.05, deadline - time.monotonic() - 0.5 * (len(levels) - i - 1)
         )
         solver = _solver(params, budget, wall, i == 0, len(v.book))
-        status = solver.solve(m, _Progress(term.name, term.scale, progress))
+        status = _solve(solver, m, _Progress(term.name, term.scale, progress))
         name = solver.status_name(status)
         stage = {
             "level": term.name,
@@ -149,10 +151,15 @@ def solve_built(
         report.stages.append(stage)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             all_optimal = False
-            if i == 0 and values is None:
-                report.status = name
-                return None, report
-            continue  # keep the schedule so far; try the next level
+            if values is None or "all" not in values:
+                if i == 0:
+                    report.status = name
+                    return values, report
+                break
+            # Keep the schedule so far, hold this level at its value and
+            # try the next level.
+            _hold_level(m, term, _term_value(term, values["all"]))
+            continue
         value = round(solver.objective_value)
         bound = solver.best_objective_bound
         stage.update(value=value, bound=bound)
@@ -167,7 +174,7 @@ def solve_built(
             )
         _hold_level(m, term, value)
     report.status = "OPTIMAL" if all_optimal else "FEASIBLE"
-    if not any("value" in st for st in report.stages):
+    if not report.stages or "value" not in report.stages[0]:
         report.status = "HEURISTIC"
         report.warnings.append(
             "the solver found no schedule within its time limit; the greedy "
@@ -219,6 +226,42 @@ def _solver(
         p.cp_model_probing_level = 0
         p.symmetry_level = 0
     return solver
+
+
+def _solve(
+    solver: cp_model.CpSolver,
+    m: cp_model.CpModel,
+    callback: cp_model.CpSolverSolutionCallback,
+):
+    """Solve; Ctrl-C stops the search and raises KeyboardInterrupt.
+
+    CP-SAT's own SIGINT handling is off (it would swallow Ctrl-C and not
+    give Python's handler back), so the pipeline can clean up and say
+    that nothing was written.
+    """
+    solver.parameters.catch_sigint_signal = False
+    if threading.current_thread() is not threading.main_thread():
+        return solver.solve(m, callback)
+    interrupted = []
+
+    def stop(signum, frame):
+        interrupted.append(signum)
+        solver.stop_search()
+
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        status = solver.solve(m, callback)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        raise KeyboardInterrupt
+    return status
+
+
+def _term_value(term: Term, full: list[int]) -> int:
+    return term.const + sum(
+        c * full[i] for i, c in zip(term.indices, term.coefs, strict=True)
+    )
 
 
 def _set_objective(
@@ -310,7 +353,7 @@ def _complete_hint(
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_deterministic_time = 10.0
-    status = solver.solve(fixed)
+    status = _solve(solver, fixed, None)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         log.warning(
             "the hint could not be completed (%s)", solver.status_name(status)
