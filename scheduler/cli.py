@@ -79,6 +79,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--out", type=Path, required=True)
     _verbosity(g)
+    t = sub.add_parser(
+        "template", help="write an empty input workbook to fill in"
+    )
+    t.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        default=Path("campaign-template.xlsx"),
+        help="workbook to write (default campaign-template.xlsx)",
+    )
+    t.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="language of sheet names, headers and explanations",
+    )
+    t.add_argument(
+        "--example",
+        action="store_true",
+        help="fill it with the shipped example drive instead of example rows",
+    )
+    _verbosity(t)
     return p
 
 
@@ -122,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "generate":
             return _generate(args)
+        if args.command == "template":
+            return _template(args)
         return _run(args)
     except SchedulerError as err:
         print(f"\n{err}", file=sys.stderr)
@@ -153,6 +177,17 @@ def _generate(args: argparse.Namespace) -> int:
         seed=args.seed,
         tight=args.tight,
     )
+    if not args.quiet:
+        print(f"Wrote {path}")
+    return 0
+
+
+def _template(args: argparse.Namespace) -> int:
+    from scheduler.io.template import write_template
+
+    if args.file.exists():
+        raise UsageError(f"{args.file} exists; choose a new file name.")
+    path = write_template(args.file, lang=args.lang, example=args.example)
     if not args.quiet:
         print(f"Wrote {path}")
     return 0

@@ -29,6 +29,9 @@ from scheduler.io.workbook import RawRow, RawSheet, read_raw
 #: How many non-empty rows may stand above the header (titles, notes).
 HEADER_SCAN_ROWS = 30
 
+#: Explanation sheets (the template's first sheet) are skipped silently.
+HELP_SHEETS = frozenset({"readme", "说明"})
+
 
 def read_instance(path: str | Path) -> Instance:
     """The workbook at ``path`` as an Instance; InputError lists every
@@ -51,6 +54,8 @@ def match_sheets(
         rep.notice(f"sheet '{title}' is not a worksheet and is ignored")
     for sheet in sheets:
         name = SHEET_INDEX.get(label_key(sheet.title))
+        if name is None and label_key(sheet.title) in HELP_SHEETS:
+            continue
         if name is None:
             rep.notice(f"sheet '{sheet.title}' is not used (unknown name)")
             continue
@@ -159,7 +164,10 @@ def parse_sheet(
             )
     unheaded: set[int] = set()
     specs = {columns[c]: spec.column(columns[c]) for c in columns}
+    first = min(columns, default=None)
     for row in sheet.rows[index + 1 :]:
+        if first is not None and is_example_row(row, first):
+            continue  # a template's example row ("e.g. …" / "例: …")
         rec = _parse_row(row, columns, specs, table, sheet, rep, epoch)
         if rec is not None:
             table.records.append(rec)
@@ -169,6 +177,20 @@ def parse_sheet(
             f"sheet '{table.title}': values in column {col} have no "
             "header and are not used"
         )
+
+
+#: How a template marks its example rows (first column, after NFKC).
+EXAMPLE_MARKERS = ("e.g.", "例")
+
+
+def is_example_row(row: RawRow, first_column: int) -> bool:
+    """The row's first used cell starts with ``e.g.`` or ``例``: an example
+    a template shows, skipped without a notice."""
+    got = row.cells.get(first_column)
+    if got is None or not isinstance(got[0], str):
+        return False
+    text = cells.norm(got[0]).casefold()
+    return text.startswith(EXAMPLE_MARKERS)
 
 
 def _parse_row(
