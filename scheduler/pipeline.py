@@ -305,7 +305,9 @@ def write_run(
     password: str | None = None,
 ):
     """All files into a temporary folder, then one rename into place."""
+    from scheduler.io.write_calendars import write_calendars
     from scheduler.io.write_coverage import write_coverage
+    from scheduler.io.write_notices import write_notices
     from scheduler.io.write_rosters import write_rosters
     from scheduler.io.write_schedule import write_schedule
 
@@ -324,6 +326,8 @@ def write_run(
         write_coverage(
             tmp / "coverage.xlsx", inst, result.needs, sol, result.lang, **lock
         )
+        write_notices(tmp / "notices.xlsx", inst, sol, result.lang, **lock)
+        write_calendars(tmp / "calendars", inst, sol, result.lang)
         result.seconds["write"] = time.perf_counter() - clock
         result.seconds["total"] = time.perf_counter() - start
         (tmp / "run.json").write_text(

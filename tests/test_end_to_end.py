@@ -31,7 +31,14 @@ from scheduler.solution import Appointment, Solution
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = Path("inputs") / "campaign.xlsx"
-RUN_FILES = {"schedule.xlsx", "rosters.xlsx", "coverage.xlsx", "run.json"}
+RUN_FILES = {
+    "schedule.xlsx",
+    "rosters.xlsx",
+    "coverage.xlsx",
+    "notices.xlsx",
+    "calendars",
+    "run.json",
+}
 
 ASSIGNMENT_COLUMNS = [
     "employee_id", "name", "workplace_id", "department", "team", "service",

@@ -38,7 +38,14 @@ from scheduler.solution import SolveReport
 from tests.io.workbook_factory import minimal, set_cell, write
 
 REPO = Path(__file__).resolve().parents[1]
-RUN_FILES = {"schedule.xlsx", "rosters.xlsx", "coverage.xlsx", "run.json"}
+RUN_FILES = {
+    "schedule.xlsx",
+    "rosters.xlsx",
+    "coverage.xlsx",
+    "notices.xlsx",
+    "calendars",
+    "run.json",
+}
 PARTIAL = re.compile(r"^\.run\.partial-(\d+)$")
 REASONS = {
     "exempt",

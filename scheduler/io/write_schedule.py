@@ -14,6 +14,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from scheduler.changes import Change, compute_changes
 from scheduler.domain import Employee, Instance, hhmm
 from scheduler.io.excel import (
     DATE_FORMAT,
@@ -61,6 +62,20 @@ UNMET_COLUMNS = (
 )
 UNMET_WIDTHS = [12, 16, 12, 18, 14, 13, 8, 14, 14, 30, 14, 60]
 
+CHANGE_COLUMNS = (
+    "employee_id",
+    "name",
+    "service",
+    "change",
+    "old_session_id",
+    "old_date",
+    "old_slot_start",
+    "new_session_id",
+    "new_date",
+    "new_slot_start",
+)
+CHANGE_WIDTHS = [12, 16, 13, 10, 14, 11, 13, 14, 11, 13]
+
 _NOBODY = Employee(id="", name="", workplace_id="", department="")
 
 
@@ -73,7 +88,8 @@ def write_schedule(
     protect: bool = False,
     password: str | None = None,
 ) -> None:
-    """Write sheets ``assignments`` and ``unmet`` to ``path``; with
+    """Write sheets ``assignments``, ``unmet`` and ``changes`` (against
+    the bookings of an earlier run) to ``path``; with
     ``protect``, every sheet is protected against edits."""
     book = BulkWorkbook()
     people = instance.employees
@@ -97,6 +113,15 @@ def write_schedule(
         UNMET_WIDTHS,
         [(u, people.get(u.employee_id, _NOBODY)) for u in rows],
         _unmet_row,
+    )
+    changes = compute_changes(instance, solution)
+    _sheet(
+        book,
+        "changes",
+        CHANGE_COLUMNS,
+        CHANGE_WIDTHS,
+        [(c, people.get(c.employee_id, _NOBODY)) for c in changes],
+        _change_row,
     )
     if protect:
         protect_sheets(book.wb, password)
@@ -171,6 +196,27 @@ def _unmet_row(u: UnmetNeed, e: Employee, xf: dict[str, XfPair]) -> list:
         (u.need, xf["text"]),
         (u.reason, xf["text"]),
         (u.detail, xf["text"]),
+    ]
+
+
+def _change_row(c: Change, e: Employee, xf: dict[str, XfPair]) -> list:
+    def day(d):
+        return (excel_date(d), xf["date"]) if d else (None, xf["text"])
+
+    def slot(m):
+        return (hhmm(m) if m is not None else None, xf["text"])
+
+    return [
+        (c.employee_id, xf["id"]),
+        (e.name, xf["text"]),
+        (str(c.service), xf["text"]),
+        (c.change, xf["text"]),
+        (c.old_session_id, xf["id"]),
+        day(c.old_date),
+        slot(c.old_slot_start),
+        (c.new_session_id, xf["id"]),
+        day(c.new_date),
+        slot(c.new_slot_start),
     ]
 
 

@@ -1027,6 +1027,8 @@ def test_awkward_but_valid_runs(tmp_path, capsys):
         "schedule.xlsx",
         "rosters.xlsx",
         "coverage.xlsx",
+        "notices.xlsx",
+        "calendars",
         "run.json",
     }
 
@@ -1147,6 +1149,8 @@ def test_fuzz_any_cell_gives_a_located_error_or_a_valid_run(
             "schedule.xlsx",
             "rosters.xlsx",
             "coverage.xlsx",
+            "notices.xlsx",
+            "calendars",
             "run.json",
         }
         return

@@ -1,0 +1,115 @@
+"""``notices.xlsx``: one row per employee with appointments, ready for a
+mail merge.
+
+Columns (fixed English names, as mail-merge fields): ``employee_id``,
+``name``, ``workplace``, ``department``, ``notice``: one line of text in
+the run's language listing all the person's appointments. No phone
+numbers. Text cells are written as strings, quote-prefixed when they
+start like a formula (see :mod:`scheduler.io.excel`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scheduler.domain import Instance, Service, hhmm
+from scheduler.i18n import normalise_lang, t, weekday_label
+from scheduler.io.excel import (
+    TEXT_FORMAT,
+    BulkWorkbook,
+    protect_sheets,
+    set_widths,
+    write_header,
+)
+from scheduler.solution import Appointment, Solution
+
+NOTICE_COLUMNS = ("employee_id", "name", "workplace", "department", "notice")
+NOTICE_WIDTHS = [12, 16, 20, 18, 100]
+
+
+def notice_dose(dose: str | None, lang: str) -> str:
+    if dose == "booster":
+        return t("notice.dose.booster", lang)
+    return t("notice.dose.n", lang, n=dose or "?")
+
+
+def appointment_text(instance: Instance, a: Appointment, lang: str) -> str:
+    """One appointment in words (date, weekday, slot, site, dose)."""
+    site = instance.sites.get(a.site_id)
+    fields = {
+        "date": a.date.isoformat(),
+        "weekday": weekday_label(a.date, lang),
+        "start": hhmm(a.slot_start),
+        "end": hhmm(a.slot_end),
+        "site": site.name if site else a.site_id,
+    }
+    if a.service is Service.VACCINATION:
+        return t(
+            "notice.vaccination",
+            lang,
+            dose=notice_dose(a.dose, lang),
+            product=a.product or "",
+            **fields,
+        )
+    return t("notice.nucleic_test", lang, **fields)
+
+
+def notice_rows(
+    instance: Instance, solution: Solution, lang: str
+) -> list[tuple[str, str, str, str, str]]:
+    """(employee_id, name, workplace, department, notice) per employee
+    with appointments, by workplace, department and id."""
+    lang = normalise_lang(lang)
+    by: dict[str, list[Appointment]] = {}
+    for a in solution.appointments:
+        by.setdefault(a.employee_id, []).append(a)
+    rows = []
+    for emp_id, apps in by.items():
+        e = instance.employees.get(emp_id)
+        apps.sort(key=lambda a: (a.date, a.slot_start, a.session_id))
+        text = t("notice.sep", lang).join(
+            appointment_text(instance, a, lang) for a in apps
+        )
+        wp = instance.workplaces.get(e.workplace_id) if e else None
+        rows.append(
+            (
+                emp_id,
+                e.name if e else "",
+                wp.name if wp else (e.workplace_id if e else ""),
+                e.department if e else "",
+                text,
+            )
+        )
+    rows.sort(key=lambda r: (r[2], r[3].casefold(), r[0]))
+    return rows
+
+
+def write_notices(
+    path: str | Path,
+    instance: Instance,
+    solution: Solution,
+    lang: str,
+    *,
+    protect: bool = False,
+    password: str | None = None,
+) -> None:
+    """Write sheet ``notices`` to ``path``."""
+    book = BulkWorkbook()
+    ws = book.wb.create_sheet("notices")
+    set_widths(ws, NOTICE_WIDTHS)
+    ws.freeze_panes = "A2"
+    write_header(ws, 1, NOTICE_COLUMNS)
+    ids = book.style(ws, number_format=TEXT_FORMAT)
+    text = book.style(ws)
+    rows = notice_rows(instance, solution, lang)
+    book.add_rows(
+        ws,
+        2,
+        ((None, [(r[0], ids), *((v, text) for v in r[1:])]) for r in rows),
+        count=len(rows),
+        width=len(NOTICE_COLUMNS),
+    )
+    ws.auto_filter.ref = f"A1:E{len(rows) + 1}"
+    if protect:
+        protect_sheets(book.wb, password)
+    book.save(path)
