@@ -101,6 +101,26 @@ def _parser() -> argparse.ArgumentParser:
         help="fill it with the shipped example drive instead of example rows",
     )
     _verbosity(t)
+    rec = sub.add_parser(
+        "record",
+        help="record attendance and write the next round's input workbook",
+    )
+    rec.add_argument("run_dir", type=Path, help="run folder of the round")
+    rec.add_argument(
+        "--attendance",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="sheet(s) with employee_id, session_id, status "
+        "(default: the marked rosters.xlsx of the run folder)",
+    )
+    rec.add_argument(
+        "--out",
+        type=Path,
+        help="new workbook to write (default RUN_DIR/next-input.xlsx)",
+    )
+    _verbosity(rec)
     return p
 
 
@@ -146,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
             return _generate(args)
         if args.command == "template":
             return _template(args)
+        if args.command == "record":
+            return _record(args)
         return _run(args)
     except SchedulerError as err:
         print(f"\n{err}", file=sys.stderr)
@@ -190,6 +212,19 @@ def _template(args: argparse.Namespace) -> int:
     path = write_template(args.file, lang=args.lang, example=args.example)
     if not args.quiet:
         print(f"Wrote {path}")
+    return 0
+
+
+def _record(args: argparse.Namespace) -> int:
+    from scheduler.record import record
+
+    def say(msg: str) -> None:
+        if not args.quiet or msg.startswith("Warning"):
+            print(msg, flush=True)
+
+    result = record(args.run_dir, args.attendance, args.out, say)
+    if args.quiet:
+        print(result.out)
     return 0
 
 

@@ -47,6 +47,7 @@ _EN: dict[str, str] = {
     "col.department": "Department",
     "col.dose_or_test": "Dose / test",
     "col.phone": "Phone",
+    "col.attendance": "Attendance",
     "col.signature": "Signature",
     "col.remarks": "Remarks",
     "col.workplace_id": "Workplace ID",
@@ -62,6 +63,8 @@ _EN: dict[str, str] = {
     "roster.provider_line": "Provider: {provider}",
     "roster.booked_line": "Booked: {n}",
     "roster.no_sheet": "(none booked)",
+    "attendance.attended": "attended",
+    "attendance.no_show": "no-show",
     # coverage sheets
     "cov.sheet.workplaces": "workplaces",
     "cov.sheet.departments": "departments",
@@ -105,6 +108,19 @@ _EN: dict[str, str] = {
         "Rate = people with a complete primary series / headcount "
         "(exempt staff included in the headcount)."
     ),
+    # notices (mail merge)
+    "notice.vaccination": (
+        "Vaccination ({dose}, {product}) on {weekday} {date} "
+        "{start}-{end} at {site}"
+    ),
+    "notice.nucleic_test": (
+        "Nucleic-acid test on {weekday} {date} {start}-{end} at {site}"
+    ),
+    "notice.dose.n": "dose {n}",
+    "notice.dose.booster": "booster",
+    "notice.sep": "; ",
+    "cal.description.vaccination": "{dose}, {product}",
+    "cal.description.nucleic_test": "Nucleic-acid test",
 }
 
 _ZH: dict[str, str] = {
@@ -139,6 +155,7 @@ _ZH: dict[str, str] = {
     "col.department": "部门",
     "col.dose_or_test": "剂次/项目",
     "col.phone": "手机",
+    "col.attendance": "到场",
     "col.signature": "签名",
     "col.remarks": "备注",
     "col.workplace_id": "职场编号",
@@ -153,6 +170,8 @@ _ZH: dict[str, str] = {
     "roster.provider_line": "服务单位：{provider}",
     "roster.booked_line": "预约人数：{n}",
     "roster.no_sheet": "（无预约）",
+    "attendance.attended": "已到",
+    "attendance.no_show": "未到",
     "cov.sheet.workplaces": "职场",
     "cov.sheet.departments": "部门",
     "cov.sheet.sessions": "场次",
@@ -192,6 +211,17 @@ _ZH: dict[str, str] = {
     "cov.chart.departments": "各部门预计接种率",
     "cov.chart.axis": "接种率",
     "cov.note.rate": "接种率 = 完成全程接种人数 / 总人数（含豁免人员）。",
+    "notice.vaccination": (
+        "{date}（{weekday}）{start}-{end} 在 {site} 接种（{dose}，{product}）"
+    ),
+    "notice.nucleic_test": (
+        "{date}（{weekday}）{start}-{end} 在 {site} 核酸检测"
+    ),
+    "notice.dose.n": "第{n}剂",
+    "notice.dose.booster": "加强针",
+    "notice.sep": "；",
+    "cal.description.vaccination": "{dose}，{product}",
+    "cal.description.nucleic_test": "核酸检测",
 }
 
 LABELS: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -57,10 +58,16 @@ ROSTER_COLUMNS = (
     "col.department",
     "col.dose_or_test",
     "col.phone",
+    "col.attendance",
     "col.signature",
     "col.remarks",
 )
-ROSTER_WIDTHS = [5, 12, 11, 14, 18, 9, 13, 18, 14]
+# Attendance took its width from department, signature and remarks: the
+# table stays as wide as before and so prints at the same scale on A4.
+ROSTER_WIDTHS = [5, 12, 11, 14, 15, 9, 13, 10, 16, 9]
+#: 1-based column of the attendance cell HR marks (record reads it back).
+ATTENDANCE_COLUMN = ROSTER_COLUMNS.index("col.attendance") + 1
+EMPLOYEE_ID_COLUMN = ROSTER_COLUMNS.index("col.employee_id") + 1
 TITLE_ROWS = 5
 HEADER_ROW = TITLE_ROWS + 1
 ROW_HEIGHT = 26  # points: room for a handwritten signature
@@ -252,6 +259,7 @@ def _write_roster(
                     (e.department, text),
                     (dose_label(a.dose, lang), center),
                     (mask_phone(e.phone), ident),
+                    ("", center),  # attendance: marked from the dropdown
                     ("", text),  # signature: an empty box
                     ("", text),
                 ],
@@ -265,6 +273,27 @@ def _write_roster(
         width=len(ROSTER_COLUMNS),
     )
     ws.print_area = f"A1:{last_col}{HEADER_ROW + len(ordered)}"
+    if ordered:
+        _attendance_dropdown(
+            ws, HEADER_ROW + 1, HEADER_ROW + len(ordered), lang
+        )
+
+
+def _attendance_dropdown(
+    ws: Worksheet, first: int, last: int, lang: str
+) -> None:
+    """A list validation on the attendance cells: attended / no-show."""
+    choices = [t("attendance.attended", lang), t("attendance.no_show", lang)]
+    dv = DataValidation(
+        type="list",
+        formula1='"' + ",".join(choices) + '"',
+        allow_blank=True,
+        showDropDown=False,  # False means: show the in-cell arrow
+        showErrorMessage=True,
+    )
+    col = get_column_letter(ATTENDANCE_COLUMN)
+    dv.add(f"{col}{first}:{col}{last}")
+    ws.add_data_validation(dv)
 
 
 def _write_index(

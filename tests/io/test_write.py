@@ -115,7 +115,7 @@ def test_schedule_headers_types_and_order(tmp_path):
     path = tmp_path / "schedule.xlsx"
     write_schedule(path, instance, solution, unmet)
     wb = load_workbook(path)
-    assert wb.sheetnames == ["assignments", "unmet"]
+    assert wb.sheetnames == ["assignments", "unmet", "changes"]
     ws = wb["assignments"]
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0] == ASSIGNMENT_COLUMNS
@@ -227,6 +227,7 @@ def test_roster_layout_and_print_setup(tmp_path):
         "Department",
         "Dose / test",
         "Phone",
+        "Attendance",
         "Signature",
         "Remarks",
     ]
@@ -266,6 +267,7 @@ def test_roster_in_chinese(tmp_path):
     header = [c.value for c in ws[HEADER_ROW]]
     assert header[:4] == ["序号", "时段", "工号", "姓名"]
     assert "签名" in header and "备注" in header
+    assert header.index("到场") == header.index("签名") - 1
     doses = [
         ws.cell(r, 6).value for r in range(HEADER_ROW + 1, HEADER_ROW + 4)
     ]
