@@ -19,7 +19,7 @@ from scheduler.needs import Needs, Urgency, need_weight
 from scheduler.solution import Appointment, Solution
 
 
-class _State:
+class BookingState:
     """What is booked so far, with the checks each new booking needs."""
 
     def __init__(self, inst: Instance) -> None:
@@ -53,9 +53,9 @@ class _State:
         if o.day in self.days[eid]:
             return "conflict"
         mine = self.sessions[eid]
-        pairs = opts.overlaps | opts.blackouts
-        if any((x, s.id) in pairs or (s.id, x) in pairs for x in mine):
-            return "conflict"
+        for pairs in (opts.overlaps, opts.blackouts):
+            if any((x, s.id) in pairs or (s.id, x) in pairs for x in mine):
+                return "conflict"
         e = inst.employees[eid]
         if s.service is Service.VACCINATION:
             size = len(inst.teams()[e.team_key])
@@ -152,7 +152,7 @@ def greedy_schedule(
 ) -> Solution:
     """Book needs most urgent first, each in its earliest fitting slot."""
     options = options if options is not None else all_options(inst, needs)
-    st = _State(inst)
+    st = BookingState(inst)
     for a in pinned:
         st.rebook(a, options)
     order = sorted(
@@ -293,7 +293,7 @@ def fill_schedule(
     limit. Cadence gaps are filled from the first uncovered day on, each
     with the latest test that still covers it.
     """
-    st = _State(inst)
+    st = BookingState(inst)
     kept = []
     for a in solution.appointments:
         if not st.rebook(a, options):

@@ -19,7 +19,7 @@ from scheduler.candidates import (
 )
 from scheduler.domain import Employee, Instance, Service, Session
 from scheduler.duty import duty_periods
-from scheduler.greedy import _State
+from scheduler.greedy import BookingState
 from scheduler.needs import Needs, TestNeed, VaccinationNeed
 from scheduler.solution import Appointment, Solution, UnmetNeed
 
@@ -84,7 +84,7 @@ def unmet_needs(
     lang: str = "en",
 ) -> list[UnmetNeed]:
     """Every need not (fully) met, and every exempt person lacking doses."""
-    state = _State(inst)
+    state = BookingState(inst)
     by: dict[str, list[Appointment]] = {}
     for a in sol.appointments:
         by.setdefault(a.employee_id, []).append(a)
