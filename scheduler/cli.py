@@ -1,9 +1,9 @@
 """The ``scheduler`` command: argument parsing, progress and exit codes.
 
 Exit codes: 0 ok; 1 internal error; 2 bad input or usage (a missing file,
-an output folder in use, a bad option); 3 pinned bookings break hard
-rules; 4 the solver found no schedule in time; 5 the checker rejected the
-schedule (a bug: nothing is written).
+an output folder in use, a bad option, no or an unusable history); 3
+pinned bookings break hard rules; 4 the solver found no schedule in time;
+5 the checker rejected the schedule (a bug: nothing is written).
 """
 
 from __future__ import annotations
@@ -121,6 +121,26 @@ def _parser() -> argparse.ArgumentParser:
         help="new workbook to write (default RUN_DIR/next-input.xlsx)",
     )
     _verbosity(rec)
+    h = sub.add_parser(
+        "history",
+        help="cumulative figures of every recorded run and round",
+    )
+    h.add_argument(
+        "--outputs",
+        type=Path,
+        default=Path("outputs"),
+        help="folder holding the run folders and history.sqlite "
+        "(default outputs)",
+    )
+    h.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        help="language of the labels (default: that of the latest run)",
+    )
+    h.add_argument(
+        "--xlsx", type=Path, metavar="FILE", help="also write a workbook"
+    )
+    _verbosity(h)
     return p
 
 
@@ -168,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
             return _template(args)
         if args.command == "record":
             return _record(args)
+        if args.command == "history":
+            return _history(args)
         return _run(args)
     except SchedulerError as err:
         print(f"\n{err}", file=sys.stderr)
@@ -228,6 +250,24 @@ def _record(args: argparse.Namespace) -> int:
     return 0
 
 
+def _history(args: argparse.Namespace) -> int:
+    from scheduler.history import history_path, read_figures
+    from scheduler.history_report import history_text, write_history_xlsx
+
+    db = history_path(args.outputs)
+    figures = read_figures(db)  # exit 2 when there is none yet
+    lang = args.lang or figures.language or "en"
+    if args.xlsx is not None and args.xlsx.exists():
+        raise UsageError(f"{args.xlsx} exists; choose a new file name.")
+    if not args.quiet:
+        print(history_text(figures, lang, db))
+    if args.xlsx is not None:
+        write_history_xlsx(args.xlsx, figures, lang)
+        if not args.quiet:
+            print(f"Wrote {args.xlsx}")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from scheduler.pipeline import RunOptions, run
     from scheduler.summary import summary_text
@@ -259,11 +299,35 @@ def _run(args: argparse.Namespace) -> int:
         ),
         say,
     )
+    _add_to_history(result)
     if args.quiet:
         print(result.folder)
     else:
         print(summary_text(result))
     return 0
+
+
+def _add_to_history(result) -> None:
+    """The run is in place: add it to history.sqlite beside it. Never
+    fails the run (a warning on stderr instead; see history.py)."""
+    from scheduler.domain import hhmm
+    from scheduler.history import Visit, history_path, record_run_safely
+
+    folder = result.folder
+    visits = [
+        Visit(
+            employee_id=a.employee_id,
+            session_id=a.session_id,
+            site_id=a.site_id,
+            service=str(a.service),
+            date=a.date,
+            slot_start=hhmm(a.slot_start),
+            product=a.product,
+            dose=a.dose,
+        )
+        for a in result.solution.appointments
+    ]
+    record_run_safely(history_path(folder.parent), folder, result.lang, visits)
 
 
 if __name__ == "__main__":

@@ -121,6 +121,24 @@ _EN: dict[str, str] = {
     "notice.sep": "; ",
     "cal.description.vaccination": "{dose}, {product}",
     "cal.description.nucleic_test": "Nucleic-acid test",
+    # scheduler history
+    "hist.title": "History of the drives ({path})",
+    "hist.runs": "Runs recorded",
+    "hist.rounds": "Runs with attendance recorded",
+    "hist.period": "Sessions attended from {first} to {last}",
+    "hist.vaccinations": "Vaccinations given",
+    "hist.tests": "Tests taken",
+    "hist.people_vaccinated": "People vaccinated (at least one dose)",
+    "hist.people_tested": "People tested",
+    "hist.no_shows": "No-shows",
+    "hist.sites": "Sessions held per site (someone attended)",
+    "hist.site_line": "{site}: sessions held {sessions}, attended {attended}",
+    "hist.col.figure": "Figure",
+    "hist.col.value": "Value",
+    "hist.col.sessions": "Sessions held",
+    "hist.col.attended": "Attended",
+    "hist.sheet.figures": "figures",
+    "hist.sheet.sites": "sites",
 }
 
 _ZH: dict[str, str] = {
@@ -222,6 +240,23 @@ _ZH: dict[str, str] = {
     "notice.sep": "；",
     "cal.description.vaccination": "{dose}，{product}",
     "cal.description.nucleic_test": "核酸检测",
+    "hist.title": "历次活动汇总（{path}）",
+    "hist.runs": "已记录排程次数",
+    "hist.rounds": "已登记到场的排程次数",
+    "hist.period": "到场日期 {first} 至 {last}",
+    "hist.vaccinations": "已接种剂次",
+    "hist.tests": "已检测人次",
+    "hist.people_vaccinated": "已接种人数（至少一剂）",
+    "hist.people_tested": "已检测人数",
+    "hist.no_shows": "未到人次",
+    "hist.sites": "各地点已开展场次（有人到场）",
+    "hist.site_line": "{site}：{sessions} 场，到场 {attended} 人次",
+    "hist.col.figure": "项目",
+    "hist.col.value": "数值",
+    "hist.col.sessions": "已开展场次",
+    "hist.col.attended": "到场人次",
+    "hist.sheet.figures": "汇总",
+    "hist.sheet.sites": "地点",
 }
 
 LABELS: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}

@@ -9,6 +9,11 @@ holding the attended / no-show history and the unmarked future
 appointments as ``booked``, and ``horizon_start`` moved to the day after
 the latest marked date (history dates must lie before the horizon).
 
+Earlier rounds' history rows of the input's bookings sheet are carried
+over, and pinned bookings stay pinned. The marks also go into the
+history database beside the run folders (scheduler/history.py), in one
+transaction with the workbook's final rename: both are kept or neither.
+
 Nothing read is modified: the input is opened with openpyxl and saved
 under the new name; the run folder is only read.
 """
@@ -18,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,8 +32,9 @@ import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from scheduler.domain import BookingStatus, Instance
+from scheduler.domain import BookingStatus, Instance, hhmm
 from scheduler.errors import UsageError
+from scheduler.history import Visit, history_path, recording
 from scheduler.i18n import LANGUAGES, t
 from scheduler.io import cells
 from scheduler.io.read import read_instance
@@ -72,6 +79,19 @@ class Row:
     slot_start: str
     product: str | None
     dose: str | None
+    site_id: str = ""
+
+    def visit(self) -> Visit:
+        return Visit(
+            employee_id=self.employee_id,
+            session_id=self.session_id,
+            site_id=self.site_id,
+            service=self.service,
+            date=self.date,
+            slot_start=self.slot_start,
+            product=self.product,
+            dose=self.dose,
+        )
 
 
 @dataclass(slots=True)
@@ -134,6 +154,7 @@ def read_run(run_dir: Path) -> tuple[dict, list[Row]]:
                 slot_start=r["slot_start"].strip(),
                 product=r["product"].strip() or None,
                 dose=r["dose"].strip() or None,
+                site_id=r.get("site_id", "").strip(),
             )
         )
     return meta, rows
@@ -342,7 +363,22 @@ def record(
     else:
         marks = read_roster_marks(run_dir / "rosters.xlsx")
     instance = read_instance(source)
-    return _write_next(instance, source, target, rows, marks, say)
+    db = history_path(run_dir.parent)
+
+    def keep(history: list[tuple[Row, BookingStatus]]):
+        return recording(
+            db,
+            run_dir,
+            meta,
+            instance.settings.language,
+            [r.visit() for r in rows],
+            [(r.visit(), str(st)) for r, st in history],
+        )
+
+    return _write_next(instance, source, target, rows, marks, say, keep)
+
+
+Keep = Callable[[list[tuple[Row, BookingStatus]]], AbstractContextManager]
 
 
 def _write_next(
@@ -352,7 +388,11 @@ def _write_next(
     rows: list[Row],
     marks: Marks,
     say: Callable[[str], None],
+    keep: Keep,
 ) -> RecordResult:
+    """Build the next workbook; ``keep`` (the history transaction) wraps
+    its final rename, so that the marks and the workbook are kept
+    together or not at all."""
     by_key = {_key(r.employee_id, r.session_id): r for r in rows}
     unknown = sorted(f"{e} at {s}" for e, s in marks if (e, s) not in by_key)
     marked = [(by_key[k], st) for k, st in marks.items() if k in by_key]
@@ -428,27 +468,31 @@ def _write_next(
         bk = wb.create_sheet(title)
     bk.append(["employee_id", "session_id", "slot_start", "pinned", "status"])
     history.sort(key=lambda x: (x[0].date, x[0].slot_start, x[0].session_id))
-    out_rows = [
-        (r, "attended" if st is ATTENDED else "no_show") for r, st in history
-    ] + [(r, "booked") for r in booked]
-    for i, (r, status) in enumerate(out_rows, 2):
-        _set_text(bk.cell(i, 1), r.employee_id)
-        _set_text(bk.cell(i, 2), r.session_id)
-        _set_text(bk.cell(i, 3), r.slot_start)
-        bk.cell(i, 4, "no")
+    pins = _pinned(instance)
+    out_rows = _earlier_history(instance, history) + [
+        (r.employee_id, r.session_id, r.slot_start, False, str(st))
+        for r, st in history
+    ]
+    out_rows += [
+        (
+            r.employee_id,
+            r.session_id,
+            r.slot_start,
+            (*_key(r.employee_id, r.session_id), r.slot_start) in pins,
+            "booked",
+        )
+        for r in booked
+    ]
+    for i, (emp, sid, slot, pinned, status) in enumerate(out_rows, 2):
+        _set_text(bk.cell(i, 1), emp)
+        _set_text(bk.cell(i, 2), sid)
+        _set_text(bk.cell(i, 3), slot)
+        bk.cell(i, 4, "yes" if pinned else "no")
         bk.cell(i, 5, status)
     for col, width in zip("ABCDE", (12, 20, 11, 8, 10), strict=True):
         bk.column_dimensions[col].width = width
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        wb.save(tmp)
-        if target.exists():  # appeared meanwhile: never overwrite
-            raise UsageError(f"{target} exists; choose a new file name.")
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    _save(wb, target, lambda: keep(history))
 
     n_att = sum(st is ATTENDED for _, st in history)
     result = RecordResult(
@@ -481,6 +525,73 @@ def _write_next(
         )
     say(f"Wrote {target}")
     return result
+
+
+BookingRow = tuple[str, str, str, bool, str]
+
+
+def _earlier_history(
+    instance: Instance, history: list[tuple[Row, BookingStatus]]
+) -> list[BookingRow]:
+    """The input's own history rows (attended, no-show, cancelled: earlier
+    rounds), kept so that the bookings sheet grows round by round; a mark
+    recorded now for the same appointment wins."""
+    now = {_key(r.employee_id, r.session_id) for r, _ in history}
+    sessions = instance.sessions
+    old = [
+        b
+        for b in instance.bookings
+        if b.status is not BookingStatus.BOOKED
+        and _key(b.employee_id, b.session_id) not in now
+    ]
+    old.sort(
+        key=lambda b: (
+            sessions[b.session_id].date
+            if b.session_id in sessions
+            else date.min,
+            b.slot_start,
+            b.session_id,
+        )
+    )
+    return [
+        (b.employee_id, b.session_id, hhmm(b.slot_start), False, str(b.status))
+        for b in old
+    ]
+
+
+def _pinned(instance: Instance) -> set[tuple[str, str, str]]:
+    """(employee, session, HH:MM) of the input's pinned bookings: they stay
+    pinned in the next round's workbook."""
+    return {
+        (*_key(b.employee_id, b.session_id), hhmm(b.slot_start))
+        for b in instance.bookings
+        if b.pinned and b.status is BookingStatus.BOOKED
+    }
+
+
+def _save(wb, target: Path, keep: Callable[[], AbstractContextManager]):
+    """Save to a hidden file, then rename it into place inside the history
+    transaction. The slow, fallible part (saving) comes before anything
+    is committed; a failed commit removes the renamed workbook. Only a
+    kill between rename and commit can leave the workbook without its
+    history rows: recording again (``--out``) is then safe, as history
+    ignores marks it already holds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    renamed = False
+    try:
+        wb.save(tmp)
+        with keep():
+            if target.exists():  # appeared meanwhile: never overwrite
+                raise UsageError(f"{target} exists; choose a new file name.")
+            tmp.replace(target)
+            renamed = True
+    except BaseException:
+        if renamed:
+            target.unlink(missing_ok=True)
+        raise
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _set_horizon_start(wb, day: date) -> None:

@@ -143,7 +143,9 @@ def test_example_run_folder(example_run):
     out = example_run["out"]
     assert {p.name for p in out.iterdir()} == RUN_FILES
     # the temporary folder was renamed into place, nothing left beside it
-    assert [p.name for p in example_run["parent"].iterdir()] == ["run"]
+    # but the history of the runs in that folder
+    assert sorted(p.name for p in example_run["parent"].iterdir()) == [
+        "history.sqlite", "run"]
     # the input is never changed
     assert example_run["after"] == example_run["before"]
 
@@ -352,7 +354,8 @@ def test_default_folders_never_collide(small_book, tmp_path, monkeypatch,
     for _ in range(2):
         assert main(["run", str(small_book), "--time-limit", "2", "-q"]) == 0
         printed.append(capsys.readouterr().out.strip().splitlines()[-1])
-    runs = sorted((tmp_path / "outputs").iterdir())
+    runs = sorted(p for p in (tmp_path / "outputs").iterdir() if p.is_dir())
+    assert (tmp_path / "outputs" / "history.sqlite").is_file()
     assert len(runs) == 2
     assert all(STAMP.match(p.name) for p in runs), runs
     assert {Path(p).name for p in printed} == {p.name for p in runs}

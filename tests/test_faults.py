@@ -94,6 +94,10 @@ def books(tmp_path_factory) -> dict[str, Path]:
     }
 
 
+#: What ``place`` holds: the input, an earlier run and the history of runs.
+BESIDE = {"input.xlsx", "earlier", "history.sqlite"}
+
+
 @pytest.fixture
 def place(tmp_path, books) -> dict:
     """A folder with a copy of the input and one finished earlier run."""
@@ -215,7 +219,7 @@ def test_killed_while_solving_leaves_nothing(place):
     assert run.kill(signal.SIGKILL) == -signal.SIGKILL
     assert not (folder / "run").exists()
     assert not any(PARTIAL.match(p.name) for p in folder.iterdir())
-    assert visible(folder) == {"input.xlsx", "earlier"}
+    assert visible(folder) == BESIDE
     assert_untouched(place)
 
 
@@ -235,7 +239,7 @@ def test_killed_while_writing_leaves_no_partial_run(place, books):
     assert_whole_or_absent(out)
     assert not out.exists()
     # Left behind: at most the hidden folder, clearly marked partial.
-    leftovers = {p.name for p in folder.iterdir()} - {"input.xlsx", "earlier"}
+    leftovers = {p.name for p in folder.iterdir()} - BESIDE
     assert leftovers <= {tmp.name}
     assert_untouched(place)
 
@@ -252,11 +256,7 @@ def test_killed_while_writing_leaves_no_partial_run(place, books):
         ]
     )
     assert code == 0
-    assert {p.name for p in folder.iterdir()} == {
-        "input.xlsx",
-        "earlier",
-        "next",
-    }
+    assert {p.name for p in folder.iterdir()} == BESIDE | {"next"}
     assert {p.name for p in (folder / "next").iterdir()} == RUN_FILES
     assert_untouched(place)
 
@@ -279,7 +279,7 @@ def test_interrupted_while_writing_cleans_up(place):
     assert code == 130
     assert "nothing was written" in "\n".join(run.lines)
     assert "Traceback" not in "\n".join(run.lines)
-    assert {p.name for p in folder.iterdir()} == {"input.xlsx", "earlier"}
+    assert {p.name for p in folder.iterdir()} == BESIDE
     assert_untouched(place)
 
 
