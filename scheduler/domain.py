@@ -346,6 +346,27 @@ class Booking:
     status: BookingStatus = BookingStatus.BOOKED
 
 
+@dataclass(frozen=True, slots=True)
+class Reserved:
+    """Capacity that appointments of staff outside an instance already use.
+
+    A block of a decomposed drive (scheduler/blocks.py) sees the sessions
+    it shares with other blocks at what those blocks left free.
+    """
+
+    #: (session, slot start) -> places taken.
+    slots: dict[tuple[SessionId, int], int] = field(default_factory=dict)
+    #: session -> doses taken.
+    doses: dict[SessionId, int] = field(default_factory=dict)
+    #: session -> slot end of every vaccination taken (observation seats).
+    jab_ends: dict[SessionId, tuple[int, ...]] = field(default_factory=dict)
+
+    def slot_free(self, session: Session, slot_start: int) -> int:
+        return session.capacity_per_slot - self.slots.get(
+            (session.id, slot_start), 0
+        )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Instance:
     """A whole validated workbook, with the lookups every stage needs."""
@@ -365,6 +386,8 @@ class Instance:
     test_requirements: tuple[TestRequirement, ...] = ()
     bookings: tuple[Booking, ...] = ()
     notices: tuple[str, ...] = ()
+    #: Capacity taken outside this instance's staff (decomposed solves).
+    reserved: Reserved = field(default_factory=Reserved)
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def travel_minutes(

@@ -19,6 +19,8 @@ from datetime import datetime
 from pathlib import Path
 
 from scheduler import __version__
+from scheduler.blocks import BLOCK_STAFF, plan_blocks
+from scheduler.candidates import all_options
 from scheduler.check import check_solution, counts_of, objective_terms
 from scheduler.domain import BookingStatus, Instance
 from scheduler.errors import (
@@ -28,6 +30,7 @@ from scheduler.errors import (
     UsageError,
 )
 from scheduler.greedy import fill_schedule, greedy_schedule
+from scheduler.model.blockwise import solve_by_blocks
 from scheduler.model.solve import (
     SolveParams,
     build_model,
@@ -35,6 +38,7 @@ from scheduler.model.solve import (
     hint_from_solution,
     solve_built,
 )
+from scheduler.model.transport_bound import transport_bound
 from scheduler.needs import Needs, compute_needs
 from scheduler.solution import Appointment, Solution, SolveReport, UnmetNeed
 
@@ -73,45 +77,63 @@ def schedule(
     params: SolveParams,
     say: Say = lambda _: None,
     seconds: dict[str, float] | None = None,
+    staff_per_block: int = BLOCK_STAFF,
 ) -> tuple[Needs, Solution, SolveReport, dict]:
-    """Needs, model and solve: the best valid schedule for an instance."""
+    """Needs, model and solve: the best valid schedule for an instance.
+
+    A drive of more than ``staff_per_block`` people is solved block by
+    block (scheduler/blocks.py); a smaller one as one model.
+    """
     seconds = seconds if seconds is not None else {}
     clock = time.perf_counter()
     needs = compute_needs(instance)
-    say("Building the model …")
-    built = build_model(instance, needs)
-    say(
-        f"Model: {len(built.vars.book):,} booking choices, "
-        f"{len(built.vars.slot_count):,} slot counts, "
-        f"{len(built.model.proto.constraints):,} constraints."
-    )
+    blocks = plan_blocks(instance, staff_per_block)
+    say("Finding every need's candidate sessions …")
+    options = all_options(instance, needs)
+    built = None
+    if len(blocks) == 1:
+        say("Building the model …")
+        built = build_model(instance, needs, options)
+        say(
+            f"Model: {len(built.vars.book):,} booking choices, "
+            f"{len(built.vars.slot_count):,} slot counts, "
+            f"{len(built.model.proto.constraints):,} constraints."
+        )
     pinned = pinned_appointments(instance, needs)
     _check_pinned(instance, needs, pinned)
-    greedy = greedy_schedule(instance, needs, built.data.options, pinned)
+    greedy = greedy_schedule(instance, needs, options, pinned)
     seconds["build"] = time.perf_counter() - clock
     clock = time.perf_counter()
     deadline = time.monotonic() + params.time_limit
     say(f"Solving (time limit {params.time_limit:g} s) …")
     # The hint is the greedy schedule with its open needs filled in.
-    start = fill_schedule(instance, needs, built.data.options, greedy)
+    start = fill_schedule(instance, needs, options, greedy)
     say(
         "Starting point: needs met "
         f"{objective_terms(instance, needs, start)['needs_met']:,.2f} "
         "(greedy schedule, open needs filled)"
     )
-    values, report = solve_built(
-        built, params, hint_from_solution(built, start), say, deadline
-    )
+    if built is None:
+        say(
+            f"{len(blocks)} blocks of whole workplaces, about "
+            f"{staff_per_block:,} staff each, solved one after another"
+        )
+        found, report = solve_by_blocks(
+            instance, needs, options, start, params, blocks, say
+        )
+    else:
+        values, report = solve_built(
+            built, params, hint_from_solution(built, start), say, deadline
+        )
+        if values is None:
+            raise NoSolutionError(
+                f"The solver found no schedule within {params.time_limit:g} s "
+                f"(status {report.status})."
+            )
+        found = extract_solution(built, values)
     seconds["solve"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    if values is None:
-        raise NoSolutionError(
-            f"The solver found no schedule within {params.time_limit:g} s "
-            f"(status {report.status})."
-        )
-    solution = fill_schedule(
-        instance, needs, built.data.options, extract_solution(built, values)
-    )
+    solution = fill_schedule(instance, needs, options, found)
     mine = objective_terms(instance, needs, solution)
     base = objective_terms(instance, needs, greedy)
     if base["needs_met"] > mine["needs_met"] + 1e-6:
@@ -121,8 +143,11 @@ def schedule(
         )
         solution, mine = greedy, base
     report.objective = mine
+    relaxed = transport_bound(instance, needs, options)
+    if report.best_bound is None or relaxed < report.best_bound:
+        report.best_bound, report.bound_source = relaxed, "transport"
     if report.best_bound:
-        # The bound is the solver's; the gap is that of the final schedule.
+        # The gap is that of the final schedule against the best bound.
         report.gap = max(0.0, report.best_bound - mine["needs_met"]) / (
             report.best_bound
         )
@@ -138,7 +163,7 @@ def schedule(
         needs,
         solution,
         report,
-        {"greedy": base, "options": built.data.options},
+        {"greedy": base, "options": options, "blocks": len(blocks)},
     )
 
 

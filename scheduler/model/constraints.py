@@ -37,27 +37,42 @@ def add_slot_link(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> None:
 
 
 def add_capacity(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> None:
-    """Rule 1: slot capacity, dose supply and observation seats."""
+    """Rule 1: slot capacity, dose supply and observation seats.
+
+    Capacity that staff outside the instance already use (a block of a
+    decomposed drive, ``Instance.reserved``) is taken off.
+    """
     per_slot: dict[tuple[SessionId, int], list] = defaultdict(list)
     for (gi, a), n in v.slot_count.items():
         per_slot[v.groups[gi].session_id, a].append(n)
     by_session: dict[SessionId, dict[int, list]] = defaultdict(dict)
     for (sid, a), ns in per_slot.items():
         by_session[sid][a] = ns
+    reserved = d.instance.reserved
     obs = d.instance.settings.observation_minutes
+
+    def limit(expr, full: int, taken: int) -> None:
+        m.add(expr <= full - taken)
+
     for sid, slots in sorted(by_session.items()):
         s = d.instance.sessions[sid]
         for a in sorted(slots):
-            m.add(sum(slots[a]) <= s.capacity_per_slot)
+            limit(
+                sum(slots[a]),
+                s.capacity_per_slot,
+                reserved.slots.get((sid, a), 0),
+            )
         if s.service is not Service.VACCINATION:
             continue
         if s.doses_available is not None:
-            m.add(
-                sum(n for ns in slots.values() for n in ns)
-                <= s.doses_available
+            limit(
+                sum(n for ns in slots.values() for n in ns),
+                s.doses_available,
+                reserved.doses.get(sid, 0),
             )
         if s.observation_seats is not None and obs > 0:
-            ends = sorted(a + s.slot_minutes for a in slots)
+            taken = reserved.jab_ends.get(sid, ())
+            ends = sorted({a + s.slot_minutes for a in slots} | set(taken))
             for t in ends:
                 sitting = [
                     n
@@ -65,7 +80,12 @@ def add_capacity(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> None:
                     if a + s.slot_minutes <= t < a + s.slot_minutes + obs
                     for n in ns
                 ]
-                m.add(sum(sitting) <= s.observation_seats)
+                if sitting:
+                    limit(
+                        sum(sitting),
+                        s.observation_seats,
+                        sum(1 for x in taken if x <= t < x + obs),
+                    )
 
 
 def add_one_place_at_a_time(

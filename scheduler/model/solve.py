@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from scheduler.candidates import all_options
-from scheduler.domain import Instance, Service
+from scheduler.candidates import EmployeeOptions, all_options
+from scheduler.domain import EmployeeId, Instance, Service
 from scheduler.model.constraints import HARD_RULES, ModelData
 from scheduler.model.objective import OBJECTIVE_LEVELS, Term
 from scheduler.model.variables import TEST, ScheduleVars, create_vars
@@ -65,10 +65,19 @@ class BuiltModel:
     terms: list[Term]
 
 
-def build_model(instance: Instance, needs: Needs) -> BuiltModel:
-    """Variables, every hard rule and every objective term."""
+def build_model(
+    instance: Instance,
+    needs: Needs,
+    options: dict[EmployeeId, EmployeeOptions] | None = None,
+) -> BuiltModel:
+    """Variables, every hard rule and every objective term.
+
+    ``options`` (from ``candidates.all_options``) may be passed when the
+    caller has them already, e.g. a block of a decomposed drive.
+    """
     model = cp_model.CpModel()
-    options = all_options(instance, needs)
+    if options is None:
+        options = all_options(instance, needs)
     v = create_vars(model, instance, options)
     data = ModelData(instance=instance, needs=needs, options=options)
     for _, rule in HARD_RULES:
@@ -105,11 +114,15 @@ def solve_built(
     hint: dict[tuple, int] | None = None,
     progress: Progress | None = None,
     deadline: float | None = None,
+    wall_slack: float = 0.0,
 ) -> tuple[dict[tuple, int] | None, SolveReport]:
     """Solve level by level; returns variable values (or None) and report.
 
     ``deadline`` (a ``time.monotonic()`` value) defaults to the time limit
-    from now; the pipeline starts the clock before the greedy hint.
+    from now; the pipeline starts the clock before the greedy hint. Each
+    stage's deterministic limit comes from the deadline; ``wall_slack``
+    lets the wall clock run that much past it before it cuts a stage (a
+    cut by the wall clock is not reproducible).
     """
     m, v = built.model, built.vars
     if deadline is None:
@@ -118,13 +131,17 @@ def solve_built(
     values = hint
     all_optimal = True
     levels = [t for t in built.terms if t.size]
+    # Seconds of budget left, counted in deterministic time (not the wall
+    # clock), so every stage's limit is the same on every run.
+    left = params.time_limit
+    rate = _rate(len(v.book))
     for i, term in enumerate(levels):
         remaining = deadline - time.monotonic()
-        if remaining <= 0.05:
+        if remaining <= 0.05 or left <= 0.01:
             all_optimal = False
             break
         share = params.first_level_share if i == 0 else 1 / (len(levels) - i)
-        budget = remaining * (0.8 if i == len(levels) - 1 else share)
+        budget = left * (0.8 if i == len(levels) - 1 else share)
         _set_objective(m, [(term, 1)], term.maximize)
         if values is not None:
             # Helper variables (coverage, lateness, progress …) take their
@@ -134,7 +151,11 @@ def solve_built(
         # The deterministic limit (from the stage's budget) ends the stage;
         # the wall clock only guards the whole solve's time limit.
         wall = max(
-            0.05, deadline - time.monotonic() - 0.5 * (len(levels) - i - 1)
+            0.05,
+            deadline
+            + wall_slack
+            - time.monotonic()
+            - 0.5 * (len(levels) - i - 1),
         )
         solver = _solver(params, budget, wall, i == 0, len(v.book))
         status = _solve(solver, m, _Progress(term.name, term.scale, progress))
@@ -149,6 +170,7 @@ def solve_built(
             "stopped_by": _stopped_by(solver, wall, status),
         }
         report.stages.append(stage)
+        left -= solver.response_proto.deterministic_time / rate
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             all_optimal = False
             if values is None or "all" not in values:
@@ -197,6 +219,13 @@ SMALL_MODEL = 5000
 LARGE_MODEL = 60000
 
 
+def _rate(size: int) -> float:
+    """Deterministic time per second of budget for a model of ``size``
+    booking variables. Small models accrue deterministic time faster per
+    second (measured 0.3-0.5/s against 0.1-0.2/s), so they get more."""
+    return DETERMINISTIC_PER_SECOND * (2 if size <= SMALL_MODEL else 1)
+
+
 def _solver(
     params: SolveParams, seconds: float, wall: float, first: bool, size: int
 ) -> cp_model.CpSolver:
@@ -212,10 +241,7 @@ def _solver(
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.max_time_in_seconds = wall
-    # Small models accrue deterministic time faster per second (measured
-    # 0.3-0.5/s against 0.1-0.2/s), so they get a larger share.
-    rate = DETERMINISTIC_PER_SECOND * (2 if size <= SMALL_MODEL else 1)
-    p.max_deterministic_time = max(0.05, seconds * rate)
+    p.max_deterministic_time = max(0.05, seconds * _rate(size))
     p.random_seed = params.seed
     p.num_workers = max(1, params.workers)
     if size <= SMALL_MODEL:

@@ -1,0 +1,163 @@
+"""Upper bounds on needs met that need no solver.
+
+``needs_alone``: every person as if alone in the drive — each need met in
+full wherever any candidate session exists, every cadence day covered
+that some candidate test could cover. It drops every rule between people
+(capacity, teams) and between one person's appointments (one a day,
+rule 11), so no schedule can meet more: a valid bound, cheap at any size,
+and tight where capacity is not what limits the drive.
+
+``pooled_capacity``: the same, but the drive's appointments of a service
+cannot outnumber all its sessions' places together (slots × capacity,
+doses available). Each appointment is worth at most what it could add to
+one person's needs (a dose its weight; a test its window needs and at
+most ``every_days`` days of each cadence), so filling the pooled places
+with the most valuable appointments first — the optimum of this fractional
+knapsack — bounds every schedule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from scheduler.candidates import EmployeeOptions
+from scheduler.domain import EmployeeId, Instance, Service
+from scheduler.needs import Needs, Urgency, need_weight
+
+
+def best_bound(
+    instance: Instance,
+    needs: Needs,
+    options: dict[EmployeeId, EmployeeOptions],
+) -> float:
+    """The tighter of the two bounds."""
+    return min(
+        needs_alone(instance, needs, options),
+        pooled_capacity(instance, needs, options),
+    )
+
+
+def needs_alone(
+    instance: Instance,
+    needs: Needs,
+    options: dict[EmployeeId, EmployeeOptions],
+    employees: Iterable[EmployeeId] | None = None,
+) -> float:
+    """Weighted needs met if nobody competed (units of ``needs_met``)."""
+    dates = instance.settings.dates()
+    days = instance.settings.days
+    total = 0.0
+    chosen = options if employees is None else employees
+    for eid in chosen:
+        opts = options.get(eid)
+        if opts is None:
+            continue
+        prio = instance.employees[eid].priority
+        need = needs.vaccination.get(eid)
+        if need is not None:
+            for k, row in enumerate(opts.vaccination):
+                if not row:
+                    break
+                total += need_weight(
+                    need.urgency if k == 0 else Urgency.DUE, prio
+                )
+        tests = sorted(
+            {instance.sessions[o.session_id].date for o in opts.tests}
+        )
+        w = need_weight(Urgency.DUE, prio)
+        for n in needs.tests.get(eid, ()):
+            if n.window is not None:
+                lo, hi = n.window
+                total += w * any(lo <= d <= hi for d in tests)
+            else:
+                gained = n.covered_days(tests, dates) - n.covered_days(
+                    [], dates
+                )
+                total += w * gained / days
+    return total
+
+
+def appointment_values(
+    instance: Instance,
+    needs: Needs,
+    options: dict[EmployeeId, EmployeeOptions],
+) -> dict[tuple[EmployeeId, Service], list[int]]:
+    """What a person's 1st, 2nd, … appointment of a service could add at
+    most, in units of ``needs_met`` × horizon days (whole numbers)."""
+    dates = instance.settings.dates()
+    days = instance.settings.days
+    out: dict[tuple[EmployeeId, Service], list[int]] = {}
+    for eid, opts in options.items():
+        prio = instance.employees[eid].priority
+        need = needs.vaccination.get(eid)
+        if need is not None:
+            jabs = []
+            for k, row in enumerate(opts.vaccination):
+                if not row:
+                    break
+                urgency = need.urgency if k == 0 else Urgency.DUE
+                jabs.append(need_weight(urgency, prio) * days)
+            if jabs:
+                out[eid, Service.VACCINATION] = jabs
+        tests = _test_values(instance, needs, eid, opts, dates)
+        if tests:
+            out[eid, Service.NUCLEIC_TEST] = tests
+    return out
+
+
+def places(instance: Instance) -> dict[str, int]:
+    """Places of every session in the horizon: slots × capacity, or the
+    doses available when fewer."""
+    out = {}
+    for s in instance.horizon_sessions():
+        n = len(s.slots) * s.capacity_per_slot
+        if s.doses_available is not None:
+            n = min(n, s.doses_available)
+        out[s.id] = n
+    return out
+
+
+def pooled_capacity(
+    instance: Instance,
+    needs: Needs,
+    options: dict[EmployeeId, EmployeeOptions],
+) -> float:
+    """Needs alone, with each service's places pooled (see module doc)."""
+    pool = {Service.VACCINATION: 0, Service.NUCLEIC_TEST: 0}
+    for sid, n in places(instance).items():
+        pool[instance.sessions[sid].service] += n
+    values: dict[Service, list[int]] = {k: [] for k in pool}
+    for (_, service), vs in appointment_values(
+        instance, needs, options
+    ).items():
+        values[service].extend(vs)
+    total = 0
+    for service, vs in values.items():
+        vs.sort(reverse=True)
+        total += sum(vs[: pool[service]])
+    return total / instance.settings.days
+
+
+def _test_values(instance, needs, eid, opts, dates) -> list[int]:
+    """What a person's 1st, 2nd, ... test could add at most."""
+    tests = sorted({instance.sessions[o.session_id].date for o in opts.tests})
+    if not tests:
+        return []
+    w = need_weight(Urgency.DUE, instance.employees[eid].priority)
+    window, per_test, left = 0, 0, 0
+    for n in needs.tests.get(eid, ()):
+        if n.window is not None:
+            lo, hi = n.window
+            window += w * len(dates) * any(lo <= d <= hi for d in tests)
+        else:
+            gained = n.covered_days(tests, dates) - n.covered_days([], dates)
+            left += w * gained
+            per_test += w * min(n.every_days, gained)
+    out = []
+    while True:
+        step = min(per_test, left)
+        value = step + (window if not out else 0)
+        if value <= 0:
+            return out
+        out.append(value)
+        left -= step
