@@ -229,6 +229,7 @@ def _book_vaccination(st, inst, needs, eid, opts) -> None:
 def _book_tests(st, inst, needs, eid, opts) -> None:
     """Windows first (earliest fitting test), then fill cadence gaps."""
     tneeds = needs.tests.get(eid, ())
+
     def dates():
         return st.dates_of(eid, Service.NUCLEIC_TEST)
 

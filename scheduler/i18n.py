@@ -1,4 +1,3 @@
-
 """Printed labels in English and Simplified Chinese.
 
 Only what people read (rosters, coverage report) is translated; the
