@@ -20,6 +20,7 @@ from pathlib import Path
 
 from scheduler import __version__
 from scheduler.blocks import BLOCK_STAFF, plan_blocks
+from scheduler.bounds import needs_alone
 from scheduler.candidates import all_options
 from scheduler.check import check_solution, counts_of, objective_terms
 from scheduler.domain import BookingStatus, Instance
@@ -31,6 +32,7 @@ from scheduler.errors import (
 )
 from scheduler.greedy import fill_schedule, greedy_schedule
 from scheduler.model.blockwise import solve_by_blocks
+from scheduler.model.lp_bound import lp_bound
 from scheduler.model.solve import (
     SolveParams,
     build_model,
@@ -38,7 +40,6 @@ from scheduler.model.solve import (
     hint_from_solution,
     solve_built,
 )
-from scheduler.model.transport_bound import transport_bound
 from scheduler.needs import Needs, compute_needs
 from scheduler.solution import Appointment, Solution, SolveReport, UnmetNeed
 
@@ -143,9 +144,11 @@ def schedule(
         )
         solution, mine = greedy, base
     report.objective = mine
-    relaxed = transport_bound(instance, needs, options)
+    relaxed, source = lp_bound(instance, needs, options), "lp"
+    if relaxed is None:
+        relaxed, source = needs_alone(instance, needs, options), "alone"
     if report.best_bound is None or relaxed < report.best_bound:
-        report.best_bound, report.bound_source = relaxed, "transport"
+        report.best_bound, report.bound_source = relaxed, source
     if report.best_bound:
         # The gap is that of the final schedule against the best bound.
         report.gap = max(0.0, report.best_bound - mine["needs_met"]) / (

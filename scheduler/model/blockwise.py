@@ -7,8 +7,8 @@ That hint stays feasible, so no block's solve can make the drive worse,
 and the drive stays valid after every block.
 
 A block's own bound assumes the others' appointments fixed, so it bounds
-nothing for the drive; the drive's bound comes from the transportation
-relaxation (transport_bound.py), unless every block is cut off from the
+nothing for the drive; the drive's bound comes from the linear
+relaxation (lp_bound.py), unless every block is cut off from the
 others (no shared session), when the blocks' bounds add up.
 """
 

@@ -1,0 +1,131 @@
+"""An upper bound on needs met from a linear relaxation (GLOP).
+
+People with the same candidate sessions and the same appointment values
+(``bounds.appointment_values``) form a class; the LP counts how many of a
+class take each session, so its size follows the classes, not the staff.
+
+What it keeps, per class and session:
+* places: a session takes at most its places (slots × capacity, or the
+  doses available when fewer);
+* each dose position of a series at most once per person, only in the
+  sessions open to that position, and never before its predecessor: by
+  every date D, the k-th doses of a product given by D are at most the
+  (k−1)-th doses of that product given by D − its minimum interval — the
+  relaxation that sees that a second dose inside the horizon needs an early
+  first dose, which is where capacity binds in a real drive;
+* tests: the j-th test of a person is worth at most its marginal value.
+
+What it drops: slots and times of day, one appointment a day, teams
+(rules 7, 8), rule 11, maximum intervals, and whole-person choices (a class
+may split fractionally). So no schedule meets more: ``bound_source: "lp"``.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from datetime import timedelta
+
+from ortools.linear_solver import pywraplp
+
+from scheduler.bounds import appointment_values, places
+from scheduler.candidates import EmployeeOptions
+from scheduler.domain import EmployeeId, Instance, Service
+from scheduler.needs import Needs
+
+#: GLOP's time limit; past it the caller falls back to a cheaper bound.
+LP_SECONDS = 120.0
+
+
+def lp_bound(
+    instance: Instance,
+    needs: Needs,
+    options: dict[EmployeeId, EmployeeOptions],
+) -> float | None:
+    """The LP optimum in weighted need units, or None if GLOP gave none."""
+    cap = places(instance)
+    vacc: dict[tuple, int] = defaultdict(int)
+    tests: dict[tuple, int] = defaultdict(int)
+    for (eid, service), values in appointment_values(
+        instance, needs, options
+    ).items():
+        opts = options[eid]
+        if service is Service.VACCINATION:
+            rows = tuple(
+                tuple(sorted(o.session_id for o in row if o.session_id in cap))
+                for row in opts.vaccination[: len(values)]
+            )
+            vacc[rows, tuple(values)] += 1
+        else:
+            row = tuple(
+                sorted(o.session_id for o in opts.tests if o.session_id in cap)
+            )
+            if row:
+                tests[row, tuple(values[: len(row)])] += 1
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    if lp is None:
+        return None
+    lp.SetTimeLimit(int(LP_SECONDS * 1000))
+    objective = lp.Objective()
+    objective.SetMaximization()
+    in_session: dict[str, list] = defaultdict(list)
+    for (rows, values), n in sorted(vacc.items()):
+        _vaccination_class(instance, lp, rows, values, n, in_session)
+    for (row, values), n in sorted(tests.items()):
+        _test_class(lp, row, values, n, in_session)
+    for sid, xs in in_session.items():
+        ct = lp.Constraint(0, cap[sid])
+        for x in xs:
+            ct.SetCoefficient(x, 1)
+    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        return None
+    # A hair above GLOP's optimum, for its floating-point tolerance.
+    value = objective.Value() * (1 + 1e-9) + 1e-6
+    return value / instance.settings.days
+
+
+def _vaccination_class(instance, lp, rows, values, n, in_session) -> None:
+    objective = lp.Objective()
+    prev: dict[str, tuple[list, list]] | None = None
+    for k, row in enumerate(rows):
+        if not row:
+            break
+        once = lp.Constraint(0, n)
+        xs = []
+        for sid in row:
+            x = lp.NumVar(0, n, "")
+            objective.SetCoefficient(x, values[k])
+            once.SetCoefficient(x, 1)
+            in_session[sid].append(x)
+            xs.append((instance.sessions[sid], x))
+        by_product: dict[str, tuple[list, list]] = {}
+        for s, x in sorted(xs, key=lambda sx: sx[0].date):
+            dates, vs = by_product.setdefault(s.product, ([], []))
+            dates.append(s.date)
+            vs.append(x)
+        if prev is not None:
+            for p, (dates, vs) in by_product.items():
+                before = prev.get(p, ([], []))
+                gap = timedelta(days=instance.products[p].min_interval_days)
+                for i, d in enumerate(dates):
+                    if i + 1 < len(dates) and dates[i + 1] == d:
+                        continue  # the last session of a date sums them all
+                    ct = lp.Constraint(-lp.infinity(), 0)
+                    for x in vs[: i + 1]:
+                        ct.SetCoefficient(x, 1)
+                    for y in before[1][: bisect_right(before[0], d - gap)]:
+                        ct.SetCoefficient(y, -1)
+        prev = by_product
+
+
+def _test_class(lp, row, values, n, in_session) -> None:
+    objective = lp.Objective()
+    link = lp.Constraint(0, 0)  # tests taken = units valued
+    for sid in row:
+        y = lp.NumVar(0, n, "")
+        link.SetCoefficient(y, 1)
+        in_session[sid].append(y)
+    for v in values:
+        u = lp.NumVar(0, n, "")
+        objective.SetCoefficient(u, v)
+        link.SetCoefficient(u, -1)
