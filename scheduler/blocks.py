@@ -1,11 +1,11 @@
 """Blocks: a large drive cut into parts that are solved one at a time.
 
-A block is a set of whole workplaces, and so of whole teams: team
-continuity (rule 7), side-effect spreading (rule 8) and the workplace
-target tie-break stay inside one block. Blocks meet only where they share
-a session (rule 1's capacity), so a block is solved with what the other
-blocks' current appointments leave free (``Instance.reserved``): whatever
-the block's solve returns keeps the whole drive valid.
+A block is a set of whole teams (mostly of one building): team continuity
+(rule 7) and side-effect spreading (rule 8) stay inside one block. Blocks
+meet only where they share a session (rule 1's capacity), so a block is
+solved with what the other blocks' current appointments leave free
+(``Instance.reserved``): whatever the block's solve returns keeps the
+whole drive valid.
 
 Nothing here knows the solver; ``scheduler/model/blockwise.py`` drives it.
 """
@@ -26,10 +26,10 @@ from scheduler.domain import (
 from scheduler.needs import Needs
 from scheduler.solution import Appointment
 
-#: Staff per block: below this a drive is solved whole. Measured in
-#: benchmarks/: one CP-SAT model of up to about this many people still
-#: improves on the greedy start within seconds on one core.
-BLOCK_STAFF = 2000
+#: Booking choices per block. CP-SAT with its full LP relaxation proves a
+#: model of this size optimal in seconds (benchmarks/), where a model of
+#: 10,000 or more choices does not move from its hint in a minute.
+BLOCK_CHOICES = 4000
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,76 +44,44 @@ class Block:
 
 
 def plan_blocks(
-    instance: Instance, staff_per_block: int = BLOCK_STAFF
+    instance: Instance,
+    choices: dict[EmployeeId, int],
+    per_block: int = BLOCK_CHOICES,
 ) -> list[Block]:
-    """Whole workplaces packed into blocks of about ``staff_per_block``.
+    """Whole teams packed into blocks of about ``per_block`` choices.
 
-    Workplaces that share a team always share a block. A block grows by
-    the workplace that can use the most of its sessions, so neighbours
-    that compete for the same community centres are solved together.
+    ``choices`` is each employee's number of booking choices (the model's
+    size). Teams are taken building by building, so a block mostly holds
+    one building's teams; a drive small enough for one model (up to 1.5
+    blocks) stays one block.
     """
-    groups = _workplace_groups(instance)
-    staff: dict[WorkplaceId, int] = {}
-    for e in instance.employees.values():
-        staff[e.workplace_id] = staff.get(e.workplace_id, 0) + 1
-    reach = _reachable_sessions(instance)
-
-    def size(g: tuple[WorkplaceId, ...]) -> int:
-        return sum(staff.get(w, 0) for w in g)
-
-    def sessions(g: tuple[WorkplaceId, ...]) -> set[SessionId]:
-        return set().union(*(reach.get(w, set()) for w in g))
-
-    left = sorted(groups, key=lambda g: (-size(g), g))
-    blocks: list[tuple[WorkplaceId, ...]] = []
-    while left:
-        current = list(left.pop(0))
-        total, mine = size(tuple(current)), sessions(tuple(current))
-        while left and total < staff_per_block:
-            fits = [g for g in left if total + size(g) <= staff_per_block]
-            if not fits:
-                break
-            best = max(fits, key=lambda g: (len(sessions(g) & mine), -size(g)))
-            left.remove(best)
-            current.extend(best)
-            total += size(best)
-            mine |= sessions(best)
-        blocks.append(tuple(sorted(current)))
-    members: dict[WorkplaceId, list[EmployeeId]] = {}
-    for e in instance.employees.values():
-        members.setdefault(e.workplace_id, []).append(e.id)
-    blocks.sort()
-    return [
-        Block(
-            index=i,
-            workplaces=ws,
-            employees=frozenset(e for w in ws for e in members.get(w, [])),
-        )
-        for i, ws in enumerate(blocks)
-    ]
+    if sum(choices.values()) <= 1.5 * per_block:
+        return [_block(0, list(instance.employees.values()))]
+    teams = sorted(
+        instance.teams().items(),
+        key=lambda kv: (kv[1][0].workplace_id, kv[0]),
+    )
+    blocks: list[Block] = []
+    current: list = []
+    size = 0
+    for _, members in teams:
+        n = sum(choices.get(e.id, 0) for e in members)
+        if current and size + n > per_block:
+            blocks.append(_block(len(blocks), current))
+            current, size = [], 0
+        current.extend(members)
+        size += n
+    if current:
+        blocks.append(_block(len(blocks), current))
+    return blocks
 
 
-def _workplace_groups(instance: Instance) -> list[tuple[WorkplaceId, ...]]:
-    """Workplaces joined whenever one team has members in several."""
-    parent = {w: w for w in instance.workplaces}
-
-    def find(w: WorkplaceId) -> WorkplaceId:
-        while parent[w] != w:
-            parent[w] = parent[parent[w]]
-            w = parent[w]
-        return w
-
-    for members in instance.teams().values():
-        first = find(members[0].workplace_id)
-        for e in members[1:]:
-            other = find(e.workplace_id)
-            if other != first:
-                parent[max(first, other)] = min(first, other)
-                first = min(first, other)
-    out: dict[WorkplaceId, list[WorkplaceId]] = {}
-    for w in sorted(instance.workplaces):
-        out.setdefault(find(w), []).append(w)
-    return [tuple(ws) for ws in out.values()]
+def _block(index: int, members: list) -> Block:
+    return Block(
+        index=index,
+        workplaces=tuple(sorted({e.workplace_id for e in members})),
+        employees=frozenset(e.id for e in members),
+    )
 
 
 def _reachable_sessions(
@@ -140,15 +108,14 @@ def shared_sessions(
         staff[e.workplace_id] = staff.get(e.workplace_id, 0) + 1
     out: dict[int, set[SessionId]] = {}
     for b in blocks:
-        mine = set().union(*(reach.get(w, set()) for w in b.workplaces))
-        others = set().union(
-            *(
-                reach[w]
-                for w in instance.workplaces
-                if w not in b.workplaces and staff.get(w)
-            )
-        )
-        out[b.index] = mine & others
+        mine: dict[WorkplaceId, int] = {}
+        for eid in b.employees:
+            w = instance.employees[eid].workplace_id
+            mine[w] = mine.get(w, 0) + 1
+        outside = [w for w, n in staff.items() if n > mine.get(w, 0)]
+        own = set().union(*(reach.get(w, set()) for w in mine))
+        others = set().union(*(reach.get(w, set()) for w in outside))
+        out[b.index] = own & others
     return out
 
 

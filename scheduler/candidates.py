@@ -258,3 +258,11 @@ def all_options(
         if e.id in needs.vaccination or e.id in needs.tests:
             out[e.id] = employee_options(instance, needs, e)
     return out
+
+
+def choices_of(options: dict[EmployeeId, EmployeeOptions]) -> dict[str, int]:
+    """Booking choices of every employee: their share of a model's size."""
+    return {
+        eid: sum(len(row) for row in [*o.vaccination, o.tests])
+        for eid, o in options.items()
+    }

@@ -19,9 +19,9 @@ from datetime import datetime
 from pathlib import Path
 
 from scheduler import __version__
-from scheduler.blocks import BLOCK_STAFF, plan_blocks
+from scheduler.blocks import BLOCK_CHOICES, plan_blocks
 from scheduler.bounds import needs_alone
-from scheduler.candidates import all_options
+from scheduler.candidates import all_options, choices_of
 from scheduler.check import check_solution, counts_of, objective_terms
 from scheduler.domain import BookingStatus, Instance
 from scheduler.errors import (
@@ -78,19 +78,19 @@ def schedule(
     params: SolveParams,
     say: Say = lambda _: None,
     seconds: dict[str, float] | None = None,
-    staff_per_block: int = BLOCK_STAFF,
+    block_choices: int = BLOCK_CHOICES,
 ) -> tuple[Needs, Solution, SolveReport, dict]:
     """Needs, model and solve: the best valid schedule for an instance.
 
-    A drive of more than ``staff_per_block`` people is solved block by
-    block (scheduler/blocks.py); a smaller one as one model.
+    A drive of more than about ``block_choices`` booking choices is solved
+    block by block (scheduler/blocks.py); a smaller one as one model.
     """
     seconds = seconds if seconds is not None else {}
     clock = time.perf_counter()
     needs = compute_needs(instance)
-    blocks = plan_blocks(instance, staff_per_block)
     say("Finding every need's candidate sessions …")
     options = all_options(instance, needs)
+    blocks = plan_blocks(instance, choices_of(options), block_choices)
     built = None
     if len(blocks) == 1:
         say("Building the model …")
@@ -116,8 +116,8 @@ def schedule(
     )
     if built is None:
         say(
-            f"{len(blocks)} blocks of whole workplaces, about "
-            f"{staff_per_block:,} staff each, solved one after another"
+            f"{len(blocks)} blocks of whole teams, about "
+            f"{block_choices:,} booking choices each, most promising first"
         )
         found, report = solve_by_blocks(
             instance, needs, options, start, params, blocks, say

@@ -22,14 +22,16 @@ from scheduler.blocks import (
     Block,
     block_instance,
     block_needs,
-    plan_blocks,
     reserved_by,
     shared_sessions,
 )
+from scheduler.bounds import needs_alone
 from scheduler.candidates import EmployeeOptions
+from scheduler.check import objective_terms
 from scheduler.domain import EmployeeId, Instance
 from scheduler.model.solve import (
     SolveParams,
+    budget_spent,
     build_model,
     extract_solution,
     hint_from_solution,
@@ -41,21 +43,33 @@ from scheduler.solution import Appointment, Solution, SolveReport
 Progress = Callable[[str], None]
 
 
+#: Passes over the blocks; a later pass revisits only blocks that share
+#: sessions, and stops when a pass gains nothing.
+ROUNDS = 3
+
+#: Budget seconds a block may take at most: enough for CP-SAT to prove a
+#: block of ``BLOCK_CHOICES`` optimal on its first level most of the time.
+BLOCK_SECONDS = 15.0
+
+
 def solve_by_blocks(
     instance: Instance,
     needs: Needs,
     options: dict[EmployeeId, EmployeeOptions],
     start: Solution,
     params: SolveParams,
-    blocks: list[Block] | None = None,
+    blocks: list[Block],
     progress: Progress = lambda _: None,
 ) -> tuple[Solution, SolveReport]:
     """Improve ``start`` (a valid schedule) one block at a time.
 
-    ``params.time_limit`` is shared by the blocks' solves in proportion to
-    their booking choices (building the blocks' models is not counted).
+    Blocks go most promising first — the most weighted needs that the
+    current schedule leaves open although some session could meet them —
+    each with at most ``BLOCK_SECONDS`` of the time limit, until the time
+    limit is spent; the rest keep their part of ``start``. Passes repeat
+    over blocks that share sessions while they gain. Time is counted in
+    CP-SAT's deterministic time, so the schedule is reproducible.
     """
-    blocks = blocks if blocks is not None else plan_blocks(instance)
     shared = shared_sessions(instance, blocks)
     block_of = {e: b.index for b in blocks for e in b.employees}
     # Staff in none of the blocks (-1) keep their appointments.
@@ -63,61 +77,78 @@ def solve_by_blocks(
     current.update({b.index: [] for b in blocks})
     for a in start.appointments:
         current[block_of.get(a.employee_id, -1)].append(a)
-    work = {b.index: _work(options, b) for b in blocks}
     report = SolveReport(status="FEASIBLE", bound_source="cp-sat")
-    bound, all_optimal = 0.0, True
-    total = max(1, sum(work.values()))
-    for b in blocks:
-        others = (
-            a for i, apps in current.items() if i != b.index for a in apps
+    own_bounds: list[float | None] = []
+    all_optimal = True
+    left = params.time_limit
+    solved: set[int] = set()
+    for rnd in range(ROUNDS):
+        order = sorted(
+            blocks,
+            key=lambda b: (
+                -_open(instance, needs, options, b, current),
+                b.index,
+            ),
         )
-        sub = block_instance(instance, b, reserved_by(instance, others))
-        built = build_model(
-            sub,
-            block_needs(needs, b),
-            {e: o for e, o in options.items() if e in b.employees},
-        )
-        if not built.vars.book:
-            continue  # nobody in the block can use any session: nothing met
-        progress(
-            f"Block {b.index + 1}/{len(blocks)} "
-            f"({', '.join(b.workplaces)}; {b.size:,} staff, "
-            f"{len(built.vars.book):,} booking choices)"
-        )
-        # A fixed share of the time limit (not what earlier blocks left):
-        # the deterministic limits, and so the schedule, do not depend on
-        # how fast the machine is.
-        budget = params.time_limit * work[b.index] / total
-        hint = hint_from_solution(
-            built, Solution(appointments=tuple(current[b.index]))
-        )
-        values, rep = solve_built(
-            built,
-            replace(params, time_limit=max(0.1, budget)),
-            hint,
-            None,
-            time.monotonic() + max(0.1, budget),
-            # The deterministic limit ends each stage; the wall clock is a
-            # generous safety net, so that reruns give the same schedule.
-            wall_slack=budget + 5,
-        )
-        if values is not None and rep.stages and "value" in rep.stages[0]:
-            current[b.index] = list(
-                extract_solution(built, values).appointments
+        if rnd > 0:
+            # Again only where others' moves may have freed capacity.
+            order = [b for b in order if shared[b.index]]
+        gained = 0.0
+        for b in order:
+            budget = min(left, BLOCK_SECONDS)
+            if budget < 0.5:
+                break
+            before = objective_terms(
+                instance,
+                block_needs(needs, b),
+                Solution(appointments=tuple(current[b.index])),
+            )["needs_met"]
+            rep, size = _solve_block(
+                instance, needs, options, b, current, params, budget
             )
-        alone = not shared[b.index]
-        all_optimal &= rep.status == "OPTIMAL" and alone
-        if alone and rep.best_bound is not None:
-            bound += rep.best_bound
-        else:
-            bound = float("inf")
-        for stage in rep.stages:
-            report.stages.append({"block": b.index, **stage})
-        report.warnings.extend(
-            w for w in rep.warnings if w not in report.warnings
+            if rep is None:
+                solved.add(b.index)
+                continue
+            progress(
+                f"Pass {rnd + 1}, block {b.index + 1} of {len(blocks)} "
+                f"({', '.join(b.workplaces)}; {b.size:,} staff, "
+                f"{size:,} booking choices)"
+            )
+            left -= budget_spent(rep, size)
+            solved.add(b.index)
+            gained += (
+                objective_terms(
+                    instance,
+                    block_needs(needs, b),
+                    Solution(appointments=tuple(current[b.index])),
+                )["needs_met"]
+                - before
+            )
+            for stage in rep.stages:
+                report.stages.append({"block": b.index, **stage})
+            report.warnings.extend(
+                w for w in rep.warnings if w not in report.warnings
+            )
+            if rnd == 0 and not shared[b.index]:
+                own_bounds.append(rep.best_bound)
+                all_optimal &= rep.status == "OPTIMAL"
+            else:
+                all_optimal = False
+        if gained <= 1e-6 or left < 0.5:
+            break
+    if len(solved) < len(blocks):
+        report.warnings.append(
+            f"the time limit was spent after {len(solved)} of {len(blocks)} "
+            "blocks; the others keep the greedy schedule (raise "
+            "--time-limit for a better one)"
         )
-    report.status = "OPTIMAL" if all_optimal else "FEASIBLE"
-    report.best_bound = None if bound == float("inf") else bound
+    bound = None
+    if len(own_bounds) == len(blocks) and None not in own_bounds:
+        bound = sum(own_bounds)
+    report.status = (
+        "OPTIMAL" if all_optimal and len(solved) == len(blocks) else "FEASIBLE"
+    )
+    report.best_bound = bound
     apps = sorted(
         (a for apps in current.values() for a in apps),
         key=lambda a: (a.date, a.slot_start, a.session_id, a.employee_id),
@@ -125,11 +156,41 @@ def solve_by_blocks(
     return Solution(appointments=tuple(apps)), report
 
 
-def _work(options: dict[EmployeeId, EmployeeOptions], b: Block) -> int:
-    """Booking choices of a block: its share of the time."""
-    return sum(
-        len(o)
-        for e in b.employees
-        if e in options
-        for o in [*options[e].vaccination, options[e].tests]
+def _solve_block(
+    instance, needs, options, b: Block, current, params, budget
+) -> tuple[SolveReport | None, int]:
+    """One block against the others' current appointments; updates
+    ``current`` when the solver found a schedule. None: nothing to solve."""
+    others = (a for i, apps in current.items() if i != b.index for a in apps)
+    sub = block_instance(instance, b, reserved_by(instance, others))
+    built = build_model(
+        sub,
+        block_needs(needs, b),
+        {e: o for e, o in options.items() if e in b.employees},
     )
+    if not built.vars.book:
+        return None, 0  # nobody in the block can use any session
+    hint = hint_from_solution(
+        built, Solution(appointments=tuple(current[b.index]))
+    )
+    values, rep = solve_built(
+        built,
+        replace(params, time_limit=budget),
+        hint,
+        None,
+        time.monotonic() + budget,
+        # The deterministic limit ends each stage; the wall clock is a
+        # generous safety net, so that reruns give the same schedule.
+        wall_slack=budget + 5,
+    )
+    if values is not None and rep.stages and "value" in rep.stages[0]:
+        current[b.index] = list(extract_solution(built, values).appointments)
+    return rep, len(built.vars.book)
+
+
+def _open(instance, needs, options, b: Block, current) -> float:
+    """Weighted needs a block could still gain: needs alone minus met."""
+    sub = block_needs(needs, b)
+    mine = Solution(appointments=tuple(current[b.index]))
+    met = objective_terms(instance, sub, mine)["needs_met"]
+    return needs_alone(instance, sub, options, b.employees) - met
