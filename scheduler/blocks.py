@@ -36,7 +36,9 @@ BLOCK_CHOICES = 4000
 class Block:
     index: int
     workplaces: tuple[WorkplaceId, ...]
-    employees: frozenset[EmployeeId]
+    #: In employee order (sets of ids iterate in an order that changes
+    #: from run to run; the model must not).
+    employees: tuple[EmployeeId, ...]
 
     @property
     def size(self) -> int:
@@ -55,8 +57,9 @@ def plan_blocks(
     one building's teams; a drive small enough for one model (up to 1.5
     blocks) stays one block.
     """
+    rank = {eid: i for i, eid in enumerate(instance.employees)}
     if sum(choices.values()) <= 1.5 * per_block:
-        return [_block(0, list(instance.employees.values()))]
+        return [_block(0, list(instance.employees.values()), rank)]
     teams = sorted(
         instance.teams().items(),
         key=lambda kv: (kv[1][0].workplace_id, kv[0]),
@@ -67,20 +70,20 @@ def plan_blocks(
     for _, members in teams:
         n = sum(choices.get(e.id, 0) for e in members)
         if current and size + n > per_block:
-            blocks.append(_block(len(blocks), current))
+            blocks.append(_block(len(blocks), current, rank))
             current, size = [], 0
         current.extend(members)
         size += n
     if current:
-        blocks.append(_block(len(blocks), current))
+        blocks.append(_block(len(blocks), current, rank))
     return blocks
 
 
-def _block(index: int, members: list) -> Block:
+def _block(index: int, members: list, rank: dict[EmployeeId, int]) -> Block:
     return Block(
         index=index,
         workplaces=tuple(sorted({e.workplace_id for e in members})),
-        employees=frozenset(e.id for e in members),
+        employees=tuple(sorted((e.id for e in members), key=rank.__getitem__)),
     )
 
 
@@ -144,10 +147,10 @@ def block_instance(
     instance: Instance, block: Block, reserved: Reserved
 ) -> Instance:
     """The drive as one block sees it: its staff, the others' use."""
-    keep = block.employees
+    keep = set(block.employees)
     return replace(
         instance,
-        employees={k: e for k, e in instance.employees.items() if k in keep},
+        employees={k: instance.employees[k] for k in block.employees},
         absences=tuple(a for a in instance.absences if a.employee_id in keep),
         duty=tuple(d for d in instance.duty if d.employee_id in keep),
         bookings=tuple(b for b in instance.bookings if b.employee_id in keep),
@@ -157,9 +160,12 @@ def block_instance(
 
 
 def block_needs(needs: Needs, block: Block) -> Needs:
-    keep = block.employees
+    """The needs of a block's staff, in employee order."""
+    ids = block.employees
     return Needs(
-        vaccination={k: n for k, n in needs.vaccination.items() if k in keep},
-        tests={k: n for k, n in needs.tests.items() if k in keep},
-        exempt={k: n for k, n in needs.exempt.items() if k in keep},
+        vaccination={
+            k: needs.vaccination[k] for k in ids if k in needs.vaccination
+        },
+        tests={k: needs.tests[k] for k in ids if k in needs.tests},
+        exempt={k: needs.exempt[k] for k in ids if k in needs.exempt},
     )

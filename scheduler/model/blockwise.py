@@ -166,7 +166,7 @@ def _solve_block(
     built = build_model(
         sub,
         block_needs(needs, b),
-        {e: o for e, o in options.items() if e in b.employees},
+        {e: options[e] for e in b.employees if e in options},
     )
     if not built.vars.book:
         return None, 0  # nobody in the block can use any session
