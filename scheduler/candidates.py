@@ -69,9 +69,9 @@ class EmployeeOptions:
     vaccination: list[list[Option]] = field(default_factory=list)
     tests: list[Option] = field(default_factory=list)
     #: Session pairs on different days whose slots could overlap (rule 5).
-    overlaps: set[tuple[SessionId, SessionId]] = field(default_factory=set)
+    overlaps: frozenset[tuple[SessionId, SessionId]] = frozenset()
     #: (vaccination, test) session pairs that could break rule 11.
-    blackouts: set[tuple[SessionId, SessionId]] = field(default_factory=set)
+    blackouts: frozenset[tuple[SessionId, SessionId]] = frozenset()
 
 
 def options_for_session(
@@ -162,7 +162,16 @@ def employee_options(
             opt = options_for_session(instance, e, s, periods)
             if opt is not None:
                 out.tests.append(opt)
-    out.overlaps, out.blackouts = _conflicts(instance, out)
+    # Options are shared by everyone with the same duty and reach, so are
+    # the conflicts among them: teammates on one shift compute them once.
+    key = (
+        tuple(id(o) for row in out.vaccination for o in row),
+        tuple(id(o) for o in out.tests),
+    )
+    cache = instance._cache.setdefault("conflicts", {})
+    if key not in cache:
+        cache[key] = _conflicts(instance, out)
+    out.overlaps, out.blackouts = cache[key]
     return out
 
 
@@ -187,7 +196,7 @@ def _sessions_in_reach(
 
 def _conflicts(
     instance: Instance, opts: EmployeeOptions
-) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
     """Session pairs on different days that could overlap or break rule 11.
 
     Same-day pairs are handled by the one-appointment-a-day limit.
@@ -216,7 +225,7 @@ def _conflicts(
                 overlaps.add((a.session_id, b.session_id))
             for v, t in _blackout_pairs(a, b, vacc, tests, blackout):
                 blackouts.add((v.session_id, t.session_id))
-    return overlaps, blackouts
+    return frozenset(overlaps), frozenset(blackouts)
 
 
 def _may_overlap(a: Option, b: Option) -> bool:
