@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -346,16 +347,25 @@ def write_run(
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir()
+    child = None
     try:
         clock = time.perf_counter()
         inst, sol = result.instance, result.solution
+        # The calendars (the slowest file at scale: one event per
+        # appointment) are written by a second process on the second core.
+        child = _in_child(
+            write_calendars, tmp / "calendars", inst, sol, result.lang
+        )
         write_schedule(tmp / "schedule.xlsx", inst, sol, result.unmet, **lock)
         write_rosters(tmp / "rosters.xlsx", inst, sol, result.lang, **lock)
         write_coverage(
             tmp / "coverage.xlsx", inst, result.needs, sol, result.lang, **lock
         )
         write_notices(tmp / "notices.xlsx", inst, sol, result.lang, **lock)
-        write_calendars(tmp / "calendars", inst, sol, result.lang)
+        _join(
+            child, write_calendars, tmp / "calendars", inst, sol, result.lang
+        )
+        child = None
         result.seconds["write"] = time.perf_counter() - clock
         result.seconds["total"] = time.perf_counter() - start
         (tmp / "run.json").write_text(
@@ -366,8 +376,36 @@ def write_run(
             target.rmdir()
         tmp.rename(target)
     except BaseException:
+        if child is not None and child.is_alive():
+            child.kill()
+            child.join()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _in_child(write: Callable, *args):
+    """Run a writer in a forked process (None where fork is unavailable:
+    the caller then writes in this process)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    child = multiprocessing.get_context("fork").Process(
+        target=write, args=args, daemon=True
+    )
+    child.start()
+    return child
+
+
+def _join(child, write: Callable, *args) -> None:
+    """Wait for a writer's child; write here if there was none."""
+    if child is None:
+        write(*args)
+        return
+    child.join()
+    if child.exitcode != 0:
+        raise RuntimeError(
+            f"writing {args[0].name} failed in its process "
+            f"(exit code {child.exitcode})"
+        )
 
 
 _PARTIAL = re.compile(r"^\..+\.partial-(\d+)$")
