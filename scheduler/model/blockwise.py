@@ -104,16 +104,21 @@ def solve_by_blocks(
                 Solution(appointments=tuple(current[b.index])),
             )["needs_met"]
             rep, size = _solve_block(
-                instance, needs, options, b, current, params, budget
+                instance,
+                needs,
+                options,
+                b,
+                current,
+                replace(params, time_limit=budget),
+                lambda size, b=b, rnd=rnd: progress(
+                    f"Pass {rnd + 1}, block {b.index + 1} of {len(blocks)} "
+                    f"({', '.join(b.workplaces)}; {b.size:,} staff, "
+                    f"{size:,} booking choices) …"
+                ),
             )
             if rep is None:
                 solved.add(b.index)
                 continue
-            progress(
-                f"Pass {rnd + 1}, block {b.index + 1} of {len(blocks)} "
-                f"({', '.join(b.workplaces)}; {b.size:,} staff, "
-                f"{size:,} booking choices)"
-            )
             left -= budget_spent(rep, size)
             solved.add(b.index)
             gained += (
@@ -157,10 +162,11 @@ def solve_by_blocks(
 
 
 def _solve_block(
-    instance, needs, options, b: Block, current, params, budget
+    instance, needs, options, b: Block, current, params, starting
 ) -> tuple[SolveReport | None, int]:
     """One block against the others' current appointments; updates
-    ``current`` when the solver found a schedule. None: nothing to solve."""
+    ``current`` when the solver found a schedule. None: nothing to solve.
+    ``starting`` is told the model's size before the solve."""
     others = (a for i, apps in current.items() if i != b.index for a in apps)
     sub = block_instance(instance, b, reserved_by(instance, others))
     built = build_model(
@@ -170,12 +176,14 @@ def _solve_block(
     )
     if not built.vars.book:
         return None, 0  # nobody in the block can use any session
+    starting(len(built.vars.book))
     hint = hint_from_solution(
         built, Solution(appointments=tuple(current[b.index]))
     )
+    budget = params.time_limit
     values, rep = solve_built(
         built,
-        replace(params, time_limit=budget),
+        params,
         hint,
         None,
         time.monotonic() + budget,
