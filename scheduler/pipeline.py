@@ -150,12 +150,26 @@ def schedule(
         relaxed, source = needs_alone(instance, needs, options), "alone"
     if report.best_bound is None or relaxed < report.best_bound:
         report.best_bound, report.bound_source = relaxed, source
+    violations = check_solution(instance, needs, solution)
+    if violations and solution is not greedy:
+        # A bug in the model must not cost HR the run: the greedy schedule
+        # (valid by construction, and checked all the same) is written
+        # instead, and the run says so loudly.
+        for fallback in (start, greedy):
+            if not check_solution(instance, needs, fallback):
+                report.warnings.append(
+                    "internal error, please report it: the solver's "
+                    f"schedule broke a hard rule ({violations[0]}); the "
+                    "greedy schedule is used instead"
+                )
+                report.status = "HEURISTIC"
+                solution, violations = fallback, []
+                report.objective = objective_terms(instance, needs, solution)
+                break
     if report.best_bound:
         # The gap is that of the final schedule against the best bound.
-        report.gap = max(0.0, report.best_bound - mine["needs_met"]) / (
-            report.best_bound
-        )
-    violations = check_solution(instance, needs, solution)
+        met = report.objective["needs_met"]
+        report.gap = max(0.0, report.best_bound - met) / report.best_bound
     seconds["check"] = time.perf_counter() - clock
     if violations:
         lines = "\n".join(f"  - {v}" for v in violations[:20])

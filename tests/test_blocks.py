@@ -239,3 +239,27 @@ def test_lp_bound_sees_that_a_second_dose_needs_an_early_first():
     met = report.objective["needs_met"]
     assert lp_bound(inst, needs, options) == pytest.approx(met)
     assert needs_alone(inst, needs, options) > met + 1
+
+
+def test_a_broken_solver_schedule_falls_back_to_greedy(monkeypatch):
+    """Should the model ever admit a broken schedule, the run keeps a
+    valid one (the greedy start) and says so."""
+    import scheduler.pipeline as pipeline
+
+    inst, session = _two_buildings_one_centre(capacity=2, staff=3)
+    real = pipeline.solve_by_blocks
+
+    def overbooking(instance, needs, options, start, *args, **kw):
+        found, report = real(instance, needs, options, start, *args, **kw)
+        extra = make_appointment(session, "W2-2", travel_minutes=10)
+        apps = (*found.appointments, extra, extra)
+        return type(found)(appointments=apps), report
+
+    monkeypatch.setattr(pipeline, "solve_by_blocks", overbooking)
+    monkeypatch.setattr(pipeline, "fill_schedule", lambda i, n, o, s: s)
+    needs, sol, report, _ = schedule(
+        inst, SolveParams(time_limit=5), block_choices=3
+    )
+    assert check_solution(inst, needs, sol) == []
+    assert report.status == "HEURISTIC"
+    assert any("internal error" in w for w in report.warnings)
