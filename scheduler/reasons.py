@@ -9,6 +9,7 @@ appointments).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from datetime import date, timedelta
 
@@ -169,11 +170,7 @@ def _vaccination_unmet(
 def _why_vaccination(inst, e, need, k, earliest, opts, state, jabs, lang):
     h0, h1 = inst.settings.horizon_start, inst.settings.horizon_end
     lo = min(earliest.values(), default=h0)
-    vs = [
-        s
-        for s in inst.horizon_sessions()
-        if s.service is Service.VACCINATION and s.date >= lo
-    ]
+    vs = _between(inst, Service.VACCINATION, lo, h1)
     if not vs:
         return "no_session", _t(
             lang,
@@ -257,16 +254,14 @@ def _why_sessions(
 def _test_unmet(
     inst, n: TestNeed, opts, state, tests: list[date], lang
 ) -> UnmetNeed | None:
-    e = inst.employees[n.employee_id]
     dates = inst.settings.dates()
-    ts = [
-        s for s in inst.horizon_sessions() if s.service is Service.NUCLEIC_TEST
-    ]
+    e = inst.employees[n.employee_id]
+    ts, test_days = _of_service(inst, Service.NUCLEIC_TEST)
     if n.window is not None:
         if n.met_by(tests):
             return None
         lo, hi = n.window
-        in_window = [s for s in ts if lo <= s.date <= hi]
+        in_window = _between(inst, Service.NUCLEIC_TEST, lo, hi)
         what = _t(lang, "window", lo=lo, hi=hi)
         if not in_window:
             reason, detail = (
@@ -297,7 +292,7 @@ def _test_unmet(
         return None
     what = _t(lang, "every", n=n.every_days)
     # Days no session date could ever cover, whatever is booked.
-    best = n.covered_days([s.date for s in ts], dates)
+    best = n.covered_days(test_days, dates)
     if not ts:
         reason, detail = (
             "no_session",
@@ -313,12 +308,13 @@ def _test_unmet(
         reason = "horizon"
         detail = _t(lang, "horizon", days=uncovered)
     else:
-        first = _first_coverable_gap(n, tests, dates, ts)
-        near = [
-            s
-            for s in ts
-            if first - timedelta(days=n.every_days - 1) <= s.date <= first
-        ]
+        first = _first_coverable_gap(n, tests, dates, test_days)
+        near = _between(
+            inst,
+            Service.NUCLEIC_TEST,
+            first - timedelta(days=n.every_days - 1),
+            first,
+        )
         reason, why = _why_sessions(inst, e, near, opts, state, lang)
         detail = _t(lang, "uncovered", days=uncovered, reason=why)
     return UnmetNeed(
@@ -332,13 +328,29 @@ def _test_unmet(
     )
 
 
+def _of_service(inst, service: Service) -> tuple[list[Session], list[date]]:
+    """Sessions of a service in the horizon, by date, and their dates:
+    computed once per instance (the unmet list asks for every need)."""
+    cache = inst._cache.setdefault("reasons_by_service", {})
+    if service not in cache:
+        ss = [s for s in inst.horizon_sessions() if s.service is service]
+        cache[service] = (ss, [s.date for s in ss])
+    return cache[service]
+
+
+def _between(inst, service: Service, lo: date, hi: date) -> list[Session]:
+    """Sessions of a service dated lo..hi, by bisection."""
+    ss, days = _of_service(inst, service)
+    return ss[bisect_left(days, lo) : bisect_right(days, hi)]
+
+
 def _first_coverable_gap(
-    n: TestNeed, tests: list[date], dates: list[date], sessions: list[Session]
+    n: TestNeed, tests: list[date], dates: list[date], session_days
 ) -> date:
     """The first uncovered day some test session could have covered."""
     assert n.every_days is not None
     have = sorted({n.last_test, *tests})
-    days = {s.date for s in sessions}
+    days = set(session_days)
     for d in dates:
         if any(0 <= (d - t).days < n.every_days for t in have):
             continue
