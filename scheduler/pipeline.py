@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import shutil
@@ -20,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from scheduler import __version__
+from scheduler.background import Background
 from scheduler.blocks import BLOCK_CHOICES, plan_blocks
 from scheduler.bounds import needs_alone
 from scheduler.candidates import all_options, choices_of
@@ -103,86 +103,90 @@ def schedule(
         )
     pinned = pinned_appointments(instance, needs)
     _check_pinned(instance, needs, pinned)
-    greedy = greedy_schedule(instance, needs, options, pinned)
-    seconds["build"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    deadline = time.monotonic() + params.time_limit
-    say(f"Solving (time limit {params.time_limit:g} s) …")
-    # The hint is the greedy schedule with its open needs filled in.
-    start = fill_schedule(instance, needs, options, greedy)
-    say(
-        "Starting point: needs met "
-        f"{objective_terms(instance, needs, start)['needs_met']:,.2f} "
-        "(greedy schedule, open needs filled)"
-    )
-    if built is None:
+    # The bound needs nothing from the solver: the other core computes it.
+    with Background(lp_bound, instance, needs, options) as bound:
+        greedy = greedy_schedule(instance, needs, options, pinned)
+        seconds["build"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        deadline = time.monotonic() + params.time_limit
+        say(f"Solving (time limit {params.time_limit:g} s) …")
+        # The hint is the greedy schedule with its open needs filled in.
+        start = fill_schedule(instance, needs, options, greedy)
         say(
-            f"{len(blocks)} blocks of whole teams, about "
-            f"{block_choices:,} booking choices each, most promising first"
+            "Starting point: needs met "
+            f"{objective_terms(instance, needs, start)['needs_met']:,.2f} "
+            "(greedy schedule, open needs filled)"
         )
-        found, report = solve_by_blocks(
-            instance, needs, options, start, params, blocks, say
-        )
-    else:
-        values, report = solve_built(
-            built, params, hint_from_solution(built, start), say, deadline
-        )
-        if values is None:
-            raise NoSolutionError(
-                f"The solver found no schedule within {params.time_limit:g} s "
-                f"(status {report.status})."
+        if built is None:
+            say(
+                f"{len(blocks)} blocks of whole teams, about "
+                f"{block_choices:,} booking choices each, most promising first"
             )
-        found = extract_solution(built, values)
-    seconds["solve"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    solution = fill_schedule(instance, needs, options, found)
-    mine = objective_terms(instance, needs, solution)
-    base = objective_terms(instance, needs, greedy)
-    if base["needs_met"] > mine["needs_met"] + 1e-6:
-        report.warnings.append(
-            "the solver's schedule met fewer needs than the greedy baseline; "
-            "the greedy schedule is used"
-        )
-        solution, mine = greedy, base
-    report.objective = mine
-    relaxed, source = lp_bound(instance, needs, options), "lp"
-    if relaxed is None:
-        relaxed, source = needs_alone(instance, needs, options), "alone"
-    if report.best_bound is None or relaxed < report.best_bound:
-        report.best_bound, report.bound_source = relaxed, source
-    violations = check_solution(instance, needs, solution)
-    if violations and solution is not greedy:
-        # A bug in the model must not cost HR the run: the greedy schedule
-        # (valid by construction, and checked all the same) is written
-        # instead, and the run says so loudly.
-        for fallback in (start, greedy):
-            if not check_solution(instance, needs, fallback):
-                report.warnings.append(
-                    "internal error, please report it: the solver's "
-                    f"schedule broke a hard rule ({violations[0]}); the "
-                    "greedy schedule is used instead"
+            found, report = solve_by_blocks(
+                instance, needs, options, start, params, blocks, say
+            )
+        else:
+            values, report = solve_built(
+                built, params, hint_from_solution(built, start), say, deadline
+            )
+            if values is None:
+                raise NoSolutionError(
+                    "The solver found no schedule within "
+                    f"{params.time_limit:g} s (status {report.status})."
                 )
-                report.status = "HEURISTIC"
-                solution, violations = fallback, []
-                report.objective = objective_terms(instance, needs, solution)
-                break
-    if report.best_bound:
-        # The gap is that of the final schedule against the best bound.
-        met = report.objective["needs_met"]
-        report.gap = max(0.0, report.best_bound - met) / report.best_bound
-    seconds["check"] = time.perf_counter() - clock
-    if violations:
-        lines = "\n".join(f"  - {v}" for v in violations[:20])
-        raise CheckFailedError(
-            "Internal error: the schedule breaks hard rules and was not "
-            f"written:\n{lines}"
+            found = extract_solution(built, values)
+        seconds["solve"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        solution = fill_schedule(instance, needs, options, found)
+        mine = objective_terms(instance, needs, solution)
+        base = objective_terms(instance, needs, greedy)
+        if base["needs_met"] > mine["needs_met"] + 1e-6:
+            report.warnings.append(
+                "the solver's schedule met fewer needs than the greedy "
+                "baseline; the greedy schedule is used"
+            )
+            solution, mine = greedy, base
+        report.objective = mine
+        relaxed, source = bound.result(), "lp"
+        if relaxed is None:
+            relaxed, source = needs_alone(instance, needs, options), "alone"
+        if report.best_bound is None or relaxed < report.best_bound:
+            report.best_bound, report.bound_source = relaxed, source
+        violations = check_solution(instance, needs, solution)
+        if violations and solution is not greedy:
+            # A bug in the model must not cost HR the run: the greedy schedule
+            # (valid by construction, and checked all the same) is written
+            # instead, and the run says so loudly.
+            for fallback in (start, greedy):
+                if not check_solution(instance, needs, fallback):
+                    report.warnings.append(
+                        "internal error, please report it: the solver's "
+                        f"schedule broke a hard rule ({violations[0]}); the "
+                        "greedy schedule is used instead"
+                    )
+                    report.status = "HEURISTIC"
+                    solution, violations = fallback, []
+                    report.objective = objective_terms(
+                        instance, needs, solution
+                    )
+                    break
+        if report.best_bound:
+            # The gap is that of the final schedule against the best bound.
+            met = report.objective["needs_met"]
+            report.gap = max(0.0, report.best_bound - met) / report.best_bound
+        seconds["check"] = time.perf_counter() - clock
+        if violations:
+            lines = "\n".join(f"  - {v}" for v in violations[:20])
+            raise CheckFailedError(
+                "Internal error: the schedule breaks hard rules and was not "
+                f"written:\n{lines}"
+            )
+        return (
+            needs,
+            solution,
+            report,
+            {"greedy": base, "options": options, "blocks": len(blocks)},
         )
-    return (
-        needs,
-        solution,
-        report,
-        {"greedy": base, "options": options, "blocks": len(blocks)},
-    )
 
 
 def pinned_appointments(instance: Instance, needs: Needs) -> list[Appointment]:
@@ -361,13 +365,13 @@ def write_run(
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir()
-    child = None
+    calendars = None
     try:
         clock = time.perf_counter()
         inst, sol = result.instance, result.solution
         # The calendars (the slowest file at scale: one event per
         # appointment) are written by a second process on the second core.
-        child = _in_child(
+        calendars = Background(
             write_calendars, tmp / "calendars", inst, sol, result.lang
         )
         write_schedule(tmp / "schedule.xlsx", inst, sol, result.unmet, **lock)
@@ -376,10 +380,7 @@ def write_run(
             tmp / "coverage.xlsx", inst, result.needs, sol, result.lang, **lock
         )
         write_notices(tmp / "notices.xlsx", inst, sol, result.lang, **lock)
-        _join(
-            child, write_calendars, tmp / "calendars", inst, sol, result.lang
-        )
-        child = None
+        calendars.result()
         result.seconds["write"] = time.perf_counter() - clock
         result.seconds["total"] = time.perf_counter() - start
         (tmp / "run.json").write_text(
@@ -390,36 +391,10 @@ def write_run(
             target.rmdir()
         tmp.rename(target)
     except BaseException:
-        if child is not None and child.is_alive():
-            child.kill()
-            child.join()
+        if calendars is not None:
+            calendars.stop()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def _in_child(write: Callable, *args):
-    """Run a writer in a forked process (None where fork is unavailable:
-    the caller then writes in this process)."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    child = multiprocessing.get_context("fork").Process(
-        target=write, args=args, daemon=True
-    )
-    child.start()
-    return child
-
-
-def _join(child, write: Callable, *args) -> None:
-    """Wait for a writer's child; write here if there was none."""
-    if child is None:
-        write(*args)
-        return
-    child.join()
-    if child.exitcode != 0:
-        raise RuntimeError(
-            f"writing {args[0].name} failed in its process "
-            f"(exit code {child.exitcode})"
-        )
 
 
 _PARTIAL = re.compile(r"^\..+\.partial-(\d+)$")

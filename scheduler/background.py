@@ -1,0 +1,65 @@
+"""A function run on the machine's other core, in a forked process.
+
+The solver works on one core (one worker keeps runs reproducible), so the
+bound and the calendars, which need nothing from it, run beside it. Fork
+shares the parent's data without copying or pickling it; only the result
+comes back through a pipe. Where fork is unavailable, or the child fails,
+``result()`` runs the function here instead: the answer is the same, only
+later.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from typing import Any
+
+
+class Background:
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        self.fn, self.args = fn, args
+        self.proc = None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return
+        ctx = multiprocessing.get_context("fork")
+        self.conn, send = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(
+            target=_run, args=(send, fn, *args), daemon=True
+        )
+        self.proc.start()
+        send.close()
+
+    def result(self) -> Any:
+        """The function's value: the child's, or computed here."""
+        if self.proc is not None:
+            try:
+                ok, value = self.conn.recv()
+            except EOFError:  # the child died without answering
+                ok, value = False, None
+            self.proc.join()
+            self.proc = None
+            if ok:
+                return value
+        return self.fn(*self.args)
+
+    def __enter__(self) -> Background:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """End the child, if it still runs (an interrupted run)."""
+        if self.proc is not None and self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+        self.proc = None
+
+
+def _run(send, fn: Callable[..., Any], *args: Any) -> None:
+    try:
+        send.send((True, fn(*args)))
+    except BaseException:
+        send.send((False, None))
+    finally:
+        send.close()
