@@ -1,9 +1,10 @@
 """Benchmark the scheduler stage by stage on generated workbooks.
 
-    python benchmarks/run.py [--sizes 300,1500,5000] [--time-limit S]
+    python benchmarks/run.py [--sizes 1000,10000,50000,100000] [--time-limit S]
 
 For each size a workbook is generated (seed 2021, 28 days, 3 workplaces up
-to 1 500 employees, 5 up to 4 999, 8 from 5 000) into a temporary folder,
+to 1 500 employees, 5 up to 4 999, 8 up to 49 999, one per 2 500 from
+50 000) into a temporary folder,
 then a fresh Python process times the stages read → needs → build+solve
 (``pipeline.schedule``) → check → reasons → write (``pipeline.write_run``)
 and reports its peak resident memory (``ru_maxrss``; one process per size
