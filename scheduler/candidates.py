@@ -140,9 +140,53 @@ def vaccination_product_ok(
 def employee_options(
     instance: Instance, needs: Needs, e: Employee
 ) -> EmployeeOptions:
-    """All options of one employee and the conflicts among them."""
-    out = EmployeeOptions(employee_id=e.id)
+    """All options of one employee and the conflicts among them.
+
+    Everyone with the same duty, building, need and age has the same
+    options (teammates on one shift, mostly): they are found once.
+    """
     periods = duty_periods(instance, e)
+    need = needs.vaccination.get(e.id)
+    key = (
+        id(periods),
+        e.workplace_id,
+        None
+        if need is None
+        else (
+            need.booster,
+            need.first_dose,
+            need.max_doses,
+            tuple(sorted(need.earliest.items())),
+        ),
+        bool(needs.tests.get(e.id)),
+        _age_key(instance, e),
+    )
+    cache = instance._cache.setdefault("employee_options", {})
+    if key not in cache:
+        cache[key] = _employee_options(instance, needs, e, periods)
+    found = cache[key]
+    return EmployeeOptions(
+        employee_id=e.id,
+        vaccination=[list(row) for row in found.vaccination],
+        tests=list(found.tests),
+        overlaps=found.overlaps,
+        blackouts=found.blackouts,
+    )
+
+
+def _age_key(instance: Instance, e: Employee) -> tuple:
+    """Age as the product limits see it: one age for the whole horizon,
+    else the birth date."""
+    s = instance.settings
+    first = e.age_on(s.horizon_start, s.horizon_start)
+    last = e.age_on(s.horizon_end, s.horizon_start)
+    return ("age", first) if first == last else ("born", e.birth_date)
+
+
+def _employee_options(
+    instance: Instance, needs: Needs, e: Employee, periods: Duty
+) -> EmployeeOptions:
+    out = EmployeeOptions(employee_id=e.id)
     vacc, tests = _sessions_in_reach(instance, e.workplace_id)
     need = needs.vaccination.get(e.id)
     if need is not None:
