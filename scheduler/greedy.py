@@ -9,6 +9,7 @@ schedule is always a valid starting point for CP-SAT.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from datetime import timedelta
 
@@ -36,6 +37,7 @@ class BookingState:
         s = inst.settings
         self.away_share = s.team_away_max_share
         self.jab_share = s.team_vaccinated_per_day_max_share
+        self._duty: dict = {}
 
     def fits(self, eid: str, opts: EmployeeOptions, o: Option, i: int) -> bool:
         return self.why_not(eid, opts, o, i) is None
@@ -88,11 +90,10 @@ class BookingState:
 
     def _team_fits(self, team, span: tuple[int, int]) -> bool:
         t0, t1 = span
-        members = self.inst.teams()[team]
-        periods = [duty_periods(self.inst, m) for m in members]
+        periods, ends = self._team_duty(team)
         booked = self.team_away[team]
         points = {t0} | {a for a, _ in booked if t0 < a < t1}
-        points |= {b for ps in periods for _, b in ps if t0 < b < t1}
+        points.update(ends[bisect_right(ends, t0) : bisect_left(ends, t1)])
         for t in points:
             here = 1 + sum(1 for a, b in booked if a <= t < b)
             if here == 1:
@@ -101,6 +102,16 @@ class BookingState:
             if here > max(1, math.floor(self.away_share * on + 1e-9)):
                 return False
         return True
+
+    def _team_duty(self, team) -> tuple[list, list[int]]:
+        """Duty periods of a team's members and all their ends, sorted:
+        the limit of rule 7 only falls where a duty ends."""
+        if team not in self._duty:
+            members = self.inst.teams()[team]
+            periods = [duty_periods(self.inst, m) for m in members]
+            ends = sorted({b for ps in periods for _, b in ps})
+            self._duty[team] = (periods, ends)
+        return self._duty[team]
 
     def rebook(self, a: Appointment, options: dict) -> bool:
         """Take an existing appointment into the state (False if it is not
