@@ -14,6 +14,9 @@ import multiprocessing
 from collections.abc import Callable
 from typing import Any
 
+#: How long ``result()`` waits for the child before doing the work itself.
+WAIT_SECONDS = 900.0
+
 
 class Background:
     def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
@@ -32,12 +35,15 @@ class Background:
     def result(self) -> Any:
         """The function's value: the child's, or computed here."""
         if self.proc is not None:
+            ok, value = False, None
             try:
-                ok, value = self.conn.recv()
+                # A forked child can in principle hang on a lock another
+                # thread held at the fork; past the wait it is replaced.
+                if self.conn.poll(WAIT_SECONDS):
+                    ok, value = self.conn.recv()
             except EOFError:  # the child died without answering
-                ok, value = False, None
-            self.proc.join()
-            self.proc = None
+                pass
+            self.stop()
             if ok:
                 return value
         return self.fn(*self.args)
