@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from scheduler.candidates import reachable_session_ids
 from scheduler.domain import (
     EmployeeId,
     Instance,
@@ -87,25 +88,10 @@ def _block(index: int, members: list, rank: dict[EmployeeId, int]) -> Block:
     )
 
 
-def _reachable_sessions(
-    instance: Instance,
-) -> dict[WorkplaceId, set[SessionId]]:
-    out: dict[WorkplaceId, set[SessionId]] = {}
-    for w in instance.workplaces:
-        out[w] = {
-            s.id
-            for s in instance.horizon_sessions()
-            if s.open_to(w)
-            and instance.travel_minutes(w, s.site_id) is not None
-        }
-    return out
-
-
 def shared_sessions(
     instance: Instance, blocks: list[Block]
 ) -> dict[int, set[SessionId]]:
     """Per block, the sessions that staff outside it may use too."""
-    reach = _reachable_sessions(instance)
     staff: dict[WorkplaceId, int] = {}
     for e in instance.employees.values():
         staff[e.workplace_id] = staff.get(e.workplace_id, 0) + 1
@@ -116,8 +102,10 @@ def shared_sessions(
             w = instance.employees[eid].workplace_id
             mine[w] = mine.get(w, 0) + 1
         outside = [w for w, n in staff.items() if n > mine.get(w, 0)]
-        own = set().union(*(reach.get(w, set()) for w in mine))
-        others = set().union(*(reach.get(w, set()) for w in outside))
+        own = set().union(*(reachable_session_ids(instance, w) for w in mine))
+        others = set().union(
+            *(reachable_session_ids(instance, w) for w in outside)
+        )
         out[b.index] = own & others
     return out
 

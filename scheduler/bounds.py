@@ -25,18 +25,6 @@ from scheduler.domain import EmployeeId, Instance, Service
 from scheduler.needs import Needs, Urgency, need_weight
 
 
-def best_bound(
-    instance: Instance,
-    needs: Needs,
-    options: dict[EmployeeId, EmployeeOptions],
-) -> float:
-    """The tighter of the two bounds."""
-    return min(
-        needs_alone(instance, needs, options),
-        pooled_capacity(instance, needs, options),
-    )
-
-
 def needs_alone(
     instance: Instance,
     needs: Needs,
@@ -105,18 +93,6 @@ def appointment_values(
     return out
 
 
-def places(instance: Instance) -> dict[str, int]:
-    """Places of every session in the horizon: slots × capacity, or the
-    doses available when fewer."""
-    out = {}
-    for s in instance.horizon_sessions():
-        n = len(s.slots) * s.capacity_per_slot
-        if s.doses_available is not None:
-            n = min(n, s.doses_available)
-        out[s.id] = n
-    return out
-
-
 def pooled_capacity(
     instance: Instance,
     needs: Needs,
@@ -124,8 +100,8 @@ def pooled_capacity(
 ) -> float:
     """Needs alone, with each service's places pooled (see module doc)."""
     pool = {Service.VACCINATION: 0, Service.NUCLEIC_TEST: 0}
-    for sid, n in places(instance).items():
-        pool[instance.sessions[sid].service] += n
+    for s in instance.horizon_sessions():
+        pool[s.service] += s.places
     values: dict[Service, list[int]] = {k: [] for k in pool}
     for (_, service), vs in appointment_values(
         instance, needs, options

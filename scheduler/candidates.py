@@ -219,6 +219,17 @@ def _employee_options(
     return out
 
 
+def reachable_session_ids(
+    instance: Instance, workplace_id: str
+) -> frozenset[SessionId]:
+    """Ids of the horizon's sessions in reach of a workplace (rule 3)."""
+    cache = instance._cache.setdefault("reachable_ids", {})
+    if workplace_id not in cache:
+        vacc, tests = _sessions_in_reach(instance, workplace_id)
+        cache[workplace_id] = frozenset(s.id for s in [*vacc, *tests])
+    return cache[workplace_id]
+
+
 def _sessions_in_reach(
     instance: Instance, workplace_id: str
 ) -> tuple[list[Session], list[Session]]:

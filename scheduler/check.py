@@ -495,18 +495,21 @@ def _vaccinations(sol: Solution) -> dict[str, list[Appointment]]:
 # ---------------------------------------------------------------- objective
 
 
-def objective_terms(inst: Instance, needs: Needs, sol: Solution) -> dict:
-    """The objective's terms recomputed from the appointments alone.
+def needs_met(inst: Instance, needs: Needs, sol: Solution) -> float:
+    """Level 1 alone: weighted needs met (see ``objective_terms``); cheap
+    enough to ask for one block of a drive at a time."""
+    return round(_needs_and_lateness(inst, needs, sol)[0], 4)
 
-    ``needs_met`` is in weighted need units (a need met in full counts its
-    weight; a cadence need counts its weight × covered share of the days
-    it could still gain).
-    """
+
+def _needs_and_lateness(
+    inst: Instance, needs: Needs, sol: Solution
+) -> tuple[float, int]:
+    """Weighted needs met and lateness days, over ``needs`` only."""
     days = inst.settings.days
     dates = inst.settings.dates()
     by = _by_employee(sol)
     weighted = 0.0
-    lateness = travel = 0
+    lateness = 0
     for eid, need in needs.vaccination.items():
         prio = inst.employees[eid].priority
         jabs = sorted(
@@ -526,7 +529,6 @@ def objective_terms(inst: Instance, needs: Needs, sol: Solution) -> dict:
             )
             lateness += (a.date - early).days
             prev = a.date
-    counts = counts_of(inst, needs, sol)
     for eid, tneeds in needs.tests.items():
         w = need_weight(Urgency.DUE, inst.employees[eid].priority)
         tests = [
@@ -544,6 +546,19 @@ def objective_terms(inst: Instance, needs: Needs, sol: Solution) -> dict:
                     [], dates
                 )
                 weighted += w * gained / days
+    return weighted, lateness
+
+
+def objective_terms(inst: Instance, needs: Needs, sol: Solution) -> dict:
+    """The objective's terms recomputed from the appointments alone.
+
+    ``needs_met`` is in weighted need units (a need met in full counts its
+    weight; a cadence need counts its weight × covered share of the days
+    it could still gain).
+    """
+    weighted, lateness = _needs_and_lateness(inst, needs, sol)
+    counts = counts_of(inst, needs, sol)
+    travel = 0
     for a in sol.appointments:
         e = inst.employees[a.employee_id]
         site = inst.sites[a.site_id]

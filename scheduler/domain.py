@@ -185,6 +185,15 @@ class Session:
     def slot_end(self, slot_start: int) -> int:
         return slot_start + self.slot_minutes
 
+    @property
+    def places(self) -> int:
+        """People the session can take: its slots' capacity, capped by
+        ``doses_available`` when that is set."""
+        n = len(self.slots) * self.capacity_per_slot
+        return (
+            n if self.doses_available is None else min(n, self.doses_available)
+        )
+
     def open_to(self, workplace_id: WorkplaceId) -> bool:
         return self.workplaces is None or workplace_id in self.workplaces
 

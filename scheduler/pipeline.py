@@ -152,24 +152,9 @@ def schedule(
             relaxed, source = needs_alone(instance, needs, options), "alone"
         if report.best_bound is None or relaxed < report.best_bound:
             report.best_bound, report.bound_source = relaxed, source
-        violations = check_solution(instance, needs, solution)
-        if violations and solution is not greedy:
-            # A bug in the model must not cost HR the run: the greedy schedule
-            # (valid by construction, and checked all the same) is written
-            # instead, and the run says so loudly.
-            for fallback in (start, greedy):
-                if not check_solution(instance, needs, fallback):
-                    report.warnings.append(
-                        "internal error, please report it: the solver's "
-                        f"schedule broke a hard rule ({violations[0]}); the "
-                        "greedy schedule is used instead"
-                    )
-                    report.status = "HEURISTIC"
-                    solution, violations = fallback, []
-                    report.objective = objective_terms(
-                        instance, needs, solution
-                    )
-                    break
+        solution, violations = _valid_schedule(
+            instance, needs, solution, (start, greedy), report
+        )
         if report.best_bound:
             # The gap is that of the final schedule against the best bound.
             met = report.objective["needs_met"]
@@ -187,6 +172,38 @@ def schedule(
             report,
             {"greedy": base, "options": options, "blocks": len(blocks)},
         )
+
+
+def _valid_schedule(
+    instance: Instance,
+    needs: Needs,
+    solution: Solution,
+    fallbacks: tuple[Solution, ...],
+    report: SolveReport,
+) -> tuple[Solution, list]:
+    """The schedule if it passes the checker, else the first fallback
+    that does, with its violations (empty unless all fail).
+
+    A bug in the model must not cost HR the run: the greedy schedule
+    (valid by construction, and checked all the same) is written instead,
+    and the run says so loudly.
+    """
+    violations = check_solution(instance, needs, solution)
+    if not violations:
+        return solution, violations
+    for fallback in fallbacks:
+        if fallback is not solution and not check_solution(
+            instance, needs, fallback
+        ):
+            report.warnings.append(
+                "internal error, please report it: the solver's schedule "
+                f"broke a hard rule ({violations[0]}); the greedy schedule "
+                "is used instead"
+            )
+            report.status = "HEURISTIC"
+            report.objective = objective_terms(instance, needs, fallback)
+            return fallback, []
+    return solution, violations
 
 
 def pinned_appointments(instance: Instance, needs: Needs) -> list[Appointment]:
@@ -365,22 +382,29 @@ def write_run(
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir()
-    calendars = None
     try:
         clock = time.perf_counter()
         inst, sol = result.instance, result.solution
         # The calendars (the slowest file at scale: one event per
-        # appointment) are written by a second process on the second core.
-        calendars = Background(
+        # appointment) are written by a second process on the second core;
+        # leaving the block, also by an error, ends that process.
+        with Background(
             write_calendars, tmp / "calendars", inst, sol, result.lang
-        )
-        write_schedule(tmp / "schedule.xlsx", inst, sol, result.unmet, **lock)
-        write_rosters(tmp / "rosters.xlsx", inst, sol, result.lang, **lock)
-        write_coverage(
-            tmp / "coverage.xlsx", inst, result.needs, sol, result.lang, **lock
-        )
-        write_notices(tmp / "notices.xlsx", inst, sol, result.lang, **lock)
-        calendars.result()
+        ) as calendars:
+            write_schedule(
+                tmp / "schedule.xlsx", inst, sol, result.unmet, **lock
+            )
+            write_rosters(tmp / "rosters.xlsx", inst, sol, result.lang, **lock)
+            write_coverage(
+                tmp / "coverage.xlsx",
+                inst,
+                result.needs,
+                sol,
+                result.lang,
+                **lock,
+            )
+            write_notices(tmp / "notices.xlsx", inst, sol, result.lang, **lock)
+            calendars.result()
         result.seconds["write"] = time.perf_counter() - clock
         result.seconds["total"] = time.perf_counter() - start
         (tmp / "run.json").write_text(
@@ -391,8 +415,6 @@ def write_run(
             target.rmdir()
         tmp.rename(target)
     except BaseException:
-        if calendars is not None:
-            calendars.stop()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from scheduler.candidates import (
     EmployeeOptions,
     options_for_session,
+    reachable_session_ids,
     vaccination_product_ok,
 )
 from scheduler.domain import Employee, Instance, Service, Session
@@ -205,7 +206,7 @@ def _why_sessions(
     inst, e: Employee, sessions: list[Session], opts, state, lang
 ) -> tuple[str, str]:
     """Reach, availability, then what blocks each candidate slot."""
-    mine = _reachable_ids(inst, e.workplace_id)
+    mine = reachable_session_ids(inst, e.workplace_id)
     reach = [s for s in sessions if s.id in mine]
     if not reach:
         return "out_of_reach", _t(lang, "out_of_reach", wp=e.workplace_id)
@@ -327,19 +328,6 @@ def _test_unmet(
         need=what,
         detail=detail,
     )
-
-
-def _reachable_ids(inst, workplace_id: str) -> frozenset[str]:
-    """Ids of the sessions in reach of a workplace (rule 3), once each."""
-    cache = inst._cache.setdefault("reasons_reach", {})
-    if workplace_id not in cache:
-        cache[workplace_id] = frozenset(
-            s.id
-            for s in inst.horizon_sessions()
-            if s.open_to(workplace_id)
-            and inst.travel_minutes(workplace_id, s.site_id) is not None
-        )
-    return cache[workplace_id]
 
 
 def _of_service(inst, service: Service) -> tuple[list[Session], list[date]]:

@@ -253,9 +253,7 @@ def session_uses(instance: Instance, solution: Solution) -> list[SessionUse]:
     out = []
     for s in sorted(sessions.values(), key=lambda x: (x.date, x.start, x.id)):
         slot_capacity = len(s.slots) * s.capacity_per_slot
-        capacity = slot_capacity
-        if s.doses_available is not None:
-            capacity = min(capacity, s.doses_available)
+        capacity = s.places
         site = instance.sites.get(s.site_id)
         out.append(
             SessionUse(

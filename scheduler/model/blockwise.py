@@ -27,7 +27,7 @@ from scheduler.blocks import (
 )
 from scheduler.bounds import needs_alone
 from scheduler.candidates import EmployeeOptions
-from scheduler.check import objective_terms
+from scheduler.check import needs_met
 from scheduler.domain import EmployeeId, Instance
 from scheduler.model.solve import (
     SolveParams,
@@ -71,8 +71,8 @@ def solve_by_blocks(
     each with an equal share of the time limit (at least
     ``BLOCK_SECONDS``), until the time limit is spent; the rest keep their
     part of ``start``. Passes repeat over blocks that share sessions while
-    they gain. Time is counted in
-    CP-SAT's deterministic time, so the schedule is reproducible.
+    they gain. Time is counted in CP-SAT's deterministic time, so the
+    schedule is reproducible.
     """
     shared = shared_sessions(instance, blocks)
     block_of = {e: b.index for b in blocks for e in b.employees}
@@ -86,14 +86,20 @@ def solve_by_blocks(
     all_optimal = True
     left = params.time_limit
     cap = max(BLOCK_SECONDS, params.time_limit / len(blocks))
+    # Weighted needs each block meets now, and could meet alone: the gap
+    # between them orders the blocks. A block's own appointments alone
+    # decide what it meets, so ``met`` changes only when it is solved.
+    met = {b.index: _met(instance, needs, b, current) for b in blocks}
+    alone = {
+        b.index: needs_alone(
+            instance, block_needs(needs, b), options, b.employees
+        )
+        for b in blocks
+    }
     solved: set[int] = set()
     for rnd in range(ROUNDS):
         order = sorted(
-            blocks,
-            key=lambda b: (
-                -_open(instance, needs, options, b, current),
-                b.index,
-            ),
+            blocks, key=lambda b: (met[b.index] - alone[b.index], b.index)
         )
         if rnd > 0:
             # Again only where others' moves may have freed capacity.
@@ -103,11 +109,6 @@ def solve_by_blocks(
             budget = min(left, cap)
             if budget < 0.5:
                 break
-            before = objective_terms(
-                instance,
-                block_needs(needs, b),
-                Solution(appointments=tuple(current[b.index])),
-            )["needs_met"]
             rep, size = _solve_block(
                 instance,
                 needs,
@@ -121,19 +122,15 @@ def solve_by_blocks(
                     f"{size:,} booking choices) …"
                 ),
             )
+            solved.add(b.index)
             if rep is None:
-                solved.add(b.index)
                 continue
             left -= budget_spent(rep, size)
-            solved.add(b.index)
-            gained += (
-                objective_terms(
-                    instance,
-                    block_needs(needs, b),
-                    Solution(appointments=tuple(current[b.index])),
-                )["needs_met"]
-                - before
+            before, met[b.index] = (
+                met[b.index],
+                _met(instance, needs, b, current),
             )
+            gained += met[b.index] - before
             for stage in rep.stages:
                 report.stages.append({"block": b.index, **stage})
             report.warnings.extend(
@@ -201,9 +198,7 @@ def _solve_block(
     return rep, len(built.vars.book)
 
 
-def _open(instance, needs, options, b: Block, current) -> float:
-    """Weighted needs a block could still gain: needs alone minus met."""
-    sub = block_needs(needs, b)
+def _met(instance, needs, b: Block, current) -> float:
+    """Weighted needs a block's current appointments meet."""
     mine = Solution(appointments=tuple(current[b.index]))
-    met = objective_terms(instance, sub, mine)["needs_met"]
-    return needs_alone(instance, sub, options, b.employees) - met
+    return needs_met(instance, block_needs(needs, b), mine)

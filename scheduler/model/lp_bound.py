@@ -31,7 +31,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 from ortools.linear_solver import pywraplp
 
-from scheduler.bounds import appointment_values, places
+from scheduler.bounds import appointment_values
 from scheduler.candidates import EmployeeOptions
 from scheduler.domain import EmployeeId, Instance, Service
 from scheduler.needs import Needs
@@ -46,7 +46,7 @@ def lp_bound(
     options: dict[EmployeeId, EmployeeOptions],
 ) -> float | None:
     """The LP optimum in weighted need units, or None if GLOP gave none."""
-    cap = places(instance)
+    cap = {s.id: s.places for s in instance.horizon_sessions()}
     vacc: dict[tuple, int] = defaultdict(int)
     tests: list[tuple[tuple[str, ...], list[int]]] = []
     for (eid, service), values in appointment_values(
