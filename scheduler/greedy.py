@@ -13,6 +13,8 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from datetime import timedelta
 
+from ortools.graph.python import min_cost_flow
+
 from scheduler.candidates import EmployeeOptions, Option, all_options
 from scheduler.domain import Instance, Service, Session
 from scheduler.duty import duty_periods
@@ -184,9 +186,12 @@ def greedy_schedule(
         if sum(1 for row in options[eid].vaccination if row) >= 2:
             _book_vaccination(st, inst, needs, eid, options[eid])
     for eid in order:
-        opts = options[eid]
-        _book_vaccination(st, inst, needs, eid, opts)
-        _book_tests(st, inst, needs, eid, opts)
+        _book_vaccination(st, inst, needs, eid, options[eid])
+    plan = _window_plan(st, inst, needs, order, options)
+    for eid in order:
+        _book_windows(st, inst, needs, eid, options[eid], plan.get(eid))
+    for eid in order:
+        _book_tests(st, inst, needs, eid, options[eid])
     return Solution(
         appointments=tuple(
             sorted(
@@ -248,25 +253,97 @@ def _book_vaccination(st, inst, needs, eid, opts) -> None:
             return
 
 
-def _book_tests(st, inst, needs, eid, opts) -> None:
-    """Windows first (earliest fitting test), then fill cadence gaps."""
-    tneeds = needs.tests.get(eid, ())
+def _window_plan(st, inst, needs, order, options) -> dict[str, str]:
+    """Which session each person's screening test should go to.
 
-    def dates():
-        return st.dates_of(eid, Service.NUCLEIC_TEST)
+    Screening places are where a test drive is tightest: one window for
+    all staff, a few days long, each site in reach of some buildings only.
+    Taking people one by one, the first ones take places that the only
+    sessions others can reach have; a maximum matching of people to the
+    window's sessions (a min-cost flow, most weighted people first, then
+    earliest sessions) does not.
+    """
+    people, arcs, nodes = [], [], {}
+    for eid in order:
+        opts = options[eid]
+        wins = [n.window for n in needs.tests.get(eid, ()) if n.window]
+        if not wins or st.dates_of(eid, Service.NUCLEIC_TEST):
+            continue
+        lo, hi = wins[0]
+        row = [
+            o.session_id
+            for o in opts.tests
+            if lo <= inst.sessions[o.session_id].date <= hi
+        ]
+        if not row:
+            continue
+        w = _urgency(needs, eid, inst)
+        people.append(eid)
+        for sid in row:
+            nodes.setdefault(sid, len(nodes))
+            arcs.append((len(people) - 1, sid, w))
+    if not people:
+        return {}
+    n_people = len(people)
+    source, sink = n_people + len(nodes), n_people + len(nodes) + 1
+    flow = min_cost_flow.SimpleMinCostFlow()
+    for i in range(n_people):
+        flow.add_arc_with_capacity_and_unit_cost(source, i, 1, 0)
+    first = {}
+    for i, sid, w in arcs:
+        s = inst.sessions[sid]
+        day = (s.date - inst.settings.horizon_start).days
+        first[i, sid] = flow.add_arc_with_capacity_and_unit_cost(
+            i, n_people + nodes[sid], 1, -w * 1000 + day
+        )
+    for sid, k in nodes.items():
+        s = inst.sessions[sid]
+        free = sum(
+            max(0, s.capacity_per_slot - st.slot_used[sid, a])
+            for a, _ in s.slots
+        )
+        flow.add_arc_with_capacity_and_unit_cost(n_people + k, sink, free, 0)
+    flow.add_arc_with_capacity_and_unit_cost(source, sink, n_people, 0)
+    flow.set_node_supply(source, n_people)
+    flow.set_node_supply(sink, -n_people)
+    if flow.solve() != flow.OPTIMAL:
+        return {}
+    return {
+        people[i]: sid for (i, sid), arc in first.items() if flow.flow(arc) > 0
+    }
 
-    for n in tneeds:
-        if n.window is None or n.met_by(dates()):
+
+def _book_windows(st, inst, needs, eid, opts, planned=None) -> None:
+    """A screening window's test: the planned session if it fits, else
+    the earliest fitting one."""
+    for n in needs.tests.get(eid, ()):
+        if n.window is None or n.met_by(
+            st.dates_of(eid, Service.NUCLEIC_TEST)
+        ):
+            continue
+        lo, hi = n.window
+        o = _find(opts, planned) if planned else None
+        if o is not None and _book_first(st, inst, eid, opts, None, [o]):
             continue
         _book_first(
             st,
             inst,
             eid,
             opts,
-            lambda o: (
-                n.window[0] <= inst.sessions[o.session_id].date <= n.window[1]
+            lambda o, lo=lo, hi=hi: (
+                lo <= inst.sessions[o.session_id].date <= hi
             ),
         )
+
+
+def _book_tests(st, inst, needs, eid, opts) -> None:
+    """Windows (if not booked yet), then fill cadence gaps."""
+    tneeds = needs.tests.get(eid, ())
+
+    def dates():
+        return st.dates_of(eid, Service.NUCLEIC_TEST)
+
+    _book_windows(st, inst, needs, eid, opts)
     h1 = inst.settings.horizon_end
     for n in tneeds:
         if n.every_days is None:

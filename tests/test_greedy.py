@@ -1,0 +1,76 @@
+"""The greedy baseline's own choices, on cases small enough to reason
+about by hand (the schedule is checked against every rule each time)."""
+
+from __future__ import annotations
+
+from scheduler.check import check_solution
+from scheduler.domain import Scope, Service, SiteKind
+from scheduler.domain import TestRequirement as Requirement
+from scheduler.greedy import greedy_schedule
+from scheduler.needs import compute_needs
+from tests.factories import (
+    H0,
+    make_employee,
+    make_instance,
+    make_session,
+    make_site,
+)
+
+SCREEN = Requirement(
+    id="SCREEN", scope=Scope.ALL, window_start=H0, window_end=H0
+)
+
+
+def _screening_case(early_places: int = 1):
+    """Two buildings, one screening place each: the community site (first
+    in time) is in reach of both, the onsite room of W1 only of W1's
+    staff. A1 (W1) comes first in the greedy's order (higher priority)."""
+    sites = [
+        make_site("ROOM1", workplace_id="W1"),
+        make_site("CHC", kind=SiteKind.COMMUNITY),
+    ]
+    test = {"service": Service.NUCLEIC_TEST, "capacity_per_slot": 1}
+    sessions = [
+        make_session(
+            "EARLY",
+            site_id="CHC",
+            start=540,
+            end=570,
+            **{**test, "capacity_per_slot": early_places},
+        ),
+        make_session("LATE", site_id="ROOM1", start=600, end=630, **test),
+    ]
+    staff = [
+        make_employee(
+            "A1", workplace_id="W1", priority=5, exemption="declined"
+        ),
+        make_employee(
+            "B1", workplace_id="W2", department="Sales", exemption="declined"
+        ),
+    ]
+    return make_instance(
+        employees=staff,
+        sessions=sessions,
+        sites=sites,
+        travel={("W1", "CHC"): 0, ("W2", "CHC"): 0},
+        test_requirements=(SCREEN,),
+    )
+
+
+def test_screening_places_are_matched_not_taken_first_come():
+    inst = _screening_case()
+    needs = compute_needs(inst)
+    sol = greedy_schedule(inst, needs)
+    assert check_solution(inst, needs, sol) == []
+    where = {a.employee_id: a.session_id for a in sol.appointments}
+    # First come, A1 would take the earlier CHC place and leave B1 none.
+    assert where == {"A1": "LATE", "B1": "EARLY"}
+
+
+def test_screening_plan_still_prefers_the_earliest_place_when_free():
+    inst = _screening_case(early_places=2)
+    needs = compute_needs(inst)
+    sol = greedy_schedule(inst, needs)
+    assert check_solution(inst, needs, sol) == []
+    assert {a.session_id for a in sol.appointments} == {"EARLY"}
+    assert len(sol.appointments) == 2
