@@ -23,7 +23,12 @@ from scheduler.background import Background
 from scheduler.blocks import BLOCK_CHOICES, plan_blocks
 from scheduler.bounds import needs_alone
 from scheduler.candidates import all_options, choices_of
-from scheduler.check import check_solution, counts_of, objective_terms
+from scheduler.check import (
+    check_solution,
+    counts_of,
+    needs_met,
+    objective_terms,
+)
 from scheduler.domain import BookingStatus, Instance
 from scheduler.errors import (
     CheckFailedError,
@@ -31,9 +36,9 @@ from scheduler.errors import (
     PinnedBookingError,
     UsageError,
 )
-from scheduler.greedy import fill_schedule, greedy_schedule
+from scheduler.greedy import fill_schedule, greedy_schedule, guide_from
 from scheduler.model.blockwise import solve_by_blocks
-from scheduler.model.lp_bound import lp_bound
+from scheduler.model.lp_bound import lp_relaxation, vaccination_classes
 from scheduler.model.solve import (
     SolveParams,
     build_model,
@@ -104,19 +109,21 @@ def schedule(
     pinned = pinned_appointments(instance, needs)
     _check_pinned(instance, needs, pinned)
     # The bound needs nothing from the solver: the other core computes it.
-    with Background(lp_bound, instance, needs, options) as bound:
+    # The LP needs nothing from the greedy baseline: the other core
+    # computes it meanwhile; its plan then guides a second greedy pass.
+    with Background(lp_relaxation, instance, needs, options) as lp:
         greedy = greedy_schedule(instance, needs, options, pinned)
+        relaxation = lp.result()
+        start = _start(instance, needs, options, pinned, greedy, relaxation)
         seconds["build"] = time.perf_counter() - clock
         clock = time.perf_counter()
         deadline = time.monotonic() + params.time_limit
-        say(f"Solving (time limit {params.time_limit:g} s) …")
-        # The hint is the greedy schedule with its open needs filled in.
-        start = fill_schedule(instance, needs, options, greedy)
         say(
             "Starting point: needs met "
             f"{objective_terms(instance, needs, start)['needs_met']:,.2f} "
-            "(greedy schedule, open needs filled)"
+            "(greedy schedule guided by the LP, open needs filled)"
         )
+        say(f"Solving (time limit {params.time_limit:g} s) …")
         if built is None:
             say(
                 f"{len(blocks)} blocks of whole teams, about "
@@ -147,7 +154,7 @@ def schedule(
             )
             solution, mine = greedy, base
         report.objective = mine
-        relaxed, source = bound.result(), "lp"
+        relaxed, source = relaxation.value, "lp"
         if relaxed is None:
             relaxed, source = needs_alone(instance, needs, options), "alone"
         if report.best_bound is None or relaxed < report.best_bound:
@@ -172,6 +179,28 @@ def schedule(
             report,
             {"greedy": base, "options": options, "blocks": len(blocks)},
         )
+
+
+def _start(instance, needs, options, pinned, greedy, relaxation):
+    """The solver's hint: the greedy schedule guided by the LP's plan,
+    with its open needs filled in (the plain greedy's, if that is
+    better)."""
+    plain = fill_schedule(instance, needs, options, greedy)
+    if not relaxation.plan:
+        return plain
+    guided = greedy_schedule(
+        instance,
+        needs,
+        options,
+        pinned,
+        guide_from(
+            relaxation.plan, vaccination_classes(instance, needs, options)
+        ),
+    )
+    guided = fill_schedule(instance, needs, options, guided)
+    if needs_met(instance, needs, guided) >= needs_met(instance, needs, plain):
+        return guided
+    return plain
 
 
 def _valid_schedule(

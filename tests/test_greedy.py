@@ -3,15 +3,22 @@ about by hand (the schedule is checked against every rule each time)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+
+from scheduler.candidates import all_options
 from scheduler.check import check_solution
 from scheduler.domain import Scope, Service, SiteKind
 from scheduler.domain import TestRequirement as Requirement
-from scheduler.greedy import greedy_schedule
+from scheduler.greedy import greedy_schedule, guide_from
+from scheduler.model.lp_bound import lp_relaxation, vaccination_classes
 from scheduler.needs import compute_needs
 from tests.factories import (
     H0,
     make_employee,
     make_instance,
+    make_product,
     make_session,
     make_site,
 )
@@ -74,3 +81,55 @@ def test_screening_plan_still_prefers_the_earliest_place_when_free():
     assert check_solution(inst, needs, sol) == []
     assert {a.session_id for a in sol.appointments} == {"EARLY"}
     assert len(sol.appointments) == 2
+
+
+def _two_products_case():
+    """One first-timer; product A only on the first day, B on the second
+    and sixteen days later: only B completes the series in the horizon."""
+    products = [make_product("A"), make_product("B")]
+    sessions = [
+        make_session("A-D0", product="A"),
+        make_session("B-D1", product="B", date=H0 + timedelta(days=1)),
+        make_session("B-D15", product="B", date=H0 + timedelta(days=15)),
+    ]
+    return make_instance(
+        employees=[make_employee("E1")],
+        sessions=sessions,
+        products=products,
+        settings={"horizon_end": H0 + timedelta(days=27)},
+    )
+
+
+def test_lp_guide_starts_a_series_where_it_can_be_completed():
+    inst = _two_products_case()
+    needs = compute_needs(inst)
+    options = all_options(inst, needs)
+    relaxation = lp_relaxation(inst, needs, options)
+    # The LP gives E1's class both doses of B.
+    (plan,) = relaxation.plan.values()
+    assert plan[0] == pytest.approx({"B-D1": 1.0})
+    assert plan[1] == pytest.approx({"B-D15": 1.0})
+    guide = guide_from(
+        relaxation.plan, vaccination_classes(inst, needs, options)
+    )
+    sol = greedy_schedule(inst, needs, options, guide=guide)
+    assert check_solution(inst, needs, sol) == []
+    assert [a.session_id for a in sol.appointments] == ["B-D1", "B-D15"]
+    # Unguided, the earliest slot comes first (product A) and the second
+    # dose has nowhere to go.
+    plain = greedy_schedule(inst, needs, options)
+    assert [a.session_id for a in plain.appointments] == ["A-D0"]
+    # The guide is a copy: the plan itself keeps its values.
+    assert relaxation.plan[next(iter(relaxation.plan))][0]["B-D1"] == 1.0
+
+
+def test_lp_guide_falls_back_to_the_earliest_slot_when_planned_ones_are_full():
+    inst = _two_products_case()
+    needs = compute_needs(inst)
+    options = all_options(inst, needs)
+    key = vaccination_classes(inst, needs, options)["E1"]
+    # A plan that names a session the class cannot use is ignored.
+    guide = guide_from({key: [{"NOPE": 1.0}, {}]}, {"E1": key})
+    sol = greedy_schedule(inst, needs, options, guide=guide)
+    assert check_solution(inst, needs, sol) == []
+    assert [a.session_id for a in sol.appointments] == ["A-D0"]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
@@ -40,64 +41,134 @@ from scheduler.needs import Needs
 LP_SECONDS = 120.0
 
 
+#: A class of people in the vaccination part: the sessions open to each
+#: dose position, and what each position is worth.
+ClassKey = tuple[tuple[tuple[str, ...], ...], tuple[int, ...]]
+
+#: Per class, per dose position: the places the LP gives it per session.
+Plan = dict[ClassKey, list[dict[str, float]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Relaxation:
+    """The LP's optimum (weighted need units; None if GLOP gave none) and
+    its vaccination part, which guides the greedy (greedy.py)."""
+
+    value: float | None
+    plan: Plan
+
+
 def lp_bound(
     instance: Instance,
     needs: Needs,
     options: dict[EmployeeId, EmployeeOptions],
 ) -> float | None:
     """The LP optimum in weighted need units, or None if GLOP gave none."""
+    return lp_relaxation(instance, needs, options).value
+
+
+def vaccination_classes(
+    instance: Instance,
+    needs: Needs,
+    options: dict[EmployeeId, EmployeeOptions],
+) -> dict[EmployeeId, ClassKey]:
+    """Every person with a vaccination need in reach: their class."""
+    cap = {s.id for s in instance.horizon_sessions()}
+    out = {}
+    for (eid, service), values in appointment_values(
+        instance, needs, options
+    ).items():
+        if service is Service.VACCINATION:
+            out[eid] = (
+                tuple(
+                    tuple(
+                        sorted(
+                            o.session_id for o in row if o.session_id in cap
+                        )
+                    )
+                    for row in options[eid].vaccination[: len(values)]
+                ),
+                tuple(values),
+            )
+    return out
+
+
+def lp_relaxation(
+    instance: Instance,
+    needs: Needs,
+    options: dict[EmployeeId, EmployeeOptions],
+) -> Relaxation:
+    """The LP's optimum and its plan (see the module's doc)."""
     cap = {s.id: s.places for s in instance.horizon_sessions()}
-    vacc: dict[tuple, int] = defaultdict(int)
+    vacc: dict[ClassKey, int] = defaultdict(int)
+    for key in vaccination_classes(instance, needs, options).values():
+        vacc[key] += 1
     tests: list[tuple[tuple[str, ...], list[int]]] = []
     for (eid, service), values in appointment_values(
         instance, needs, options
     ).items():
         opts = options[eid]
         if service is Service.VACCINATION:
-            rows = tuple(
-                tuple(sorted(o.session_id for o in row if o.session_id in cap))
-                for row in opts.vaccination[: len(values)]
-            )
-            vacc[rows, tuple(values)] += 1
-        else:
-            row = tuple(
-                sorted(o.session_id for o in opts.tests if o.session_id in cap)
-            )
-            if row:
-                tests.append((row, values[: len(row)]))
+            continue
+        row = tuple(
+            sorted(o.session_id for o in opts.tests if o.session_id in cap)
+        )
+        if row:
+            tests.append((row, values[: len(row)]))
     lp = pywraplp.Solver.CreateSolver("GLOP")
     if lp is None:
-        return None
+        return Relaxation(None, {})
     lp.SetTimeLimit(int(LP_SECONDS * 1000))
     objective = lp.Objective()
     objective.SetMaximization()
     in_session: dict[str, list] = defaultdict(list)
-    for (rows, values), n in sorted(vacc.items()):
-        _vaccination_class(instance, lp, rows, values, n, in_session)
+    classes = {
+        key: _vaccination_class(instance, lp, key, n, in_session)
+        for key, n in sorted(vacc.items())
+    }
     for sid, xs in in_session.items():
         ct = lp.Constraint(0, cap[sid])
         for x in xs:
             ct.SetCoefficient(x, 1)
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
-        return None
+        return Relaxation(None, {})
     # A hair above GLOP's optimum, for its floating-point tolerance.
     value = objective.Value() * (1 + 1e-9) + 1e-6
-    return (value + _tests_by_flow(tests, cap)) / instance.settings.days
+    plan = {
+        key: [
+            {
+                sid: v
+                for sid, x in row.items()
+                if (v := x.solution_value()) > 1e-9
+            }
+            for row in rows
+        ]
+        for key, rows in classes.items()
+    }
+    days = instance.settings.days
+    return Relaxation((value + _tests_by_flow(tests, cap)) / days, plan)
 
 
-def _vaccination_class(instance, lp, rows, values, n, in_session) -> None:
+def _vaccination_class(
+    instance, lp, key: ClassKey, n: int, in_session
+) -> list[dict[str, object]]:
+    """One class's variables and rows; its variables per position."""
+    rows, values = key
     objective = lp.Objective()
     prev: dict[str, tuple[list, list]] | None = None
+    out: list[dict[str, object]] = []
     for k, row in enumerate(rows):
         if not row:
             break
         once = lp.Constraint(0, n)
         xs = []
+        out.append({})
         for sid in row:
             x = lp.NumVar(0, n, "")
             objective.SetCoefficient(x, values[k])
             once.SetCoefficient(x, 1)
             in_session[sid].append(x)
+            out[-1][sid] = x
             xs.append((instance.sessions[sid], x))
         by_product: dict[str, tuple[list, list]] = {}
         for s, x in sorted(xs, key=lambda sx: sx[0].date):
@@ -117,6 +188,7 @@ def _vaccination_class(instance, lp, rows, values, n, in_session) -> None:
                     for y in before[1][: bisect_right(before[0], d - gap)]:
                         ct.SetCoefficient(y, -1)
         prev = by_product
+    return out
 
 
 def _tests_by_flow(
