@@ -183,11 +183,10 @@ def schedule(
 
 def _start(instance, needs, options, pinned, greedy, relaxation):
     """The solver's hint: the greedy schedule guided by the LP's plan,
-    with its open needs filled in (the plain greedy's, if that is
-    better)."""
-    plain = fill_schedule(instance, needs, options, greedy)
+    with its open needs filled in (the plain greedy's, if the guided one
+    falls below the baseline: on generated drives it never did)."""
     if not relaxation.plan:
-        return plain
+        return fill_schedule(instance, needs, options, greedy)
     guided = greedy_schedule(
         instance,
         needs,
@@ -198,9 +197,11 @@ def _start(instance, needs, options, pinned, greedy, relaxation):
         ),
     )
     guided = fill_schedule(instance, needs, options, guided)
-    if needs_met(instance, needs, guided) >= needs_met(instance, needs, plain):
+    if needs_met(instance, needs, guided) >= needs_met(
+        instance, needs, greedy
+    ):
         return guided
-    return plain
+    return fill_schedule(instance, needs, options, greedy)
 
 
 def _valid_schedule(
