@@ -1,8 +1,10 @@
 """Earliest-slot-first greedy schedule: the baseline and the solver's hint.
 
-Needs are taken most urgent first (then by priority and employee id); each
-gets the earliest slot that keeps every hard rule given what is already
-booked. It uses the same candidate options as the model, so a greedy
+Needs are taken most urgent first (then by priority and employee id); a
+dose gets the earliest slot that keeps every hard rule given what is
+already booked, a screening test the session a matching of the window's
+places gives it, and a cadence test the latest slot that still covers the
+person's first uncovered day, one test per person in turn. It uses the same candidate options as the model, so a greedy
 schedule is always a valid starting point for CP-SAT.
 """
 
@@ -198,8 +200,16 @@ def greedy_schedule(
     plan = _window_plan(st, inst, needs, order, options)
     for eid in order:
         _book_windows(st, inst, needs, eid, options[eid], plan.get(eid))
-    for eid in order:
-        _book_tests(st, inst, needs, eid, options[eid])
+    # Cadence tests in rounds, one per person each: nobody's fourth test
+    # takes a place before everyone's first has had its turn.
+    skips: dict[tuple[str, int], set] = defaultdict(set)
+    active = order
+    while active:
+        active = [
+            eid
+            for eid in active
+            if _next_cadence_test(st, inst, needs, eid, options[eid], skips)
+        ]
     return Solution(
         appointments=tuple(
             sorted(
@@ -368,37 +378,30 @@ def _book_windows(st, inst, needs, eid, opts, planned=None) -> None:
         )
 
 
-def _book_tests(st, inst, needs, eid, opts) -> None:
-    """Windows (if not booked yet), then fill cadence gaps."""
-    tneeds = needs.tests.get(eid, ())
-
-    def dates():
-        return st.dates_of(eid, Service.NUCLEIC_TEST)
-
-    _book_windows(st, inst, needs, eid, opts)
-    h1 = inst.settings.horizon_end
-    for n in tneeds:
+def _next_cadence_test(st, inst, needs, eid, opts, skips: dict) -> bool:
+    """Book the test that covers a person's first uncovered cadence day
+    (the latest one that still covers it); False if none is left.
+    ``skips`` keeps, per person and need, the days no test can cover any
+    more (places only get fewer)."""
+    for i, n in enumerate(needs.tests.get(eid, ())):
         if n.every_days is None:
             continue
+        skip = skips[eid, i]
         while True:
-            last = max([n.last_test, *dates()])
-            due = last + timedelta(days=n.every_days)
-            if due > h1:
+            dates = st.dates_of(eid, Service.NUCLEIC_TEST)
+            gap = _first_gap(n, dates, inst.settings.dates(), skip)
+            if gap is None:
                 break
-            # the latest test on or before the due day, else the earliest after
-            before = [
+            lo = gap - timedelta(days=n.every_days - 1)
+            pool = [
                 o
-                for o in opts.tests
-                if last < inst.sessions[o.session_id].date <= due
+                for o in reversed(opts.tests)
+                if lo <= inst.sessions[o.session_id].date <= gap
             ]
-            after = [
-                o for o in opts.tests if inst.sessions[o.session_id].date > due
-            ]
-            if not (
-                _book_first(st, inst, eid, opts, None, reversed(before))
-                or _book_first(st, inst, eid, opts, None, after)
-            ):
-                break
+            if _book_first(st, inst, eid, opts, None, pool):
+                return True
+            skip.add(gap)
+    return False
 
 
 def _book_first(st, inst, eid, opts, accept, pool=None) -> bool:

@@ -133,3 +133,38 @@ def test_lp_guide_falls_back_to_the_earliest_slot_when_planned_ones_are_full():
     sol = greedy_schedule(inst, needs, options, guide=guide)
     assert check_solution(inst, needs, sol) == []
     assert [a.session_id for a in sol.appointments] == ["A-D0"]
+
+
+def test_cadence_days_before_a_screening_test_are_covered_too():
+    """A screening test booked mid-horizon must not make the greedy skip
+    the cadence days before it; alone, the person reaches the best
+    coverage any choice of their candidate dates gives."""
+    cadence = Requirement(id="EVERY3", scope=Scope.ALL, every_days=3)
+    mid = H0 + timedelta(days=7)
+    screen = Requirement(
+        id="SCREEN", scope=Scope.ALL, window_start=mid, window_end=mid
+    )
+    test = {"service": Service.NUCLEIC_TEST, "capacity_per_slot": 1}
+    sessions = [
+        make_session(f"T{d}", date=H0 + timedelta(days=d), **test)
+        for d in range(14)
+    ]
+    inst = make_instance(
+        employees=[make_employee("E1", exemption="declined")],
+        sessions=sessions,
+        test_requirements=(cadence, screen),
+    )
+    needs = compute_needs(inst)
+    options = all_options(inst, needs)
+    sol = greedy_schedule(inst, needs, options)
+    assert check_solution(inst, needs, sol) == []
+    booked = [a.date for a in sol.appointments]
+    assert mid in booked
+    (need,) = [n for n in needs.tests["E1"] if n.every_days]
+    days = inst.settings.dates()
+    candidates = [
+        inst.sessions[o.session_id].date for o in options["E1"].tests
+    ]
+    best = need.covered_days(candidates, days)
+    assert best > need.covered_days([mid], days)  # the case has a gap
+    assert need.covered_days(booked, days) == best
