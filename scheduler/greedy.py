@@ -4,8 +4,9 @@ Needs are taken most urgent first (then by priority and employee id); a
 dose gets the earliest slot that keeps every hard rule given what is
 already booked, a screening test the session a matching of the window's
 places gives it, and a cadence test the latest slot that still covers the
-person's first uncovered day, one test per person in turn. It uses the same candidate options as the model, so a greedy
-schedule is always a valid starting point for CP-SAT.
+person's first uncovered day, one test per person in turn. It uses the
+same candidate options as the model, so a greedy schedule is always a
+valid starting point for CP-SAT.
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ class BookingState:
     def __init__(self, inst: Instance) -> None:
         self.inst = inst
         self.slot_used: dict[tuple[str, int], int] = defaultdict(int)
+        #: People booked per session, to pass over full ones at once.
+        self.taken: dict[str, int] = defaultdict(int)
+        self._places = {s.id: s.places for s in inst.sessions.values()}
+        #: Per session, the start of its earliest slot with room: slots
+        #: fill up for everyone alike, so none before it need be tried.
+        self._open_from: dict[str, int] = {}
         self.doses_used: dict[str, int] = defaultdict(int)
         self.obs_ends: dict[str, list[int]] = defaultdict(list)
         self.days: dict[str, set[int]] = defaultdict(set)
@@ -117,6 +124,22 @@ class BookingState:
             self._duty[team] = (periods, ends)
         return self._duty[team]
 
+    def full(self, sid: str) -> bool:
+        """Every place of the session taken (slots, or doses)."""
+        return self.taken[sid] >= self._places[sid]
+
+    def _slot_full(self, s: Session, a: int) -> bool:
+        return self.slot_used[s.id, a] >= s.capacity_per_slot
+
+    def slots_to_try(self, o: Option) -> range:
+        """Indices of an option's slots that may still have room."""
+        if self.full(o.session_id):
+            return range(0)
+        start = self._open_from.get(o.session_id)
+        if start is None:
+            return range(len(o.slots))
+        return range(bisect_left(o.slots, start), len(o.slots))
+
     def rebook(self, a: Appointment, options: dict) -> bool:
         """Take an existing appointment into the state (False if it is not
         one of the employee's options)."""
@@ -132,6 +155,16 @@ class BookingState:
         a = o.slots[i]
         e = inst.employees[eid]
         self.slot_used[s.id, a] += 1
+        self.taken[s.id] += 1
+        if a == self._open_from.get(s.id, s.start):
+            self._open_from[s.id] = next(
+                (
+                    b
+                    for b, _ in s.slots
+                    if b >= a and not self._slot_full(s, b)
+                ),
+                s.end,
+            )
         self.days[eid].add(o.day)
         self.sessions[eid].add(s.id)
         self.team_away[e.team_key].append(o.away[i])
@@ -203,12 +236,15 @@ def greedy_schedule(
     # Cadence tests in rounds, one per person each: nobody's fourth test
     # takes a place before everyone's first has had its turn.
     skips: dict[tuple[str, int], set] = defaultdict(set)
+    horizon = inst.settings.dates()
     active = order
     while active:
         active = [
             eid
             for eid in active
-            if _next_cadence_test(st, inst, needs, eid, options[eid], skips)
+            if _next_cadence_test(
+                st, inst, needs, eid, options[eid], skips, horizon
+            )
         ]
     return Solution(
         appointments=tuple(
@@ -257,7 +293,10 @@ def _guided(row: list[Option], quota: dict[str, float] | None) -> list:
     if not quota:
         return row
     planned = [o for o in row if quota.get(o.session_id, 0.0) > 1e-6]
-    return [*planned, *(o for o in row if o not in planned)]
+    if not planned:
+        return row
+    ids = {o.session_id for o in planned}
+    return [*planned, *(o for o in row if o.session_id not in ids)]
 
 
 def _book_vaccination(st, inst, needs, eid, opts, guide=None) -> None:
@@ -282,7 +321,7 @@ def _book_vaccination(st, inst, needs, eid, opts, guide=None) -> None:
                     p.min_interval_days <= gap <= p.max_interval_days
                 ):
                     continue
-            for i in range(len(o.slots)):
+            for i in st.slots_to_try(o):
                 if st.fits(eid, opts, o, i):
                     st.book(eid, o, i, need.dose_label(k))
                     prev, booked = (s.date, s.product), True
@@ -378,7 +417,9 @@ def _book_windows(st, inst, needs, eid, opts, planned=None) -> None:
         )
 
 
-def _next_cadence_test(st, inst, needs, eid, opts, skips: dict) -> bool:
+def _next_cadence_test(
+    st, inst, needs, eid, opts, skips: dict, horizon: list
+) -> bool:
     """Book the test that covers a person's first uncovered cadence day
     (the latest one that still covers it); False if none is left.
     ``skips`` keeps, per person and need, the days no test can cover any
@@ -389,7 +430,7 @@ def _next_cadence_test(st, inst, needs, eid, opts, skips: dict) -> bool:
         skip = skips[eid, i]
         while True:
             dates = st.dates_of(eid, Service.NUCLEIC_TEST)
-            gap = _first_gap(n, dates, inst.settings.dates(), skip)
+            gap = _first_gap(n, dates, horizon, skip)
             if gap is None:
                 break
             lo = gap - timedelta(days=n.every_days - 1)
@@ -408,7 +449,7 @@ def _book_first(st, inst, eid, opts, accept, pool=None) -> bool:
     for o in pool if pool is not None else opts.tests:
         if accept is not None and not accept(o):
             continue
-        for i in range(len(o.slots)):
+        for i in st.slots_to_try(o):
             if st.fits(eid, opts, o, i):
                 st.book(eid, o, i, None)
                 return True
