@@ -18,11 +18,12 @@ from scheduler.blocks import (
 from scheduler.bounds import needs_alone, pooled_capacity
 from scheduler.candidates import all_options
 from scheduler.check import check_solution, objective_terms
-from scheduler.domain import Service, SiteKind
+from scheduler.domain import Scope, Service, SiteKind
+from scheduler.domain import TestRequirement as Requirement
 from scheduler.generate import generate_workbook
 from scheduler.greedy import greedy_schedule
 from scheduler.io.read import read_instance
-from scheduler.model.lp_bound import lp_bound
+from scheduler.model.lp_bound import bound_on_tests, lp_bound, lp_relaxation
 from scheduler.model.solve import (
     SolveParams,
     build_model,
@@ -32,6 +33,7 @@ from scheduler.model.solve import (
 from scheduler.needs import compute_needs
 from scheduler.pipeline import schedule
 from tests.factories import (
+    H0,
     make_appointment,
     make_employee,
     make_instance,
@@ -156,13 +158,48 @@ def test_bounds_hold_against_proven_optima(tmp_path, employees, seed, tight):
     needs, _, report, _ = schedule(inst, SolveParams(time_limit=20))
     met = report.objective["needs_met"]
     options = all_options(inst, needs)
+    relaxation = lp_relaxation(inst, needs, options)
     for bound in (
         needs_alone(inst, needs, options),
         pooled_capacity(inst, needs, options),
         lp_bound(inst, needs, options),
+        relaxation.with_tests(bound_on_tests(inst, needs, options)),
     ):
         assert bound >= met - 1e-6
     assert report.best_bound >= met - 1e-6
+
+
+def test_tests_bound_sees_team_continuity():
+    """Five of a team (share 0.2: one away at a time) and one test session
+    of two slots with room for all: the flow counts five screening tests,
+    rule 7 allows two, and the bound by dates and teams says so."""
+    window = Requirement(
+        id="SCREEN", scope=Scope.ALL, window_start=H0, window_end=H0
+    )
+    inst = make_instance(
+        employees=[
+            make_employee(f"E{i}", exemption="declined") for i in range(5)
+        ],
+        sessions=[
+            make_session(
+                "T1",
+                service=Service.NUCLEIC_TEST,
+                end=600,
+                capacity_per_slot=5,
+            )
+        ],
+        test_requirements=(window,),
+        settings={"team_away_max_share": 0.2},
+    )
+    needs, sol, report, extra = schedule(inst, SolveParams(time_limit=5))
+    options = extra["options"]
+    relaxation = lp_relaxation(inst, needs, options)
+    weight = report.objective["needs_met"] / 2
+    assert len(sol.appointments) == 2
+    assert relaxation.value == pytest.approx(5 * weight)
+    assert bound_on_tests(inst, needs, options) == pytest.approx(2 * weight)
+    assert report.best_bound == pytest.approx(2 * weight)
+    assert report.gap == pytest.approx(0.0, abs=1e-6)
 
 
 @pytest.mark.parametrize(("seed", "tight"), [(5, False), (6, True)])
