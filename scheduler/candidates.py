@@ -14,7 +14,7 @@ are never both booked.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -156,10 +156,10 @@ def employee_options(
             need.booster,
             need.first_dose,
             need.max_doses,
-            tuple(sorted(need.earliest.items())),
+            _earliest_key(instance, need),
         ),
         bool(needs.tests.get(e.id)),
-        _age_key(instance, e),
+        None if need is None else _age_key(instance, e),
     )
     cache = instance._cache.setdefault("employee_options", {})
     if key not in cache:
@@ -174,13 +174,54 @@ def employee_options(
     )
 
 
+def _earliest_key(instance: Instance, need: VaccinationNeed) -> tuple:
+    """A need's earliest dates as the options see them: per product and
+    dose position, the first vaccination date on or after it. Two people
+    whose earliest dates fall between the same session dates have the same
+    options, so these are shared too (most people's dates differ by days).
+    """
+    dates = instance._cache.get("vaccination_dates")
+    if dates is None:
+        dates = sorted(
+            {
+                s.date
+                for s in instance.horizon_sessions()
+                if s.service is Service.VACCINATION
+            }
+        )
+        instance._cache["vaccination_dates"] = dates
+    return tuple(
+        (
+            p,
+            tuple(
+                bisect_left(
+                    dates,
+                    day
+                    + timedelta(
+                        days=k * instance.products[p].min_interval_days
+                    ),
+                )
+                for k in range(need.max_doses)
+            ),
+        )
+        for p, day in sorted(need.earliest.items())
+    )
+
+
 def _age_key(instance: Instance, e: Employee) -> tuple:
-    """Age as the product limits see it: one age for the whole horizon,
-    else the birth date."""
+    """Age as the product limits see it: which products allow it, when it
+    is one age for the whole horizon; else the birth date."""
     s = instance.settings
     first = e.age_on(s.horizon_start, s.horizon_start)
     last = e.age_on(s.horizon_end, s.horizon_start)
-    return ("age", first) if first == last else ("born", e.birth_date)
+    if first != last:
+        return ("born", e.birth_date)
+    return (
+        "allowed",
+        tuple(
+            p.allows_age(first) for _, p in sorted(instance.products.items())
+        ),
+    )
 
 
 def _employee_options(

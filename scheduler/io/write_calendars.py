@@ -46,20 +46,16 @@ def _local(day, minutes: int) -> datetime:
     return (start + timedelta(minutes=minutes)).replace(tzinfo=TZ)
 
 
-def _event(instance: Instance, a: Appointment, lang: str, stamp) -> Event:
+def _event(
+    instance: Instance, a: Appointment, lang: str, stamp, build: bool = True
+) -> Event | dict:
+    """The event of one appointment (its values only, unless ``build``)."""
     e = instance.employees.get(a.employee_id)
     site = instance.sites.get(a.site_id)
-    ev = Event()
-    ev.add("uid", event_uid(a))
-    ev.add("dtstamp", stamp)
-    ev.add("dtstart", _local(a.date, a.slot_start))
-    ev.add("dtend", _local(a.date, a.slot_end))
     name = e.name if e else a.employee_id
-    ev.add("summary", f"{service_label(str(a.service), lang)} - {name}")
     where = [site.name if site else a.site_id]
     if site and site.address:
         where.append(site.address)
-    ev.add("location", ", ".join(where))
     if a.service is Service.VACCINATION:
         desc = t(
             "cal.description.vaccination",
@@ -69,8 +65,72 @@ def _event(instance: Instance, a: Appointment, lang: str, stamp) -> Event:
         )
     else:
         desc = t("cal.description.nucleic_test", lang)
-    ev.add("description", desc)
+    values = {
+        "uid": event_uid(a),
+        "dtstamp": stamp,
+        "dtstart": _local(a.date, a.slot_start),
+        "dtend": _local(a.date, a.slot_end),
+        "summary": f"{service_label(str(a.service), lang)} - {name}",
+        "location": ", ".join(where),
+        "description": desc,
+    }
+    if not build:
+        return values
+    ev = Event()
+    for key, value in values.items():
+        ev.add(key, value)
     return ev
+
+
+def _text(value: str) -> str:
+    """An iCalendar TEXT value (RFC 5545 3.3.11)."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+
+
+def _fold(line: str) -> str:
+    """A content line folded at 75 octets, never inside a character."""
+    if len(line.encode()) <= 75:
+        return line + "\r\n"
+    parts, part, size = [], [], 0
+    for ch in line:
+        n = len(ch.encode())
+        if size + n > (75 if not parts else 74):
+            parts.append("".join(part))
+            part, size = [], 0
+        part.append(ch)
+        size += n
+    parts.append("".join(part))
+    return "\r\n ".join(parts) + "\r\n"
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%S")
+
+
+def _event_ical(instance: Instance, a: Appointment, lang: str, stamp) -> str:
+    """The VEVENT of ``_event``, written directly: the icalendar library
+    takes about 0.3 ms an event, which is minutes for 365,000 appointments
+    (tests/io/test_notices.py checks that both parse to the same event)."""
+    ev = _event(instance, a, lang, stamp, build=False)
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{_text(ev['uid'])}",
+        f"DTSTAMP:{_stamp(stamp)}Z",
+        f"DTSTART;TZID=Asia/Shanghai:{_stamp(ev['dtstart'])}",
+        f"DTEND;TZID=Asia/Shanghai:{_stamp(ev['dtend'])}",
+        f"SUMMARY:{_text(ev['summary'])}",
+        f"LOCATION:{_text(ev['location'])}",
+        f"DESCRIPTION:{_text(ev['description'])}",
+        "END:VEVENT",
+    ]
+    return "".join(_fold(line) for line in lines)
 
 
 def write_calendars(
@@ -102,10 +162,16 @@ def write_calendars(
             by[wid],
             key=lambda a: (a.date, a.slot_start, a.session_id, a.employee_id),
         )
-        for a in apps:
-            cal.add_component(_event(instance, a, lang, stamp))
+        # The library writes the header and the time zone (from one
+        # event); the events themselves are written directly.
+        cal.add_component(_event(instance, apps[0], lang, stamp))
         cal.add_missing_timezones()
+        cal.subcomponents = [
+            c for c in cal.subcomponents if c.name != "VEVENT"
+        ]
+        head, end = cal.to_ical().decode().rsplit("END:VCALENDAR", 1)
+        events = "".join(_event_ical(instance, a, lang, stamp) for a in apps)
         path = folder / calendar_filename(wid, taken)
-        path.write_bytes(cal.to_ical())
+        path.write_bytes((head + events + "END:VCALENDAR" + end).encode())
         written.append(path)
     return written
