@@ -14,6 +14,11 @@ from enum import StrEnum
 
 from scheduler.domain import BookingStatus
 
+#: Upper limits that keep day and minute sums inside the calendar: a
+#: longer interval or trip is a typing error, reported with its cell.
+TEN_YEARS = 3650
+MINUTES_A_DAY = 1440
+
 
 class Kind(StrEnum):
     """How one cell is parsed (see ``cells.parse``)."""
@@ -84,7 +89,7 @@ SETTING_KEYS: tuple[Column, ...] = (
     C("horizon_end", kind=DATE),
     C("team_away_max_share", kind=Kind.SHARE, default=0.25),
     C("team_vaccinated_per_day_max_share", kind=Kind.SHARE, default=0.5),
-    C("observation_minutes", kind=INT, default=30, lo=0),
+    C("observation_minutes", kind=INT, default=30, lo=0, hi=MINUTES_A_DAY),
     C(
         "test_blackout_hours_after_vaccination",
         kind=Kind.NUMBER,
@@ -128,7 +133,14 @@ TRAVEL = SheetSpec(
     (
         C("workplace_id", "职场编号", kind=ID, required=True),
         C("site_id", "地点编号", kind=ID, required=True),
-        C("minutes", "单程分钟", kind=INT, lo=0, required=True),
+        C(
+            "minutes",
+            "单程分钟",
+            kind=INT,
+            lo=0,
+            hi=MINUTES_A_DAY,
+            required=True,
+        ),
     ),
 )
 
@@ -137,12 +149,26 @@ PRODUCTS = SheetSpec(
     ("疫苗",),
     (
         C("product", "疫苗", kind=ID, required=True),
-        C("doses", "剂次", kind=INT, lo=1, required=True),
-        C("min_interval_days", "最短间隔天数", kind=INT, lo=0, required=True),
-        C("max_interval_days", "最长间隔天数", kind=INT, lo=0, required=True),
-        C("min_age", "最小年龄", kind=INT, lo=0, default=18),
-        C("max_age", "最大年龄", kind=INT, lo=0),
-        C("booster_after_days", "加强间隔天数", kind=INT, lo=0),
+        C("doses", "剂次", kind=INT, lo=1, hi=10, required=True),
+        C(
+            "min_interval_days",
+            "最短间隔天数",
+            kind=INT,
+            lo=0,
+            hi=TEN_YEARS,
+            required=True,
+        ),
+        C(
+            "max_interval_days",
+            "最长间隔天数",
+            kind=INT,
+            lo=0,
+            hi=TEN_YEARS,
+            required=True,
+        ),
+        C("min_age", "最小年龄", kind=INT, lo=0, hi=150, default=18),
+        C("max_age", "最大年龄", kind=INT, lo=0, hi=150),
+        C("booster_after_days", "加强间隔天数", kind=INT, lo=0, hi=TEN_YEARS),
     ),
 )
 
@@ -213,7 +239,7 @@ EMPLOYEES = SheetSpec(
         C("birth_date", "出生日期", kind=DATE),
         C("age", "年龄", kind=INT, lo=0, hi=150),
         C("phone", "手机", default=""),
-        C("doses_received", "已接种剂次", kind=INT, lo=0, default=0),
+        C("doses_received", "已接种剂次", kind=INT, lo=0, hi=10, default=0),
         C("last_dose_date", "末次接种日期", kind=DATE),
         C("last_product", "末次疫苗", kind=ID),
         C("vaccination_exemption", "接种豁免", kind=Kind.EXEMPTION),
@@ -252,7 +278,7 @@ TEST_REQUIREMENTS = SheetSpec(
         C("requirement_id", "要求编号", kind=ID, required=True),
         C("scope", "范围", kind=Kind.ENUM, choices="scope", required=True),
         C("value", "范围值", kind=KEY),
-        C("every_days", "间隔天数", kind=INT, lo=1),
+        C("every_days", "间隔天数", kind=INT, lo=1, hi=TEN_YEARS),
         C("window_start", "开始日期", kind=DATE),
         C("window_end", "结束日期", kind=DATE),
     ),
