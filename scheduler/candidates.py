@@ -180,32 +180,27 @@ def _earliest_key(instance: Instance, need: VaccinationNeed) -> tuple:
     whose earliest dates fall between the same session dates have the same
     options, so these are shared too (most people's dates differ by days).
     """
-    dates = instance._cache.get("vaccination_dates")
-    if dates is None:
-        dates = sorted(
+    days = instance._cache.get("vaccination_days")
+    if days is None:
+        days = sorted(
             {
-                s.date
+                s.date.toordinal()
                 for s in instance.horizon_sessions()
                 if s.service is Service.VACCINATION
             }
         )
-        instance._cache["vaccination_dates"] = dates
-    return tuple(
-        (
-            p,
-            tuple(
-                bisect_left(
-                    dates,
-                    day
-                    + timedelta(
-                        days=k * instance.products[p].min_interval_days
-                    ),
-                )
-                for k in range(need.max_doses)
-            ),
-        )
-        for p, day in sorted(need.earliest.items())
-    )
+        instance._cache["vaccination_days"] = days
+    key = []
+    for p, first in sorted(need.earliest.items()):
+        step = instance.products[p].min_interval_days
+        day, found = first.toordinal(), []
+        for _ in range(need.max_doses):
+            found.append(bisect_left(days, day))
+            if found[-1] >= len(days) or step <= 0:
+                break  # the later positions see the same sessions
+            day += step
+        key.append((p, tuple(found)))
+    return tuple(key)
 
 
 def _age_key(instance: Instance, e: Employee) -> tuple:

@@ -117,8 +117,8 @@ def schedule(
     with Background(lp_relaxation, instance, needs, options) as lp:
         greedy = greedy_schedule(instance, needs, options, pinned)
         relaxation = lp.result()
-    # A tighter bound on the tests' part (dates, teams) takes longer; the
-    # other core computes it during the solve.
+    # The tests' part of the bound needs nothing else; the other core
+    # computes it during the solve.
     with Background(bound_on_tests, instance, needs, options) as tight:
         start = _start(instance, needs, options, pinned, greedy, relaxation)
         seconds["build"] = time.perf_counter() - clock
@@ -160,7 +160,7 @@ def schedule(
             )
             solution, mine = greedy, base
         report.objective = mine
-        relaxed, source = relaxation.with_tests(tight.result()), "lp"
+        relaxed, source = _sum(relaxation.value, tight.result()), "lp"
         if relaxed is None:
             relaxed, source = needs_alone(instance, needs, options), "alone"
         if report.best_bound is None or relaxed < report.best_bound:
@@ -185,6 +185,10 @@ def schedule(
             report,
             {"greedy": base, "options": options, "blocks": len(blocks)},
         )
+
+
+def _sum(*parts: float | None) -> float | None:
+    return None if None in parts else sum(parts)
 
 
 def _start(instance, needs, options, pinned, greedy, relaxation):

@@ -60,19 +60,12 @@ Plan = dict[ClassKey, list[dict[str, float]]]
 
 @dataclass(frozen=True, slots=True)
 class Relaxation:
-    """The LP's optimum (weighted need units; None if GLOP gave none) and
-    its vaccination part, which guides the greedy (greedy.py)."""
+    """The vaccination part of the LP: its optimum (weighted need units;
+    None if GLOP gave none) and its plan, which guides the greedy
+    (greedy.py). The tests' part is ``bound_on_tests``."""
 
     value: float | None
     plan: Plan
-    #: The tests' part of ``value`` (the min-cost flow's).
-    tests: float = 0.0
-
-    def with_tests(self, tight: float | None) -> float | None:
-        """The value with a tighter bound on the tests' part, if any."""
-        if self.value is None or tight is None:
-            return self.value
-        return self.value - self.tests + min(self.tests, tight)
 
 
 def lp_bound(
@@ -80,8 +73,12 @@ def lp_bound(
     needs: Needs,
     options: dict[EmployeeId, EmployeeOptions],
 ) -> float | None:
-    """The LP optimum in weighted need units, or None if GLOP gave none."""
-    return lp_relaxation(instance, needs, options).value
+    """The LP bound in weighted need units, or None if GLOP gave none."""
+    vaccination = lp_relaxation(instance, needs, options).value
+    tests = bound_on_tests(instance, needs, options)
+    if vaccination is None or tests is None:
+        return None
+    return vaccination + tests
 
 
 def vaccination_classes(
@@ -120,18 +117,6 @@ def lp_relaxation(
     vacc: dict[ClassKey, int] = defaultdict(int)
     for key in vaccination_classes(instance, needs, options).values():
         vacc[key] += 1
-    tests: list[tuple[tuple[str, ...], list[int]]] = []
-    for (eid, service), values in appointment_values(
-        instance, needs, options
-    ).items():
-        opts = options[eid]
-        if service is Service.VACCINATION:
-            continue
-        row = tuple(
-            sorted(o.session_id for o in opts.tests if o.session_id in cap)
-        )
-        if row:
-            tests.append((row, values[: len(row)]))
     lp = pywraplp.Solver.CreateSolver("GLOP")
     if lp is None:
         return Relaxation(None, {})
@@ -163,8 +148,7 @@ def lp_relaxation(
         for key, rows in classes.items()
     }
     days = instance.settings.days
-    flow = _tests_by_flow(tests, cap) / days
-    return Relaxation(value / days + flow, plan, flow)
+    return Relaxation(value / days, plan)
 
 
 def _vaccination_class(
@@ -269,9 +253,9 @@ def bound_on_tests(
     needs: Needs,
     options: dict[EmployeeId, EmployeeOptions],
 ) -> float | None:
-    """A bound on the tests' part of needs met, by dates and teams, in
-    weighted need units; None when too large (or GLOP fails), and the
-    flow bounds the tests alone.
+    """A bound on the tests' part of needs met, in weighted need units:
+    the min-cost flow (``_tests_by_flow``), or where it is small enough
+    the LP by dates and teams when that is lower.
 
     Per class of people (same team, candidate test sessions, needs and
     weight): a cadence day counts at most as many people as the class
@@ -283,6 +267,33 @@ def bound_on_tests(
     team's slots there — at no moment are more than K of them away.
     """
     cap = {s.id: s.places for s in instance.horizon_sessions()}
+    flow = _tests_by_flow(_test_rows(instance, needs, options, cap), cap)
+    flow /= instance.settings.days
+    dated = _tests_by_dates(instance, needs, options, cap)
+    return flow if dated is None else min(flow, dated)
+
+
+def _test_rows(instance, needs, options, cap) -> list:
+    """Per person with tests: candidate sessions and test values."""
+    rows = []
+    for (eid, service), values in appointment_values(
+        instance, needs, options
+    ).items():
+        if service is Service.VACCINATION:
+            continue
+        row = tuple(
+            sorted(
+                o.session_id for o in options[eid].tests if o.session_id in cap
+            )
+        )
+        if row:
+            rows.append((row, values[: len(row)]))
+    return rows
+
+
+def _tests_by_dates(instance, needs, options, cap) -> float | None:
+    """The LP by dates and teams (see ``bound_on_tests``); None when too
+    large or GLOP fails."""
     classes, spans = _test_classes(instance, needs, options, cap)
     if sum(len(k[1]) for k in classes) > TIGHT_TESTS_VARIABLES:
         return None
