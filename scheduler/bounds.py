@@ -69,6 +69,7 @@ def appointment_values(
     instance: Instance,
     needs: Needs,
     options: dict[EmployeeId, EmployeeOptions],
+    services: tuple[Service, ...] = tuple(Service),
 ) -> dict[tuple[EmployeeId, Service], list[int]]:
     """What a person's 1st, 2nd, … appointment of a service could add at
     most, in units of ``needs_met`` × horizon days (whole numbers)."""
@@ -78,7 +79,7 @@ def appointment_values(
     for eid, opts in options.items():
         prio = instance.employees[eid].priority
         need = needs.vaccination.get(eid)
-        if need is not None:
+        if need is not None and Service.VACCINATION in services:
             jabs = []
             for k, row in enumerate(opts.vaccination):
                 if not row:
@@ -87,6 +88,8 @@ def appointment_values(
                 jabs.append(need_weight(urgency, prio) * days)
             if jabs:
                 out[eid, Service.VACCINATION] = jabs
+        if Service.NUCLEIC_TEST not in services:
+            continue
         tests = _test_values(instance, needs, eid, opts, dates)
         if tests:
             out[eid, Service.NUCLEIC_TEST] = tests

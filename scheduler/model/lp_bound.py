@@ -89,21 +89,17 @@ def vaccination_classes(
     """Every person with a vaccination need in reach: their class."""
     cap = {s.id for s in instance.horizon_sessions()}
     out = {}
-    for (eid, service), values in appointment_values(
-        instance, needs, options
+    for (eid, _), values in appointment_values(
+        instance, needs, options, (Service.VACCINATION,)
     ).items():
-        if service is Service.VACCINATION:
-            out[eid] = (
-                tuple(
-                    tuple(
-                        sorted(
-                            o.session_id for o in row if o.session_id in cap
-                        )
-                    )
-                    for row in options[eid].vaccination[: len(values)]
-                ),
-                tuple(values),
-            )
+        rows = options[eid].vaccination[: len(values)]
+        out[eid] = (
+            tuple(
+                tuple(sorted(o.session_id for o in row if o.session_id in cap))
+                for row in rows
+            ),
+            tuple(values),
+        )
     return out
 
 
@@ -276,11 +272,9 @@ def bound_on_tests(
 def _test_rows(instance, needs, options, cap) -> list:
     """Per person with tests: candidate sessions and test values."""
     rows = []
-    for (eid, service), values in appointment_values(
-        instance, needs, options
+    for (eid, _), values in appointment_values(
+        instance, needs, options, (Service.NUCLEIC_TEST,)
     ).items():
-        if service is Service.VACCINATION:
-            continue
         row = tuple(
             sorted(
                 o.session_id for o in options[eid].tests if o.session_id in cap
