@@ -395,54 +395,66 @@ def _window_plan(st, inst, needs, order, options) -> dict[str, str]:
 
 
 def _book_windows(st, inst, needs, eid, opts, planned=None) -> None:
-    """A screening window's test: the planned session if it fits, else
-    the earliest fitting one."""
+    """Every open screening window's test: the planned session if it
+    fits, else the earliest fitting one."""
     for n in needs.tests.get(eid, ()):
-        if n.window is None or n.met_by(
-            st.dates_of(eid, Service.NUCLEIC_TEST)
-        ):
-            continue
-        lo, hi = n.window
-        o = _find(opts, planned) if planned else None
-        if o is not None and _book_first(st, inst, eid, opts, None, [o]):
-            continue
-        _book_first(
-            st,
-            inst,
-            eid,
-            opts,
-            lambda o, lo=lo, hi=hi: (
-                lo <= inst.sessions[o.session_id].date <= hi
-            ),
-        )
+        if n.window is not None:
+            _book_window(st, inst, eid, opts, n, planned)
+
+
+def _book_window(st, inst, eid, opts, n, planned=None) -> None:
+    """One screening need's test, unless a booked test meets it."""
+    if n.met_by(st.dates_of(eid, Service.NUCLEIC_TEST)):
+        return
+    o = _find(opts, planned) if planned else None
+    if o is not None and _book_first(st, inst, eid, opts, None, [o]):
+        return
+    lo, hi = n.window
+    _book_first(
+        st,
+        inst,
+        eid,
+        opts,
+        None,
+        [
+            o
+            for o in opts.tests
+            if lo <= inst.sessions[o.session_id].date <= hi
+        ],
+    )
 
 
 def _next_cadence_test(
     st, inst, needs, eid, opts, skips: dict, horizon: list
 ) -> bool:
-    """Book the test that covers a person's first uncovered cadence day
-    (the latest one that still covers it); False if none is left.
-    ``skips`` keeps, per person and need, the days no test can cover any
-    more (places only get fewer)."""
-    for i, n in enumerate(needs.tests.get(eid, ())):
-        if n.every_days is None:
-            continue
-        skip = skips[eid, i]
-        while True:
-            dates = st.dates_of(eid, Service.NUCLEIC_TEST)
-            gap = _first_gap(n, dates, horizon, skip)
-            if gap is None:
-                break
-            lo = gap - timedelta(days=n.every_days - 1)
-            pool = [
-                o
-                for o in reversed(opts.tests)
-                if lo <= inst.sessions[o.session_id].date <= gap
-            ]
-            if _book_first(st, inst, eid, opts, None, pool):
-                return True
-            skip.add(gap)
-    return False
+    """Book one test that covers a first uncovered cadence day of the
+    person; False if none is left. ``skips`` keeps, per person and need,
+    the days no test can cover any more (places only get fewer)."""
+    return any(
+        _cover_first_gap(st, inst, eid, opts, n, skips[eid, i], horizon)
+        for i, n in enumerate(needs.tests.get(eid, ()))
+        if n.every_days is not None
+    )
+
+
+def _cover_first_gap(st, inst, eid, opts, n, skip: set, horizon) -> bool:
+    """Book the latest test that covers the need's first uncovered day
+    not in ``skip`` (days found uncoverable are added); False when no
+    such day is left."""
+    while True:
+        dates = st.dates_of(eid, Service.NUCLEIC_TEST)
+        gap = _first_gap(n, dates, horizon, skip)
+        if gap is None:
+            return False
+        lo = gap - timedelta(days=n.every_days - 1)
+        pool = [
+            o
+            for o in reversed(opts.tests)
+            if lo <= inst.sessions[o.session_id].date <= gap
+        ]
+        if _book_first(st, inst, eid, opts, None, pool):
+            return True
+        skip.add(gap)
 
 
 def _book_first(st, inst, eid, opts, accept, pool=None) -> bool:
@@ -494,32 +506,14 @@ def fill_schedule(
 
 
 def _fill_tests(st, inst, needs, eid, opts) -> None:
-    def dates():
-        return st.dates_of(eid, Service.NUCLEIC_TEST)
-
-    by_date = lambda o: inst.sessions[o.session_id].date  # noqa: E731
+    horizon = inst.settings.dates()
     for n in needs.tests.get(eid, ()):
         if n.window is not None:
-            if not n.met_by(dates()):
-                lo, hi = n.window
-                _book_first(
-                    st,
-                    inst,
-                    eid,
-                    opts,
-                    None,
-                    [o for o in opts.tests if lo <= by_date(o) <= hi],
-                )
+            _book_window(st, inst, eid, opts, n)
             continue
         skip: set = set()
-        while True:
-            gap = _first_gap(n, dates(), inst.settings.dates(), skip)
-            if gap is None:
-                break
-            lo = gap - timedelta(days=n.every_days - 1)
-            pool = [o for o in reversed(opts.tests) if lo <= by_date(o) <= gap]
-            if not _book_first(st, inst, eid, opts, None, pool):
-                skip.add(gap)
+        while _cover_first_gap(st, inst, eid, opts, n, skip, horizon):
+            pass
 
 
 def _first_gap(n, tests, days, skip):

@@ -117,10 +117,19 @@ def schedule(
     with Background(lp_relaxation, instance, needs, options) as lp:
         greedy = greedy_schedule(instance, needs, options, pinned)
         relaxation = lp.result()
+    base = objective_terms(instance, needs, greedy)
     # The tests' part of the bound needs nothing else; the other core
     # computes it during the solve.
     with Background(bound_on_tests, instance, needs, options) as tight:
-        start = _start(instance, needs, options, pinned, greedy, relaxation)
+        start = _start(
+            instance,
+            needs,
+            options,
+            pinned,
+            greedy,
+            base["needs_met"],
+            relaxation,
+        )
         seconds["build"] = time.perf_counter() - clock
         clock = time.perf_counter()
         deadline = time.monotonic() + params.time_limit
@@ -150,51 +159,51 @@ def schedule(
             found = extract_solution(built, values)
         seconds["solve"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        solution = fill_schedule(instance, needs, options, found)
-        mine = objective_terms(instance, needs, solution)
-        base = objective_terms(instance, needs, greedy)
-        if base["needs_met"] > mine["needs_met"] + 1e-6:
-            report.warnings.append(
-                "the solver's schedule met fewer needs than the greedy "
-                "baseline; the greedy schedule is used"
-            )
-            solution, mine = greedy, base
-        report.objective = mine
-        relaxed, source = _sum(relaxation.value, tight.result()), "lp"
-        if relaxed is None:
-            relaxed, source = needs_alone(instance, needs, options), "alone"
-        if report.best_bound is None or relaxed < report.best_bound:
-            report.best_bound, report.bound_source = relaxed, source
-        solution, violations = _valid_schedule(
-            instance, needs, solution, (start, greedy), report
+        tests_bound = tight.result()
+    solution = fill_schedule(instance, needs, options, found)
+    mine = objective_terms(instance, needs, solution)
+    if base["needs_met"] > mine["needs_met"] + 1e-6:
+        report.warnings.append(
+            "the solver's schedule met fewer needs than the greedy "
+            "baseline; the greedy schedule is used"
         )
-        if report.best_bound:
-            # The gap is that of the final schedule against the best bound.
-            met = report.objective["needs_met"]
-            report.gap = max(0.0, report.best_bound - met) / report.best_bound
-        seconds["check"] = time.perf_counter() - clock
-        if violations:
-            lines = "\n".join(f"  - {v}" for v in violations[:20])
-            raise CheckFailedError(
-                "Internal error: the schedule breaks hard rules and was not "
-                f"written:\n{lines}"
-            )
-        return (
-            needs,
-            solution,
-            report,
-            {"greedy": base, "options": options, "blocks": len(blocks)},
+        solution, mine = greedy, base
+    report.objective = mine
+    relaxed, source = _sum(relaxation.value, tests_bound), "lp"
+    if relaxed is None:
+        relaxed, source = needs_alone(instance, needs, options), "alone"
+    if report.best_bound is None or relaxed < report.best_bound:
+        report.best_bound, report.bound_source = relaxed, source
+    solution, violations = _valid_schedule(
+        instance, needs, solution, (start, greedy), report
+    )
+    if report.best_bound:
+        # The gap is that of the final schedule against the best bound.
+        met = report.objective["needs_met"]
+        report.gap = max(0.0, report.best_bound - met) / report.best_bound
+    seconds["check"] = time.perf_counter() - clock
+    if violations:
+        lines = "\n".join(f"  - {v}" for v in violations[:20])
+        raise CheckFailedError(
+            "Internal error: the schedule breaks hard rules and was not "
+            f"written:\n{lines}"
         )
+    return (
+        needs,
+        solution,
+        report,
+        {"greedy": base, "options": options, "blocks": len(blocks)},
+    )
 
 
 def _sum(*parts: float | None) -> float | None:
     return None if None in parts else sum(parts)
 
 
-def _start(instance, needs, options, pinned, greedy, relaxation):
+def _start(instance, needs, options, pinned, greedy, met, relaxation):
     """The solver's hint: the greedy schedule guided by the LP's plan,
-    with its open needs filled in (the plain greedy's, if the guided one
-    falls below the baseline: on generated drives it never did)."""
+    with its open needs filled in (the plain ``greedy``'s, if the guided
+    one meets less than its ``met``: on generated drives it never did)."""
     if not relaxation.plan:
         return fill_schedule(instance, needs, options, greedy)
     guided = greedy_schedule(
@@ -207,9 +216,7 @@ def _start(instance, needs, options, pinned, greedy, relaxation):
         ),
     )
     guided = fill_schedule(instance, needs, options, guided)
-    if needs_met(instance, needs, guided) >= needs_met(
-        instance, needs, greedy
-    ):
+    if needs_met(instance, needs, guided) >= met:
         return guided
     return fill_schedule(instance, needs, options, greedy)
 

@@ -46,10 +46,16 @@ def _local(day, minutes: int) -> datetime:
     return (start + timedelta(minutes=minutes)).replace(tzinfo=TZ)
 
 
-def _event(
-    instance: Instance, a: Appointment, lang: str, stamp, build: bool = True
-) -> Event | dict:
-    """The event of one appointment (its values only, unless ``build``)."""
+def _event(instance: Instance, a: Appointment, lang: str, stamp) -> Event:
+    """The event of one appointment, built by the icalendar library."""
+    ev = Event()
+    for key, value in _event_values(instance, a, lang, stamp).items():
+        ev.add(key, value)
+    return ev
+
+
+def _event_values(instance: Instance, a: Appointment, lang: str, stamp):
+    """The properties of one appointment's event."""
     e = instance.employees.get(a.employee_id)
     site = instance.sites.get(a.site_id)
     name = e.name if e else a.employee_id
@@ -65,7 +71,7 @@ def _event(
         )
     else:
         desc = t("cal.description.nucleic_test", lang)
-    values = {
+    return {
         "uid": event_uid(a),
         "dtstamp": stamp,
         "dtstart": _local(a.date, a.slot_start),
@@ -74,12 +80,6 @@ def _event(
         "location": ", ".join(where),
         "description": desc,
     }
-    if not build:
-        return values
-    ev = Event()
-    for key, value in values.items():
-        ev.add(key, value)
-    return ev
 
 
 def _text(value: str) -> str:
@@ -118,11 +118,11 @@ def _event_ical(instance: Instance, a: Appointment, lang: str, stamp) -> str:
     """The VEVENT of ``_event``, written directly: the icalendar library
     takes about 0.3 ms an event, which is minutes for 365,000 appointments
     (tests/io/test_notices.py checks that both parse to the same event)."""
-    ev = _event(instance, a, lang, stamp, build=False)
+    ev = _event_values(instance, a, lang, stamp)
     lines = [
         "BEGIN:VEVENT",
         f"UID:{_text(ev['uid'])}",
-        f"DTSTAMP:{_stamp(stamp)}Z",
+        f"DTSTAMP:{_stamp(ev['dtstamp'])}Z",
         f"DTSTART;TZID=Asia/Shanghai:{_stamp(ev['dtstart'])}",
         f"DTEND;TZID=Asia/Shanghai:{_stamp(ev['dtend'])}",
         f"SUMMARY:{_text(ev['summary'])}",

@@ -94,10 +94,7 @@ def vaccination_classes(
     ).items():
         rows = options[eid].vaccination[: len(values)]
         out[eid] = (
-            tuple(
-                tuple(sorted(o.session_id for o in row if o.session_id in cap))
-                for row in rows
-            ),
+            tuple(_session_ids(row, cap) for row in rows),
             tuple(values),
         )
     return out
@@ -113,25 +110,19 @@ def lp_relaxation(
     vacc: dict[ClassKey, int] = defaultdict(int)
     for key in vaccination_classes(instance, needs, options).values():
         vacc[key] += 1
-    lp = pywraplp.Solver.CreateSolver("GLOP")
+    lp = _glop()
     if lp is None:
         return Relaxation(None, {})
-    lp.SetTimeLimit(int(LP_SECONDS * 1000))
-    objective = lp.Objective()
-    objective.SetMaximization()
     in_session: dict[str, list] = defaultdict(list)
     classes = {
         key: _vaccination_class(instance, lp, key, n, in_session)
         for key, n in sorted(vacc.items())
     }
     for sid, xs in in_session.items():
-        ct = lp.Constraint(0, cap[sid])
-        for x in xs:
-            ct.SetCoefficient(x, 1)
-    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        _at_most(lp, xs, cap[sid])
+    value = _optimum(lp)
+    if value is None:
         return Relaxation(None, {})
-    # A hair above GLOP's optimum, for its floating-point tolerance.
-    value = objective.Value() * (1 + 1e-9) + 1e-6
     plan = {
         key: [
             {
@@ -275,11 +266,7 @@ def _test_rows(instance, needs, options, cap) -> list:
     for (eid, _), values in appointment_values(
         instance, needs, options, (Service.NUCLEIC_TEST,)
     ).items():
-        row = tuple(
-            sorted(
-                o.session_id for o in options[eid].tests if o.session_id in cap
-            )
-        )
+        row = _session_ids(options[eid].tests, cap)
         if row:
             rows.append((row, values[: len(row)]))
     return rows
@@ -291,12 +278,9 @@ def _tests_by_dates(instance, needs, options, cap) -> float | None:
     classes, spans = _test_classes(instance, needs, options, cap)
     if sum(len(k[1]) for k in classes) > TIGHT_TESTS_VARIABLES:
         return None
-    lp = pywraplp.Solver.CreateSolver("GLOP")
+    lp = _glop()
     if lp is None:
         return None
-    lp.SetTimeLimit(int(LP_SECONDS * 1000))
-    objective = lp.Objective()
-    objective.SetMaximization()
     h0 = instance.settings.horizon_start
     days = instance.settings.days
     in_session: dict[str, list] = defaultdict(list)
@@ -323,9 +307,7 @@ def _tests_by_dates(instance, needs, options, cap) -> float | None:
     for (team, sid), zs in sorted(in_team.items()):
         k = max(1, math.floor(share * len(teams[team]) + 1e-9))
         _at_most(lp, zs, k * _disjoint(spans[team, sid]))
-    if lp.Solve() != pywraplp.Solver.OPTIMAL:
-        return None
-    return objective.Value() * (1 + 1e-9) + 1e-6
+    return _optimum(lp)
 
 
 def _test_classes(instance, needs, options, cap) -> tuple[dict, dict]:
@@ -338,9 +320,7 @@ def _test_classes(instance, needs, options, cap) -> tuple[dict, dict]:
         opts = options.get(eid)
         if opts is None:
             continue
-        row = tuple(
-            sorted(o.session_id for o in opts.tests if o.session_id in cap)
-        )
+        row = _session_ids(opts.tests, cap)
         if not row:
             continue
         e = instance.employees[eid]
@@ -374,6 +354,29 @@ def _covered(lp, n: int, value: float, on_day, lo: int, hi: int) -> None:
     ct.SetCoefficient(y, 1)
     for z in tests:
         ct.SetCoefficient(z, -1)
+
+
+def _session_ids(row, cap) -> tuple[str, ...]:
+    """The ids of a row of options that the LP knows, sorted."""
+    return tuple(sorted(o.session_id for o in row if o.session_id in cap))
+
+
+def _glop():
+    """An empty maximising GLOP model with its time limit (None if GLOP is
+    not available)."""
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    if lp is not None:
+        lp.SetTimeLimit(int(LP_SECONDS * 1000))
+        lp.Objective().SetMaximization()
+    return lp
+
+
+def _optimum(lp) -> float | None:
+    """GLOP's optimum a hair above, for its floating-point tolerance; None
+    if it found none."""
+    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        return None
+    return lp.Objective().Value() * (1 + 1e-9) + 1e-6
 
 
 def _at_most(lp, xs: list, limit: float) -> None:
