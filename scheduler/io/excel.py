@@ -23,16 +23,19 @@ import unicodedata
 import uuid
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
+from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 #: First characters that make Excel (or a CSV import) read a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -202,8 +205,7 @@ def atomic_save(wb: Workbook, path: str | Path) -> None:
 # Fast rows ------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class XfPair:
+class XfPair(NamedTuple):
     """Cell-format ids (``s=``) of one style, plain and quote-prefixed."""
 
     plain: int
@@ -220,6 +222,11 @@ _XML_ESCAPES = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
 )
 _CHUNK = 2000  # rows per write
+_MARKER = re.compile(rb"bulk-rows-[0-9a-f]{32}")
+#: Values whose cell XML is kept for reuse, keyed by (value, style): none
+#: of these types compares equal to another (unlike 1, 1.0 and True).
+_REUSED = frozenset({str, int, date, type(None)})
+_REUSE_LIMIT = 100_000  # cells kept at most (names, ids repeat little)
 
 
 class BulkWorkbook:
@@ -267,42 +274,38 @@ class BulkWorkbook:
         self._rows[marker] = (first_row, rows, count, width)
 
     def save(self, path: str | Path) -> None:
+        """openpyxl's save, but each sheet is serialised in memory (not
+        through a temporary file of its own) and the bulk rows are
+        spliced into it on the way into the zip file."""
         path = Path(path)
-        stem = f".{path.name}.{os.getpid()}"
-        plain, final = (
-            path.with_name(stem + ".1.tmp"),
-            path.with_name(stem + ".2.tmp"),
-        )
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
-            self.wb.save(plain)
-            if self._rows:
-                self._splice(plain, final)
-                os.replace(final, path)
-            else:
-                os.replace(plain, path)
+            with zipfile.ZipFile(
+                tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True
+            ) as archive:
+                # As openpyxl's save_workbook does.
+                self.wb.properties.modified = datetime.now(
+                    tz=timezone.utc
+                ).replace(tzinfo=None)
+                _Writer(self, archive).save()
+            os.replace(tmp, path)
         finally:
-            plain.unlink(missing_ok=True)
-            final.unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
 
-    def _splice(self, source: Path, target: Path) -> None:
-        with (
-            zipfile.ZipFile(source) as zin,
-            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout,
-        ):
-            for info in zin.infolist():
-                data = zin.read(info.filename)
-                is_sheet = info.filename.startswith("xl/worksheets/sheet")
-                marker = self._marker_in(data) if is_sheet else None
-                if marker is None:
-                    zout.writestr(info, data, zipfile.ZIP_DEFLATED)
-                    continue
-                with zout.open(info.filename, "w", force_zip64=True) as out:
-                    for chunk in self._sheet_xml(data.decode(), marker):
-                        out.write(chunk.encode())
+    def _store(self, archive: zipfile.ZipFile, name: str, data: bytes):
+        """One sheet's XML into the archive, bulk rows spliced in."""
+        marker = self._marker_in(data)
+        if marker is None:
+            archive.writestr(name, data)
+            return
+        with archive.open(name, "w", force_zip64=True) as out:
+            for chunk in self._sheet_xml(data.decode(), marker):
+                out.write(chunk.encode())
 
     def _marker_in(self, data: bytes) -> str | None:
-        for marker in self._rows:
-            if marker.encode() in data:
+        for found in _MARKER.finditer(data):
+            marker = found.group().decode()
+            if marker in self._rows:
                 return marker
         return None
 
@@ -323,6 +326,27 @@ class BulkWorkbook:
         yield xml[end:]
 
 
+class _Writer(ExcelWriter):
+    """openpyxl's workbook writer with :meth:`BulkWorkbook._store` for the
+    sheets (openpyxl 3.1 writes each sheet to a temporary file, whose
+    creation and removal cost about a millisecond a sheet)."""
+
+    def __init__(self, book: BulkWorkbook, archive: zipfile.ZipFile):
+        super().__init__(book.wb, archive)
+        self._book = book
+
+    def write_worksheet(self, ws: Worksheet) -> None:
+        # ExcelWriter.write_worksheet of openpyxl 3.1, normal mode.
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = WorksheetWriter(ws, out=BytesIO())
+        writer.write()
+        ws._rels = writer._rels
+        self._book._store(self._archive, ws.path[1:], writer.read())
+        self.manifest.append(ws)
+
+
 def _fix_dimension(head: str, last_row: int, width: int) -> str:
     """Make the (advisory) used-range element cover the spliced rows."""
     found = re.search(
@@ -339,46 +363,58 @@ def _fix_dimension(head: str, last_row: int, width: int) -> str:
     )
 
 
-def _cell_xml(ref: str, value: object, xf: XfPair) -> str:
+def _cell_tail(value: object, xf: XfPair) -> str:
+    """A cell's XML after its reference (``<c r="A1``): ``" s=...</c>``,
+    or "" for an empty cell without a style (not written at all)."""
     if value is None or value == "":
         # An empty cell is written only to carry a style (a box to sign).
-        return f'<c r="{ref}" s="{xf.plain}"/>' if xf.plain else ""
+        return f'" s="{xf.plain}"/>' if xf.plain else ""
     if isinstance(value, str):
         text = safe_text(value)
         sid = xf.quoted if is_formula_like(text) else xf.plain
         space = ' xml:space="preserve"' if text != text.strip() else ""
         escaped = text.translate(_XML_ESCAPES)
         return (
-            f'<c r="{ref}" s="{sid}" t="inlineStr">'
-            f"<is><t{space}>{escaped}</t></is></c>"
+            f'" s="{sid}" t="inlineStr"><is><t{space}>{escaped}</t></is></c>'
         )
     if isinstance(value, bool):
-        return f'<c r="{ref}" s="{xf.plain}" t="b"><v>{int(value)}</v></c>'
+        return f'" s="{xf.plain}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, datetime):
         serial = (
             value.toordinal()
             - _EPOCH
             + (value.hour * 3600 + value.minute * 60 + value.second) / 86400
         )
-        return f'<c r="{ref}" s="{xf.plain}"><v>{serial}</v></c>'
+        return f'" s="{xf.plain}"><v>{serial}</v></c>'
     if isinstance(value, date):
         serial = value.toordinal() - _EPOCH
-        return f'<c r="{ref}" s="{xf.plain}"><v>{serial}</v></c>'
+        return f'" s="{xf.plain}"><v>{serial}</v></c>'
     if isinstance(value, int | float):
-        return f'<c r="{ref}" s="{xf.plain}"><v>{value!r}</v></c>'
-    return _cell_xml(ref, str(value), xf)
+        return f'" s="{xf.plain}"><v>{value!r}</v></c>'
+    return _cell_tail(str(value), xf)
 
 
 def _rows_xml(rows: Iterable[BulkRow], first: int) -> Iterator[str]:
-    letters: list[str] = []
+    heads: list[str] = []  # '<c r="A', '<c r="B', ...
+    tails: dict[tuple[object, XfPair], str] = {}
     for r, (height, cells) in enumerate(rows, first):
-        while len(letters) < len(cells):
-            letters.append(get_column_letter(len(letters) + 1))
+        while len(heads) < len(cells):
+            heads.append(f'<c r="{get_column_letter(len(heads) + 1)}')
+        row = str(r)
+        inner = []
+        for head, (value, xf) in zip(heads, cells, strict=False):
+            if type(value) in _REUSED:
+                key = (value, xf)
+                tail = tails.get(key)
+                if tail is None:
+                    if len(tails) >= _REUSE_LIMIT:
+                        tails.clear()
+                    tail = tails[key] = _cell_tail(value, xf)
+            else:
+                tail = _cell_tail(value, xf)
+            if tail:
+                inner.append(head + row + tail)
         attrs = (
             f' ht="{height}" customHeight="1"' if height is not None else ""
         )
-        inner = "".join(
-            _cell_xml(f"{letters[i]}{r}", v, xf)
-            for i, (v, xf) in enumerate(cells)
-        )
-        yield f'<row r="{r}"{attrs}>{inner}</row>'
+        yield f'<row r="{row}"{attrs}>{"".join(inner)}</row>'
