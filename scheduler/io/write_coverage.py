@@ -28,9 +28,11 @@ from scheduler.io.excel import (
     atomic_save,
     excel_date,
     font,
+    gc_paused,
     protect_sheets,
     set_text,
     set_widths,
+    styled,
     write_header,
 )
 from scheduler.needs import Needs
@@ -47,6 +49,9 @@ from scheduler.stats import (
 # A column: label key, width, kind (id / text / int / pct / date / label),
 # and how to get the value from a row object.
 Column = tuple[str, float, str, Callable[[object], object]]
+
+_FORMATS = {"id": TEXT_FORMAT, "pct": PERCENT_FORMAT, "date": DATE_FORMAT}
+BOLD = font(bold=True)
 
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 1, 2, 4
 FIRST_ROW = HEADER_ROW + 1
@@ -87,6 +92,7 @@ _WORKPLACE: list[Column] = [
 ]
 
 
+@gc_paused()
 def write_coverage(
     path: str | Path,
     instance: Instance,
@@ -294,21 +300,22 @@ def _table(
 
 
 def _put(cell: Cell, kind: str, value: object, bold: bool) -> None:
-    cell.border = BOX
+    """A boxed cell, bold in the total row; ids as text, rates as
+    percentages (the number format only on cells with a value)."""
+    empty = value is None or value == ""
+    look = {"border": BOX}
     if bold:
-        cell.font = font(bold=True)
-    if value is None or value == "":
+        look["font"] = BOLD
+    if not empty and kind in _FORMATS:
+        look["number_format"] = _FORMATS[kind]
+    name = f"coverage.{kind}.{'bold' if bold else 'plain'}.{empty}"
+    styled(cell, name, **look)
+    if empty:
         return
     if kind in ("id", "text"):
         set_text(cell, value)
-        if kind == "id":
-            cell.number_format = TEXT_FORMAT
-        return
-    cell.value = value
-    if kind == "pct":
-        cell.number_format = PERCENT_FORMAT
-    elif kind == "date":
-        cell.number_format = DATE_FORMAT
+    else:
+        cell.value = value
 
 
 def _column_of(columns: Sequence[Column], key: str) -> int:

@@ -17,6 +17,7 @@ from scheduler.i18n import normalise_lang, t, weekday_label
 from scheduler.io.excel import (
     TEXT_FORMAT,
     BulkWorkbook,
+    gc_paused,
     protect_sheets,
     set_widths,
     write_header,
@@ -63,13 +64,29 @@ def notice_rows(
     by: dict[str, list[Appointment]] = {}
     for a in solution.appointments:
         by.setdefault(a.employee_id, []).append(a)
+    sep = t("notice.sep", lang)
+    # Everyone in a slot gets the same words: worked out once per slot.
+    said: dict[tuple, str] = {}
     rows = []
     for emp_id, apps in by.items():
         e = instance.employees.get(emp_id)
         apps.sort(key=lambda a: (a.date, a.slot_start, a.session_id))
-        text = t("notice.sep", lang).join(
-            appointment_text(instance, a, lang) for a in apps
-        )
+        texts = []
+        for a in apps:
+            key = (
+                a.site_id,
+                a.date,
+                a.slot_start,
+                a.slot_end,
+                a.service,
+                a.dose,
+                a.product,
+            )
+            text = said.get(key)
+            if text is None:
+                text = said[key] = appointment_text(instance, a, lang)
+            texts.append(text)
+        text = sep.join(texts)
         wp = instance.workplaces.get(e.workplace_id) if e else None
         rows.append(
             (
@@ -84,6 +101,7 @@ def notice_rows(
     return rows
 
 
+@gc_paused()
 def write_notices(
     path: str | Path,
     instance: Instance,

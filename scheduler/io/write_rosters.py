@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from copy import copy
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.domain import Employee, Instance, Session, hhmm
@@ -35,8 +39,10 @@ from scheduler.io.excel import (
     MIDDLE,
     TEXT_FORMAT,
     BulkWorkbook,
+    XfPair,
     excel_date,
     font,
+    gc_paused,
     header_footer_text,
     mask_phone,
     protect_sheets,
@@ -45,6 +51,7 @@ from scheduler.io.excel import (
     set_widths,
     sheet_ref,
     sheet_title,
+    styled,
     wrapped_lines,
     write_header,
 )
@@ -88,8 +95,11 @@ INDEX_COLUMNS = (
 INDEX_WIDTHS = [5, 14, 11, 12, 24, 14, 14, 18, 8, 16]
 
 _NOBODY = Employee(id="", name="", workplace_id="", department="")
+TITLE_FONT = font(bold=True, size=14)
+LINK_FONT = font(color="0563C1", underline="single")
 
 
+@gc_paused()
 def write_rosters(
     path: str | Path,
     instance: Instance,
@@ -124,6 +134,7 @@ def write_rosters(
         titles,
         lang,
     )
+    shared = _Shared()
     for s in sessions:
         if s.id in titles:
             _write_roster(
@@ -133,10 +144,23 @@ def write_rosters(
                 s,
                 by_session[s.id],
                 lang,
+                shared,
             )
     if protect:
         protect_sheets(book.wb, password)
     book.save(path)
+
+
+@dataclass(slots=True)
+class _Shared:
+    """What the sign-in sheets share: the table's cell styles (registered
+    with the first sheet), and the row heights, slot and dose labels
+    already worked out (keys: name and department, start and end, dose).
+    """
+
+    looks: dict[str, XfPair] = field(default_factory=dict)
+    heights: dict[tuple[str, str], float] = field(default_factory=dict)
+    labels: dict[object, str] = field(default_factory=dict)
 
 
 def _print_setup(
@@ -207,6 +231,7 @@ def _write_roster(
     s: Session,
     appointments: Sequence[Appointment],
     lang: str,
+    shared: _Shared,
 ) -> None:
     last_col = get_column_letter(len(ROSTER_COLUMNS))
     set_widths(ws, ROSTER_WIDTHS)
@@ -218,19 +243,24 @@ def _write_roster(
     )
     lines = _title_lines(instance, s, len(appointments), lang)
     for r, text in enumerate(lines, 1):
-        ws.merge_cells(f"A{r}:{last_col}{r}")
-        cell = set_text(ws.cell(r, 1), text)
-        cell.alignment = MIDDLE
+        _merge(ws, f"A{r}:{last_col}{r}")
+        cell = ws.cell(r, 1)
         if r == 1:
-            cell.font = font(bold=True, size=14)
+            styled(cell, "roster.title", alignment=MIDDLE, font=TITLE_FONT)
+        else:
+            styled(cell, "roster.line", alignment=MIDDLE)
+        set_text(cell, text)
         ws.row_dimensions[r].height = 24 if r == 1 else 17
     write_header(ws, HEADER_ROW, [t(k, lang) for k in ROSTER_COLUMNS])
     ws.row_dimensions[HEADER_ROW].height = 30
-    center = book.style(ws, border=BOX, alignment=CENTER)
-    ident = book.style(
-        ws, border=BOX, alignment=CENTER, number_format=TEXT_FORMAT
-    )
-    text = book.style(ws, border=BOX, alignment=MIDDLE)
+    looks = shared.looks
+    if not looks:
+        looks["center"] = book.style(ws, border=BOX, alignment=CENTER)
+        looks["ident"] = book.style(
+            ws, border=BOX, alignment=CENTER, number_format=TEXT_FORMAT
+        )
+        looks["text"] = book.style(ws, border=BOX, alignment=MIDDLE)
+    center, ident, text = looks["center"], looks["ident"], looks["text"]
     people = instance.employees
     ordered = sorted(
         appointments,
@@ -241,23 +271,37 @@ def _write_roster(
         ),
     )
 
+    heights, labels = shared.heights, shared.labels
+
     def rows():
         for i, a in enumerate(ordered, 1):
             e = people.get(a.employee_id, _NOBODY)
-            lines = max(
-                wrapped_lines(safe_text(v), ROSTER_WIDTHS[c])
-                for c, v in zip(WRAPPED, (e.name, e.department), strict=True)
-            )
-            height = max(ROW_HEIGHT, LINE_HEIGHT * min(lines, 4) + 4)
+            height = heights.get((e.name, e.department))
+            if height is None:
+                lines = max(
+                    wrapped_lines(safe_text(v), ROSTER_WIDTHS[c])
+                    for c, v in zip(
+                        WRAPPED, (e.name, e.department), strict=True
+                    )
+                )
+                height = max(ROW_HEIGHT, LINE_HEIGHT * min(lines, 4) + 4)
+                heights[e.name, e.department] = height
+            slot = labels.get((a.slot_start, a.slot_end))
+            if slot is None:
+                slot = f"{hhmm(a.slot_start)}-{hhmm(a.slot_end)}"
+                labels[a.slot_start, a.slot_end] = slot
+            dose = labels.get(a.dose)
+            if dose is None:
+                dose = labels[a.dose] = dose_label(a.dose, lang)
             yield (
                 height,
                 [
                     (i, center),
-                    (f"{hhmm(a.slot_start)}-{hhmm(a.slot_end)}", center),
+                    (slot, center),
                     (a.employee_id, ident),
                     (e.name, text),
                     (e.department, text),
-                    (dose_label(a.dose, lang), center),
+                    (dose, center),
                     (mask_phone(e.phone), ident),
                     ("", center),  # attendance: marked from the dropdown
                     ("", text),  # signature: an empty box
@@ -277,6 +321,15 @@ def _write_roster(
         _attendance_dropdown(
             ws, HEADER_ROW + 1, HEADER_ROW + len(ordered), lang
         )
+
+
+def _merge(ws: Worksheet, ref: str) -> None:
+    """``ws.merge_cells(ref)`` for a range whose cells other than the
+    first stay empty and unstyled: openpyxl's version also fills the range
+    with placeholder cells and copies the first cell's borders onto them,
+    which makes no difference to the file here but costs more than
+    writing the rest of the sheet."""
+    ws.merged_cells.add(MergedCellRange(ws, ref))
 
 
 def _attendance_dropdown(
@@ -310,11 +363,12 @@ def _write_index(
     _print_setup(ws, title_row, landscape=True)
     last_col = get_column_letter(len(INDEX_COLUMNS))
     ws.merge_cells(f"A1:{last_col}1")
-    set_text(ws["A1"], t("roster.index_title", lang)).font = font(
-        bold=True, size=14
-    )
+    set_text(ws["A1"], t("roster.index_title", lang)).font = TITLE_FONT
     ws.row_dimensions[1].height = 24
     write_header(ws, title_row, [t(k, lang) for k in INDEX_COLUMNS])
+    # The style of each column, with and without a link, as the first
+    # such row got it cell attribute by attribute (see excel.styled).
+    looks: dict[bool, list[StyleArray]] = {}
     for r, s in enumerate(sessions, title_row + 1):
         f = _session_facts(instance, s, lang)
         values = [
@@ -329,21 +383,40 @@ def _write_index(
             len(by_session.get(s.id, ())),
             titles.get(s.id, t("roster.no_sheet", lang)),
         ]
+        linked = s.id in titles
+        known = looks.get(linked)
         for c, value in enumerate(values, 1):
             cell = ws.cell(r, c)
+            if known is not None:
+                cell._style = copy(known[c - 1])
             if isinstance(value, str):
                 set_text(cell, value)
             else:
                 cell.value = value
-            cell.border = BOX
-            cell.alignment = CENTER if c in (1, 3, 4, 9) else MIDDLE
-        ws.cell(r, 2).number_format = TEXT_FORMAT
-        ws.cell(r, 3).number_format = DATE_FORMAT
-        if s.id in titles:
+            if known is None:
+                cell.border = BOX
+                cell.alignment = CENTER if c in (1, 3, 4, 9) else MIDDLE
+        if known is None:
+            ws.cell(r, 2).number_format = TEXT_FORMAT
+            ws.cell(r, 3).number_format = DATE_FORMAT
+        if linked:
             link = ws.cell(r, len(values))
             link.hyperlink = Hyperlink(
                 ref=link.coordinate, location=sheet_ref(titles[s.id])
             )
-            link.font = font(color="0563C1", underline="single")
+            if known is None:
+                link.font = LINK_FONT
+        if known is None:
+            looks[linked] = [
+                _unquoted(ws.cell(r, c)._style)
+                for c in range(1, len(values) + 1)
+            ]
     last = title_row + len(sessions)
     ws.auto_filter.ref = f"A{title_row}:{last_col}{last}"
+
+
+def _unquoted(look: StyleArray) -> StyleArray:
+    """A copy of a cell's style ids without the quote prefix of its text."""
+    look = copy(look)
+    look.quotePrefix = 0
+    return look

@@ -22,6 +22,7 @@ from scheduler.io.excel import (
     BulkWorkbook,
     XfPair,
     excel_date,
+    gc_paused,
     protect_sheets,
     set_widths,
     write_header,
@@ -79,6 +80,7 @@ CHANGE_WIDTHS = [12, 16, 13, 10, 14, 11, 13, 14, 11, 13]
 _NOBODY = Employee(id="", name="", workplace_id="", department="")
 
 
+@gc_paused()
 def write_schedule(
     path: str | Path,
     instance: Instance,
