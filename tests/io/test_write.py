@@ -460,6 +460,37 @@ def test_failed_save_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_big_bulk_tables_compressed_behind(tmp_path):
+    # Past a few thousand rows the part is compressed by a second thread.
+    book = BulkWorkbook()
+    ws = book.wb.create_sheet("t")
+    ws["A1"] = "head"
+    xf = book.style(ws)
+    n = 5000
+    rows = ((None, [(f"r{i % 7}", xf), (i, xf)]) for i in range(n))
+    book.add_rows(ws, 2, rows, count=n, width=2)
+    path = tmp_path / "b.xlsx"
+    book.save(path)
+    got = list(load_workbook(path)["t"].iter_rows(values_only=True))
+    assert len(got) == n + 1
+    assert got[1] == ("r0", 0) and got[-1] == (f"r{(n - 1) % 7}", n - 1)
+
+
+def test_failed_big_save_leaves_nothing(tmp_path):
+    def rows():
+        for i in range(4000):
+            yield None, [(i, xf)]
+        raise RuntimeError("boom")
+
+    book = BulkWorkbook()
+    ws = book.wb.create_sheet("t")
+    xf = book.style(ws)
+    book.add_rows(ws, 1, rows(), count=5000, width=1)
+    with pytest.raises(RuntimeError):
+        book.save(tmp_path / "x.xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_numeric_looking_ids_stay_text_for_readers(tmp_path):
     vac = make_session("0042")
     instance = make_instance(
