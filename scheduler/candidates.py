@@ -86,7 +86,13 @@ def options_for_session(
     cache = instance._cache.setdefault("options", {})
     key = (id(periods), session.id, travel)
     if key not in cache:
-        cache[key] = _option(instance, session, travel, periods)
+        opt = _option(instance, session, travel, periods)
+        if opt is not None:
+            # Interned: people on different duties often see the same
+            # slots, and the conflicts are cached per option identity.
+            same = instance._cache.setdefault("option_intern", {})
+            opt = same.setdefault((session.id, travel, opt.slots), opt)
+        cache[key] = opt
     return cache[key]
 
 
@@ -94,13 +100,11 @@ def _option(
     instance: Instance, session: Session, travel: int, periods: Duty
 ) -> Option | None:
     slots, away, starts = [], [], []
-    day = instance.settings.day_index(session.date) * MINUTES_PER_DAY
-    for a, _ in session.slots:
-        interval = away_interval(instance, session, a, travel)
+    for a, interval, start in _slot_spans(instance, session, travel):
         if periods.contains(*interval):
             slots.append(a)
             away.append(interval)
-            starts.append(day + a)
+            starts.append(start)
     if not slots:
         return None
     return Option(
@@ -111,6 +115,22 @@ def _option(
         away=tuple(away),
         starts=tuple(starts),
     )
+
+
+def _slot_spans(
+    instance: Instance, session: Session, travel: int
+) -> list[tuple[int, Period, int]]:
+    """Every slot of a session with its away interval and absolute start:
+    the same for everyone at one travel time, so computed once."""
+    cache = instance._cache.setdefault("slot_spans", {})
+    key = (session.id, travel)
+    if key not in cache:
+        day = instance.settings.day_index(session.date) * MINUTES_PER_DAY
+        cache[key] = [
+            (a, away_interval(instance, session, a, travel), day + a)
+            for a, _ in session.slots
+        ]
+    return cache[key]
 
 
 def vaccination_product_ok(
@@ -223,25 +243,20 @@ def _employee_options(
     instance: Instance, needs: Needs, e: Employee, periods: Duty
 ) -> EmployeeOptions:
     out = EmployeeOptions(employee_id=e.id)
-    vacc, tests = _sessions_in_reach(instance, e.workplace_id)
+    vacc, tests = _usable_sessions(instance, e, periods)
     need = needs.vaccination.get(e.id)
     if need is not None:
-        for k in range(need.max_doses):
-            row = []
-            for s in vacc:
-                if not vaccination_product_ok(instance, e, need, s, k):
-                    continue
-                opt = options_for_session(instance, e, s, periods)
-                if opt is not None:
-                    row.append(opt)
+        rows: list[list[Option]] = [[] for _ in range(need.max_doses)]
+        for s, opt in vacc:
+            for k in range(need.max_doses):
+                if vaccination_product_ok(instance, e, need, s, k):
+                    rows[k].append(opt)
+        for row in rows:
             if not row:
                 break
             out.vaccination.append(row)
     if needs.tests.get(e.id):
-        for s in tests:
-            opt = options_for_session(instance, e, s, periods)
-            if opt is not None:
-                out.tests.append(opt)
+        out.tests = list(tests)
     # Options are shared by everyone with the same duty and reach, so are
     # the conflicts among them: teammates on one shift compute them once.
     key = (
@@ -253,6 +268,31 @@ def _employee_options(
         cache[key] = _conflicts(instance, out)
     out.overlaps, out.blackouts = cache[key]
     return out
+
+
+def _usable_sessions(
+    instance: Instance, e: Employee, periods: Duty
+) -> tuple[list[tuple[Session, Option]], list[Option]]:
+    """Vaccination sessions with their options, and test options, that
+    ``e``'s building reaches with a slot inside ``e``'s duty: the same for
+    everyone on one duty in one building, so found once for them."""
+    cache = instance._cache.setdefault("usable_sessions", {})
+    key = (id(periods), e.workplace_id)
+    if key not in cache:
+        vacc, tests = _sessions_in_reach(instance, e.workplace_id)
+        cache[key] = (
+            [
+                (s, opt)
+                for s in vacc
+                if (opt := options_for_session(instance, e, s, periods))
+            ],
+            [
+                opt
+                for s in tests
+                if (opt := options_for_session(instance, e, s, periods))
+            ],
+        )
+    return cache[key]
 
 
 def reachable_session_ids(
@@ -302,6 +342,9 @@ def _conflicts(
     )
     overlaps: set[tuple[SessionId, SessionId]] = set()
     blackouts: set[tuple[SessionId, SessionId]] = set()
+    # Options are shared objects, so are their pairs: many people's option
+    # sets differ in a few sessions, and each pair is judged once.
+    judged = instance._cache.setdefault("conflict_pairs", {})
     for i, a in enumerate(every):
         for b in every[i + 1 :]:
             if b.day == a.day:
@@ -312,11 +355,33 @@ def _conflicts(
                 > blackout + MINUTES_PER_DAY
             ):
                 break
-            if _may_overlap(a, b):
+            key = (id(a), id(b))
+            found = judged.get(key)
+            if found is None:
+                found = judged[key] = _pair_conflicts(
+                    a, b, vacc, tests, blackout
+                )
+            overlap, pairs = found
+            if overlap:
                 overlaps.add((a.session_id, b.session_id))
-            for v, t in _blackout_pairs(a, b, vacc, tests, blackout):
-                blackouts.add((v.session_id, t.session_id))
+            blackouts.update(pairs)
     return frozenset(overlaps), frozenset(blackouts)
+
+
+def _pair_conflicts(
+    a: Option,
+    b: Option,
+    vacc: dict[SessionId, Option],
+    tests: dict[SessionId, Option],
+    blackout: int,
+) -> tuple[bool, tuple[tuple[SessionId, SessionId], ...]]:
+    """Could ``a`` and ``b`` (a before b) overlap, and which of them form
+    a (jab, test) pair that could break rule 11? A session's service fixes
+    its side, so the answer holds for every set the pair is in."""
+    return _may_overlap(a, b), tuple(
+        (v.session_id, t.session_id)
+        for v, t in _blackout_pairs(a, b, vacc, tests, blackout)
+    )
 
 
 def _may_overlap(a: Option, b: Option) -> bool:

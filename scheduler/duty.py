@@ -57,12 +57,19 @@ def duty_periods(instance: Instance, employee: Employee) -> Duty:
         return cache[key]
     s = instance.settings
     pattern = instance.pattern_of(employee)
+    duty_rows = instance.duty_rows_of(employee.id)
+    absent = instance.absences_of(employee.id)
+    if not duty_rows and not absent:
+        # Most people follow their pattern all along: one Duty per pattern.
+        plain = ("plain duty", id(pattern))
+        if plain in cache:
+            cache[key] = cache[plain]
+            return cache[key]
     rows: dict[date, list[Period]] = {}
-    for r in instance.duty_rows_of(employee.id):
+    for r in duty_rows:
         rows.setdefault(r.date, []).append(
             _span(s.day_index(r.date), r.start, r.end)
         )
-    absent = instance.absences_of(employee.id)
     periods: list[Period] = []
     day = s.horizon_start - timedelta(days=1)
     while day <= s.horizon_end:
@@ -79,8 +86,13 @@ def duty_periods(instance: Instance, employee: Employee) -> Duty:
     # Interned: teammates on one pattern share one object, so callers can
     # cache per-duty results by identity.
     interned = cache.setdefault("duty_intern", {})
-    duty = interned.setdefault(tuple(sorted(periods)), Duty(periods))
+    periods.sort()
+    duty = interned.get(tuple(periods))
+    if duty is None:
+        duty = interned[tuple(periods)] = Duty(periods)
     cache[key] = duty
+    if not duty_rows and not absent:
+        cache[plain] = duty
     return duty
 
 
