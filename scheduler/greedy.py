@@ -12,9 +12,10 @@ valid starting point for CP-SAT.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
 from datetime import timedelta
+from itertools import pairwise
 
 from ortools.graph.python import min_cost_flow
 
@@ -41,7 +42,10 @@ class BookingState:
         self.obs_ends: dict[str, list[int]] = defaultdict(list)
         self.days: dict[str, set[int]] = defaultdict(set)
         self.sessions: dict[str, set[str]] = defaultdict(set)
-        self.team_away: dict = defaultdict(list)
+        #: Per team, the starts and the ends of its away intervals, each
+        #: sorted: how many are away at t is a difference of two counts.
+        self.away_starts: dict = defaultdict(list)
+        self.away_ends: dict = defaultdict(list)
         self.team_day: dict = defaultdict(int)
         self.apps: list[Appointment] = []
         self.mine: dict[str, list[Appointment]] = defaultdict(list)
@@ -49,6 +53,7 @@ class BookingState:
         self.away_share = s.team_away_max_share
         self.jab_share = s.team_vaccinated_per_day_max_share
         self._duty: dict = {}
+        self._test_dates: dict[str, tuple[list, bool]] = {}
 
     def fits(self, eid: str, opts: EmployeeOptions, o: Option, i: int) -> bool:
         return self.why_not(eid, opts, o, i) is None
@@ -102,11 +107,14 @@ class BookingState:
     def _team_fits(self, team, span: tuple[int, int]) -> bool:
         t0, t1 = span
         periods, ends = self._team_duty(team)
-        booked = self.team_away[team]
-        points = {t0} | {a for a, _ in booked if t0 < a < t1}
+        starts, stops = self.away_starts[team], self.away_ends[team]
+        points = {t0}
+        points.update(
+            starts[bisect_right(starts, t0) : bisect_left(starts, t1)]
+        )
         points.update(ends[bisect_right(ends, t0) : bisect_left(ends, t1)])
         for t in points:
-            here = 1 + sum(1 for a, b in booked if a <= t < b)
+            here = 1 + bisect_right(starts, t) - bisect_right(stops, t)
             if here == 1:
                 continue
             on = sum(1 for ps in periods if ps.at(t))
@@ -167,7 +175,8 @@ class BookingState:
             )
         self.days[eid].add(o.day)
         self.sessions[eid].add(s.id)
-        self.team_away[e.team_key].append(o.away[i])
+        insort(self.away_starts[e.team_key], o.away[i][0])
+        insort(self.away_ends[e.team_key], o.away[i][1])
         vacc = s.service is Service.VACCINATION
         if vacc:
             self.doses_used[s.id] += 1
@@ -187,6 +196,27 @@ class BookingState:
         )
         self.apps.append(app)
         self.mine[eid].append(app)
+
+    def tests_between(
+        self, eid: str, opts: EmployeeOptions, lo, hi
+    ) -> list[Option]:
+        """The person's test options dated lo to hi, latest first."""
+        found = self._test_dates.get(eid)
+        if found is None:
+            d = [self.inst.sessions[o.session_id].date for o in opts.tests]
+            found = self._test_dates[eid] = (
+                d,
+                all(a <= b for a, b in pairwise(d)),
+            )
+        dates, in_order = found
+        if in_order:
+            i, j = bisect_left(dates, lo), bisect_right(dates, hi)
+            return opts.tests[i:j][::-1]
+        return [
+            o
+            for o, d in zip(reversed(opts.tests), reversed(dates), strict=True)
+            if lo <= d <= hi
+        ]
 
     def dates_of(self, eid: str, service: Service) -> list:
         return sorted(a.date for a in self.mine[eid] if a.service is service)
@@ -447,11 +477,7 @@ def _cover_first_gap(st, inst, eid, opts, n, skip: set, horizon) -> bool:
         if gap is None:
             return False
         lo = gap - timedelta(days=n.every_days - 1)
-        pool = [
-            o
-            for o in reversed(opts.tests)
-            if lo <= inst.sessions[o.session_id].date <= gap
-        ]
+        pool = st.tests_between(eid, opts, lo, gap)
         if _book_first(st, inst, eid, opts, None, pool):
             return True
         skip.add(gap)
@@ -517,10 +543,12 @@ def _fill_tests(st, inst, needs, eid, opts) -> None:
 
 
 def _first_gap(n, tests, days, skip):
-    have = sorted({n.last_test, *tests})
+    have = sorted({n.last_test, *tests} - {None})
     for d in days:
         if d in skip:
             continue
-        if not any(0 <= (d - t).days < n.every_days for t in have):
+        # covered if the latest test on or before d is recent enough
+        i = bisect_right(have, d)
+        if not i or (d - have[i - 1]).days >= n.every_days:
             return d
     return None
