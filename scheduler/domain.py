@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 EmployeeId = str
 WorkplaceId = str
@@ -59,6 +60,11 @@ def hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+@lru_cache(maxsize=8)
+def _dates(start: date, days: int) -> tuple[date, ...]:
+    return tuple(start + timedelta(days=i) for i in range(days))
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     horizon_start: date
@@ -89,9 +95,7 @@ class Settings:
         return self.horizon_start <= day <= self.horizon_end
 
     def dates(self) -> list[date]:
-        return [
-            self.horizon_start + timedelta(days=i) for i in range(self.days)
-        ]
+        return list(_dates(self.horizon_start, self.days))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

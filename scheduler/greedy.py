@@ -53,6 +53,7 @@ class BookingState:
         self.away_share = s.team_away_max_share
         self.jab_share = s.team_vaccinated_per_day_max_share
         self._duty: dict = {}
+        self._slot_starts: dict[str, tuple[int, ...]] = {}
         self._test_dates: dict[str, tuple[list, bool]] = {}
 
     def fits(self, eid: str, opts: EmployeeOptions, o: Option, i: int) -> bool:
@@ -168,7 +169,7 @@ class BookingState:
             self._open_from[s.id] = next(
                 (
                     b
-                    for b, _ in s.slots
+                    for b in self._starts(s)
                     if b >= a and not self._slot_full(s, b)
                 ),
                 s.end,
@@ -217,6 +218,13 @@ class BookingState:
             for o, d in zip(reversed(opts.tests), reversed(dates), strict=True)
             if lo <= d <= hi
         ]
+
+    def _starts(self, s: Session) -> tuple[int, ...]:
+        """Slot starts of a session (``Session.slots`` builds them anew)."""
+        found = self._slot_starts.get(s.id)
+        if found is None:
+            found = self._slot_starts[s.id] = tuple(a for a, _ in s.slots)
+        return found
 
     def dates_of(self, eid: str, service: Service) -> list:
         return sorted(a.date for a in self.mine[eid] if a.service is service)

@@ -180,12 +180,20 @@ def _why_vaccination(inst, e, need, k, earliest, opts, state, jabs, lang):
             hi=h1,
             service=SERVICE[lang if lang in SERVICE else "en"]["vaccination"],
         )
+    # Reach is judged before the product only to save time (the product
+    # test is the dearer one); the reason found is the same either way.
+    mine = reachable_session_ids(inst, e.workplace_id)
     ok = [
         s
         for s in vs
-        if _product_fits(inst, e, need, s, earliest, chained=bool(jabs))
+        if s.id in mine
+        and _product_fits(inst, e, need, s, earliest, chained=bool(jabs))
     ]
-    if not ok:
+    if not ok and not any(
+        _product_fits(inst, e, need, s, earliest, chained=bool(jabs))
+        for s in vs
+        if s.id not in mine
+    ):
         return "no_product", _t(
             lang, "no_product", products=", ".join(sorted(earliest)) or "-"
         )
