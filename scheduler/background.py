@@ -10,12 +10,19 @@ later.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 from collections.abc import Callable
 from typing import Any
 
 #: How long ``result()`` waits for the child before doing the work itself.
 WAIT_SECONDS = 900.0
+
+#: The reading ends of the pipes of the children running now. A child
+#: forked later closes its copies, so when the parent dies (killed while
+#: writing, say) each pipe's reader is gone, and a child that finishes
+#: gets a broken pipe and exits instead of waiting for a reader forever.
+_READERS: set = set()
 
 
 class Background:
@@ -26,6 +33,7 @@ class Background:
             return
         ctx = multiprocessing.get_context("fork")
         self.conn, send = ctx.Pipe(duplex=False)
+        _READERS.add(self.conn)
         self.proc = ctx.Process(
             target=_run, args=(send, fn, *args), daemon=True
         )
@@ -59,13 +67,25 @@ class Background:
         if self.proc is not None and self.proc.is_alive():
             self.proc.kill()
             self.proc.join()
+        if self.proc is not None:
+            _READERS.discard(self.conn)
+            self.conn.close()
         self.proc = None
 
 
 def _run(send, fn: Callable[..., Any], *args: Any) -> None:
+    for reader in _READERS:
+        reader.close()
     try:
-        send.send((True, fn(*args)))
+        answer = (True, fn(*args))
     except BaseException:
-        send.send((False, None))
+        answer = (False, None)
+    try:
+        send.send(answer)
+    except OSError:  # the parent is gone: nobody to answer
+        pass
+    except BaseException:  # the value does not pickle: the parent redoes it
+        with contextlib.suppress(OSError):
+            send.send((False, None))
     finally:
         send.close()

@@ -346,44 +346,46 @@ def run(opts: RunOptions, say: Say = lambda _: None) -> RunResult:
     needs, solution, report, extra = schedule(instance, params, say, seconds)
     from scheduler.reasons import unmet_needs
 
-    clock = time.perf_counter()
-    unmet = unmet_needs(instance, needs, extra["options"], solution, lang)
-    seconds["check"] += time.perf_counter() - clock
-    counts = {
-        "employees": len(instance.employees),
-        "sessions": len(instance.horizon_sessions()),
-        "appointments": len(solution.appointments),
-        **counts_of(instance, needs, solution),
-    }
-    result = RunResult(
-        instance=instance,
-        needs=needs,
-        solution=solution,
-        unmet=unmet,
-        report=report,
-        counts=counts,
-        objective=report.objective,
-        seconds=seconds,
-        lang=lang,
-    )
-    say(f"Writing {target} …")
-    clock = time.perf_counter()
-    meta = {
-        "input": str(opts.book),
-        "input_sha256": hashlib.sha256(raw).hexdigest(),
-        "seed": opts.seed,
-        "time_limit": params.time_limit,
-        "workers": params.workers,
-        "greedy_baseline": extra["greedy"],
-    }
-    write_run(
-        target,
-        result,
-        meta,
-        start,
-        protect=opts.protect,
-        password=opts.protect_password,
-    )
+    # Why each open need stays open depends on the schedule alone: the
+    # other core finds it while the rosters are written.
+    with Background(
+        unmet_needs, instance, needs, extra["options"], solution, lang
+    ) as reasons:
+        counts = {
+            "employees": len(instance.employees),
+            "sessions": len(instance.horizon_sessions()),
+            "appointments": len(solution.appointments),
+            **counts_of(instance, needs, solution),
+        }
+        result = RunResult(
+            instance=instance,
+            needs=needs,
+            solution=solution,
+            unmet=[],
+            report=report,
+            counts=counts,
+            objective=report.objective,
+            seconds=seconds,
+            lang=lang,
+        )
+        say(f"Writing {target} …")
+        meta = {
+            "input": str(opts.book),
+            "input_sha256": hashlib.sha256(raw).hexdigest(),
+            "seed": opts.seed,
+            "time_limit": params.time_limit,
+            "workers": params.workers,
+            "greedy_baseline": extra["greedy"],
+        }
+        write_run(
+            target,
+            result,
+            meta,
+            start,
+            unmet=reasons.result,
+            protect=opts.protect,
+            password=opts.protect_password,
+        )
     result.folder = target
     return result
 
@@ -412,10 +414,16 @@ def write_run(
     meta: dict,
     start: float,
     *,
+    unmet: Callable[[], list[UnmetNeed]] | None = None,
     protect: bool = False,
     password: str | None = None,
 ):
-    """All files into a temporary folder, then one rename into place."""
+    """All files into a temporary folder, then one rename into place.
+
+    ``unmet``, if given, yields ``result.unmet`` when first needed (the
+    schedule workbook is written last): it may still be computed by
+    another process meanwhile.
+    """
     from scheduler.io.write_calendars import write_calendars
     from scheduler.io.write_coverage import write_coverage
     from scheduler.io.write_notices import write_notices
@@ -438,9 +446,6 @@ def write_run(
         with Background(
             write_calendars, tmp / "calendars", inst, sol, result.lang
         ) as calendars:
-            write_schedule(
-                tmp / "schedule.xlsx", inst, sol, result.unmet, **lock
-            )
             write_rosters(tmp / "rosters.xlsx", inst, sol, result.lang, **lock)
             write_coverage(
                 tmp / "coverage.xlsx",
@@ -451,6 +456,11 @@ def write_run(
                 **lock,
             )
             write_notices(tmp / "notices.xlsx", inst, sol, result.lang, **lock)
+            if unmet is not None:
+                result.unmet = unmet()
+            write_schedule(
+                tmp / "schedule.xlsx", inst, sol, result.unmet, **lock
+            )
             calendars.result()
         result.seconds["write"] = time.perf_counter() - clock
         result.seconds["total"] = time.perf_counter() - start

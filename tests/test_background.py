@@ -45,3 +45,14 @@ def test_a_hung_child_is_killed_and_replaced(monkeypatch):
         assert job.result() == "here"
         assert job.proc is None
     assert time.monotonic() - started < 30
+
+
+def test_a_later_child_closes_the_readers_of_earlier_children():
+    """Else a parent killed with two children running would leave the
+    first waiting for a reader forever, holding the run's output open."""
+    with Background(time.sleep, 30) as first:
+        with Background(lambda: (os.getpid(), first.conn.closed)) as later:
+            pid, closed = later.result()
+        assert pid != os.getpid()
+        assert closed
+        assert not first.conn.closed  # the parent's own copy stays open
