@@ -100,24 +100,25 @@ def schedule(
     needs = compute_needs(instance)
     say("Finding every need's candidate sessions …")
     options = all_options(instance, needs)
-    blocks = plan_blocks(instance, choices_of(options), block_choices)
-    built = None
-    if len(blocks) == 1:
-        say("Building the model …")
-        built = build_model(instance, needs, options)
-        say(
-            f"Model: {len(built.vars.book):,} booking choices, "
-            f"{len(built.vars.slot_count):,} slot counts, "
-            f"{len(built.model.proto.constraints):,} constraints."
-        )
-    pinned = pinned_appointments(instance, needs)
-    _check_pinned(instance, needs, pinned)
-    # The LP needs nothing from the greedy baseline: the other core
-    # computes it meanwhile; its plan then guides a second greedy pass.
+    # The LP needs nothing else: the other core computes it while this one
+    # builds the greedy baseline; its plan then guides a second greedy pass.
     with Background(lp_relaxation, instance, needs, options) as lp:
+        blocks = plan_blocks(instance, choices_of(options), block_choices)
+        built = None
+        if len(blocks) == 1:
+            say("Building the model …")
+            built = build_model(instance, needs, options)
+            say(
+                f"Model: {len(built.vars.book):,} booking choices, "
+                f"{len(built.vars.slot_count):,} slot counts, "
+                f"{len(built.model.proto.constraints):,} constraints."
+            )
+        pinned = pinned_appointments(instance, needs)
+        _check_pinned(instance, needs, pinned)
         greedy = greedy_schedule(instance, needs, options, pinned)
+        base = objective_terms(instance, needs, greedy)
+        classes = vaccination_classes(instance, needs, options)
         relaxation = lp.result()
-    base = objective_terms(instance, needs, greedy)
     # The tests' part of the bound needs nothing else; the other core
     # computes it during the solve.
     with Background(bound_on_tests, instance, needs, options) as tight:
@@ -129,6 +130,7 @@ def schedule(
             greedy,
             base["needs_met"],
             relaxation,
+            classes,
         )
         seconds["build"] = time.perf_counter() - clock
         clock = time.perf_counter()
@@ -200,7 +202,7 @@ def _sum(*parts: float | None) -> float | None:
     return None if None in parts else sum(parts)
 
 
-def _start(instance, needs, options, pinned, greedy, met, relaxation):
+def _start(instance, needs, options, pinned, greedy, met, relaxation, classes):
     """The solver's hint: the greedy schedule guided by the LP's plan,
     with its open needs filled in (the plain ``greedy``'s, if the guided
     one meets less than its ``met``: on generated drives it never did)."""
@@ -211,9 +213,7 @@ def _start(instance, needs, options, pinned, greedy, met, relaxation):
         needs,
         options,
         pinned,
-        guide_from(
-            relaxation.plan, vaccination_classes(instance, needs, options)
-        ),
+        guide_from(relaxation.plan, classes),
     )
     guided = fill_schedule(instance, needs, options, guided)
     if needs_met(instance, needs, guided) >= met:
