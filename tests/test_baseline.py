@@ -27,11 +27,16 @@ CASES = [
 
 @pytest.mark.parametrize(("employees", "seed", "tight"), CASES)
 def test_solver_meets_at_least_greedy(tmp_path, employees, seed, tight):
-    path = generate_workbook(tmp_path / "book.xlsx", employees=employees,
-                             workplaces=2, days=28, seed=seed, tight=tight)
+    path = generate_workbook(
+        tmp_path / "book.xlsx",
+        employees=employees,
+        workplaces=2,
+        days=28,
+        seed=seed,
+        tight=tight,
+    )
     inst = read_instance(path)
-    needs, solution, report, extra = schedule(inst, SolveParams(
-        time_limit=10))
+    needs, solution, report, extra = schedule(inst, SolveParams(time_limit=10))
     assert report.status in {"OPTIMAL", "FEASIBLE"}
     assert check_solution(inst, needs, solution) == []
     mine = objective_terms(inst, needs, solution)

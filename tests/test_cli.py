@@ -11,8 +11,17 @@ from scheduler import __version__
 from scheduler.cli import main
 from scheduler.io.read import read_instance
 
-GENERATE = ["generate", "--employees", "60", "--workplaces", "1",
-            "--days", "7", "--seed", "3"]
+GENERATE = [
+    "generate",
+    "--employees",
+    "60",
+    "--workplaces",
+    "1",
+    "--days",
+    "7",
+    "--seed",
+    "3",
+]
 
 
 def test_generate_writes_a_workbook(tmp_path, capsys):
@@ -61,8 +70,9 @@ def test_run_missing_file(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
-def test_run_default_example_outside_the_project(tmp_path, monkeypatch,
-                                                 capsys):
+def test_run_default_example_outside_the_project(
+    tmp_path, monkeypatch, capsys
+):
     monkeypatch.chdir(tmp_path)
     code = main(["run"])
     captured = capsys.readouterr()
@@ -93,18 +103,24 @@ def test_version(capsys):
 def test_version_via_python_m():
     done = subprocess.run(
         [sys.executable, "-m", "scheduler", "--version"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0
     assert done.stdout.strip() == __version__
 
 
-@pytest.mark.parametrize("argv", [
-    [],
-    ["run", "--lang", "fr"],
-    ["run", "--time-limit", "soon"],
-    ["generate"],  # --out is required
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["run", "--lang", "fr"],
+        ["run", "--time-limit", "soon"],
+        ["generate"],  # --out is required
+    ],
+)
 def test_usage_errors(argv, capsys):
     with pytest.raises(SystemExit) as e:
         main(argv)

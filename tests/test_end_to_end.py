@@ -41,23 +41,58 @@ RUN_FILES = {
 }
 
 ASSIGNMENT_COLUMNS = [
-    "employee_id", "name", "workplace_id", "department", "team", "service",
-    "session_id", "site_id", "date", "slot_start", "slot_end", "product",
-    "dose", "travel_minutes",
+    "employee_id",
+    "name",
+    "workplace_id",
+    "department",
+    "team",
+    "service",
+    "session_id",
+    "site_id",
+    "date",
+    "slot_start",
+    "slot_end",
+    "product",
+    "dose",
+    "travel_minutes",
 ]
 UNMET_COLUMNS = [
-    "employee_id", "name", "workplace_id", "department", "team", "service",
-    "dose", "requirement_id", "uncovered_days", "need", "reason", "detail",
+    "employee_id",
+    "name",
+    "workplace_id",
+    "department",
+    "team",
+    "service",
+    "dose",
+    "requirement_id",
+    "uncovered_days",
+    "need",
+    "reason",
+    "detail",
 ]
 #: domain.md, the table of reason codes.
 REASONS = {
-    "exempt", "no_session", "no_product", "out_of_reach", "not_available",
-    "full", "team_limit", "conflict", "horizon", "other",
+    "exempt",
+    "no_session",
+    "no_product",
+    "out_of_reach",
+    "not_available",
+    "full",
+    "team_limit",
+    "conflict",
+    "horizon",
+    "other",
 }
 COUNT_KEYS = {
-    "employees", "sessions", "appointments", "vaccination_needs",
-    "vaccination_met", "test_windows", "test_windows_met",
-    "test_person_days", "test_person_days_covered",
+    "employees",
+    "sessions",
+    "appointments",
+    "vaccination_needs",
+    "vaccination_met",
+    "test_windows",
+    "test_windows_met",
+    "test_person_days",
+    "test_person_days_covered",
 }
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -77,26 +112,32 @@ def minutes(text: str) -> int:
 
 
 def read_sheet(folder: Path, sheet: str) -> pd.DataFrame:
-    return pd.read_excel(folder / "schedule.xlsx", sheet_name=sheet,
-                         dtype=str, keep_default_na=False)
+    return pd.read_excel(
+        folder / "schedule.xlsx",
+        sheet_name=sheet,
+        dtype=str,
+        keep_default_na=False,
+    )
 
 
 def solution_from(frame: pd.DataFrame) -> Solution:
     """The written assignments as a Solution, field by field."""
     apps = []
     for r in frame.itertuples(index=False):
-        apps.append(Appointment(
-            employee_id=r.employee_id,
-            session_id=r.session_id,
-            date=date.fromisoformat(r.date[:10]),
-            slot_start=minutes(r.slot_start),
-            slot_end=minutes(r.slot_end),
-            service=Service(r.service),
-            site_id=r.site_id,
-            travel_minutes=int(r.travel_minutes),
-            product=r.product or None,
-            dose=r.dose or None,
-        ))
+        apps.append(
+            Appointment(
+                employee_id=r.employee_id,
+                session_id=r.session_id,
+                date=date.fromisoformat(r.date[:10]),
+                slot_start=minutes(r.slot_start),
+                slot_end=minutes(r.slot_end),
+                service=Service(r.service),
+                site_id=r.site_id,
+                travel_minutes=int(r.travel_minutes),
+                product=r.product or None,
+                dose=r.dose or None,
+            )
+        )
     return Solution(appointments=tuple(apps))
 
 
@@ -104,7 +145,8 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     """Every file below ``folder`` with its bytes and mtime."""
     return {
         str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -125,11 +167,25 @@ def example_run(tmp_path_factory):
         before = sha256(EXAMPLE)
         parent = tmp_path_factory.mktemp("example")
         out = parent / "run"
-        code = main(["run", str(EXAMPLE), "--out", str(out),
-                     "--time-limit", "20", "-q"])
+        code = main(
+            [
+                "run",
+                str(EXAMPLE),
+                "--out",
+                str(out),
+                "--time-limit",
+                "20",
+                "-q",
+            ]
+        )
         after = sha256(EXAMPLE)
-    return {"code": code, "out": out, "parent": parent,
-            "before": before, "after": after}
+    return {
+        "code": code,
+        "out": out,
+        "parent": parent,
+        "before": before,
+        "after": after,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +201,9 @@ def test_example_run_folder(example_run):
     # the temporary folder was renamed into place, nothing left beside it
     # but the history of the runs in that folder
     assert sorted(p.name for p in example_run["parent"].iterdir()) == [
-        "history.sqlite", "run"]
+        "history.sqlite",
+        "run",
+    ]
     # the input is never changed
     assert example_run["after"] == example_run["before"]
 
@@ -160,7 +218,10 @@ def test_example_schedule_obeys_every_rule(example_run, example_instance):
     for r in frame.itertuples(index=False):
         e = inst.employees[r.employee_id]  # ids text, leading zeros kept
         assert (r.name, r.workplace_id, r.department) == (
-            e.name, e.workplace_id, e.department)
+            e.name,
+            e.workplace_id,
+            e.department,
+        )
         s = inst.sessions[r.session_id]  # the session is in the input
         assert r.site_id == s.site_id
         assert date.fromisoformat(r.date[:10]) == s.date
@@ -181,13 +242,15 @@ def test_example_schedule_obeys_every_rule(example_run, example_instance):
     meta = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert meta["counts"]["appointments"] == len(frame)
     assert objective_terms(inst, needs, sol)["needs_met"] == pytest.approx(
-        meta["objective"]["needs_met"], abs=1e-3)
+        meta["objective"]["needs_met"], abs=1e-3
+    )
 
 
 @pytest.mark.slow
 def test_example_cells_are_typed(example_run):
     ws = openpyxl.load_workbook(
-        example_run["out"] / "schedule.xlsx", read_only=True)["assignments"]
+        example_run["out"] / "schedule.xlsx", read_only=True
+    )["assignments"]
     rows = ws.iter_rows(min_row=2, max_row=50)
     for row in rows:
         cells = {c: row[i] for i, c in enumerate(ASSIGNMENT_COLUMNS)}
@@ -215,33 +278,49 @@ def test_example_run_json(example_run, example_instance):
     out = example_run["out"]
     text = (out / "run.json").read_text(encoding="utf-8")
     meta = json.loads(text)
-    for key in ("status", "objective", "best_bound", "gap", "seconds",
-                "counts", "input_sha256", "version", "seed", "warnings"):
+    for key in (
+        "status",
+        "objective",
+        "best_bound",
+        "gap",
+        "seconds",
+        "counts",
+        "input_sha256",
+        "version",
+        "seed",
+        "warnings",
+    ):
         assert key in meta, key
     assert meta["status"] in {"OPTIMAL", "FEASIBLE"}
     assert "needs_met" in meta["objective"]
-    assert all(isinstance(v, (int, float))
-               for v in meta["objective"].values())
+    assert all(isinstance(v, (int, float)) for v in meta["objective"].values())
     assert meta["best_bound"] >= meta["objective"]["needs_met"] - 1e-6
     assert 0 <= meta["gap"] <= 1
-    assert {"read", "build", "solve", "write", "total"} <= set(
-        meta["seconds"])
+    assert {"read", "build", "solve", "write", "total"} <= set(meta["seconds"])
     assert meta["seconds"]["total"] >= meta["seconds"]["solve"]
     assert set(meta["counts"]) >= COUNT_KEYS
     assert meta["counts"]["employees"] == len(example_instance.employees)
     assert meta["counts"]["sessions"] == len(
-        example_instance.horizon_sessions())
+        example_instance.horizon_sessions()
+    )
     assert meta["input_sha256"] == example_run["before"]
     assert meta["seed"] == 0
     assert isinstance(meta["version"], str) and meta["version"]
     assert isinstance(meta["warnings"], list)
 
     # no personal data: names, phones, exemption reasons (health data)
-    people = pd.read_excel(REPO / EXAMPLE, sheet_name="employees",
-                           dtype=str, keep_default_na=False)
+    people = pd.read_excel(
+        REPO / EXAMPLE,
+        sheet_name="employees",
+        dtype=str,
+        keep_default_na=False,
+    )
     picked = people.iloc[::97]
-    secrets = [*picked.name, *picked.phone,
-               *{x for x in people.vaccination_exemption if len(x) > 3}]
+    secrets = [
+        *picked.name,
+        *picked.phone,
+        *{x for x in people.vaccination_exemption if len(x) > 3},
+    ]
     assert len(secrets) > 20
     leaked = [s for s in secrets if s and s in text]
     assert leaked == []
@@ -252,8 +331,12 @@ def test_example_rosters_print(example_run):
     wb = openpyxl.load_workbook(example_run["out"] / "rosters.xlsx")
     sessions = wb.worksheets[1:]  # the first sheet is the index
     assert sessions
-    people = pd.read_excel(REPO / EXAMPLE, sheet_name="employees",
-                           dtype=str, keep_default_na=False)
+    people = pd.read_excel(
+        REPO / EXAMPLE,
+        sheet_name="employees",
+        dtype=str,
+        keep_default_na=False,
+    )
     phones = set(people.phone) - {""}
     for ws in sessions:
         header_row(ws)
@@ -267,8 +350,7 @@ def test_example_rosters_print(example_run):
 @pytest.mark.slow
 def test_example_coverage_has_charts(example_run):
     with zipfile.ZipFile(example_run["out"] / "coverage.xlsx") as z:
-        charts = [n for n in z.namelist()
-                  if n.startswith("xl/charts/chart")]
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
     assert charts
 
 
@@ -278,15 +360,29 @@ def test_example_coverage_has_charts(example_run):
 @pytest.fixture(scope="module")
 def small_book(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("book") / "small.xlsx"
-    return generate_workbook(path, employees=120, workplaces=2, days=14,
-                             seed=7)
+    return generate_workbook(
+        path, employees=120, workplaces=2, days=14, seed=7
+    )
 
 
 @pytest.fixture(scope="module")
 def zh_run(small_book, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("zh") / "run"
-    code = main(["run", str(small_book), "--out", str(out), "--lang", "zh",
-                 "--time-limit", SMALL_LIMIT, "--seed", "3", "-q"])
+    code = main(
+        [
+            "run",
+            str(small_book),
+            "--out",
+            str(out),
+            "--lang",
+            "zh",
+            "--time-limit",
+            SMALL_LIMIT,
+            "--seed",
+            "3",
+            "-q",
+        ]
+    )
     assert code == 0
     return out
 
@@ -296,21 +392,38 @@ def test_zh_labels(zh_run):
     index = rosters.worksheets[0]
     assert CJK.search(index.title)
     for ws in rosters.worksheets:
-        labels = [v for v in next(ws.iter_rows(
-            min_row=header_row(ws), max_row=header_row(ws),
-            values_only=True)) if v]
+        labels = [
+            v
+            for v in next(
+                ws.iter_rows(
+                    min_row=header_row(ws),
+                    max_row=header_row(ws),
+                    values_only=True,
+                )
+            )
+            if v
+        ]
         assert labels and all(CJK.search(v) for v in labels), ws.title
         assert CJK.search(ws.cell(1, 1).value), ws.title  # the title
     coverage = openpyxl.load_workbook(zh_run / "coverage.xlsx")
     for ws in coverage.worksheets:
         assert CJK.search(ws.title), ws.title
-        labels = [v for v in next(ws.iter_rows(
-            min_row=header_row(ws), max_row=header_row(ws),
-            values_only=True)) if v]
+        labels = [
+            v
+            for v in next(
+                ws.iter_rows(
+                    min_row=header_row(ws),
+                    max_row=header_row(ws),
+                    values_only=True,
+                )
+            )
+            if v
+        ]
         assert labels and all(CJK.search(v) for v in labels), ws.title
     # the machine-readable file stays English
     assert list(read_sheet(zh_run, "assignments").columns) == (
-        ASSIGNMENT_COLUMNS)
+        ASSIGNMENT_COLUMNS
+    )
     unmet = read_sheet(zh_run, "unmet")
     assert list(unmet.columns) == UNMET_COLUMNS
     assert set(unmet.reason) <= REASONS
@@ -321,14 +434,27 @@ def test_zh_labels(zh_run):
 def test_same_input_and_seed_same_assignments(small_book, tmp_path):
     runs = [tmp_path / "first", tmp_path / "second"]
     for out in runs:  # back to back
-        code = main(["run", str(small_book), "--out", str(out),
-                     "--time-limit", SMALL_LIMIT, "--seed", "3", "-q"])
+        code = main(
+            [
+                "run",
+                str(small_book),
+                "--out",
+                str(out),
+                "--time-limit",
+                SMALL_LIMIT,
+                "--seed",
+                "3",
+                "-q",
+            ]
+        )
         assert code == 0
     first, second = (read_sheet(out, "assignments") for out in runs)
     assert len(first) > 0
     pd.testing.assert_frame_equal(first, second)
-    a, b = (json.loads((out / "run.json").read_text(encoding="utf-8"))
-            for out in runs)
+    a, b = (
+        json.loads((out / "run.json").read_text(encoding="utf-8"))
+        for out in runs
+    )
     assert a["objective"] == b["objective"]
     assert a["input_sha256"] == b["input_sha256"] == sha256(small_book)
 
@@ -339,16 +465,26 @@ def test_out_to_non_empty_folder_is_refused(small_book, tmp_path, capsys):
     (out / "schedule.xlsx").write_bytes(b"an earlier run")
     (out / "notes.txt").write_text("keep me", encoding="utf-8")
     before = snapshot(out)
-    code = main(["run", str(small_book), "--out", str(out),
-                 "--time-limit", SMALL_LIMIT, "-q"])
+    code = main(
+        [
+            "run",
+            str(small_book),
+            "--out",
+            str(out),
+            "--time-limit",
+            SMALL_LIMIT,
+            "-q",
+        ]
+    )
     assert code != 0
     assert "not empty" in capsys.readouterr().err
     assert snapshot(out) == before
     assert [p.name for p in tmp_path.iterdir()] == ["earlier"]
 
 
-def test_default_folders_never_collide(small_book, tmp_path, monkeypatch,
-                                       capsys):
+def test_default_folders_never_collide(
+    small_book, tmp_path, monkeypatch, capsys
+):
     monkeypatch.chdir(tmp_path)
     printed = []
     for _ in range(2):
@@ -363,8 +499,9 @@ def test_default_folders_never_collide(small_book, tmp_path, monkeypatch,
         assert {f.name for f in p.iterdir()} == RUN_FILES
 
 
-def test_bad_cell_exit_2_and_nothing_written(small_book, tmp_path,
-                                             monkeypatch, capsys):
+def test_bad_cell_exit_2_and_nothing_written(
+    small_book, tmp_path, monkeypatch, capsys
+):
     wb = openpyxl.load_workbook(small_book)
     ws = wb["employees"]
     col = [c.value for c in ws[1]].index("workplace_id") + 1

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - full-width characters are the input under test
 """Single-cell parsers: every accepted form, and what is refused."""
 
 from datetime import date, datetime, time, timedelta

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - full-width characters are the input under test
 """Whatever HR types into any cell, the reader answers with an Instance or an
 InputError — never another exception."""
 

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - full-width characters are the input under test
 """Reading whole workbooks: the minimal one, and every accepted form."""
 
 from datetime import date, datetime, time

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - full-width characters are the input under test
 """Every kind of input error, located at the exact sheet, row and column."""
 
 import pytest
