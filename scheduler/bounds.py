@@ -14,14 +14,24 @@ one person's needs (a dose its weight; a test its window needs and at
 most ``every_days`` days of each cadence), so filling the pooled places
 with the most valuable appointments first — the optimum of this fractional
 knapsack — bounds every schedule.
+
+``usable_places``: what a session can take at most, counting only the
+slots somebody can reach in time (the relaxations' capacities).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 
 from scheduler.candidates import EmployeeOptions
-from scheduler.domain import EmployeeId, Instance, Service
+from scheduler.domain import (
+    EmployeeId,
+    Instance,
+    Service,
+    Session,
+    SessionId,
+)
 from scheduler.needs import Needs, Urgency, need_weight
 
 
@@ -103,8 +113,9 @@ def pooled_capacity(
 ) -> float:
     """Needs alone, with each service's places pooled (see module doc)."""
     pool = {Service.VACCINATION: 0, Service.NUCLEIC_TEST: 0}
+    places = usable_places(instance, options)
     for s in instance.horizon_sessions():
-        pool[s.service] += s.places
+        pool[s.service] += places[s.id]
     values: dict[Service, list[int]] = {k: [] for k in pool}
     for (_, service), vs in appointment_values(
         instance, needs, options
@@ -140,3 +151,56 @@ def _test_values(instance, needs, eid, opts, dates) -> list[int]:
             return out
         out.append(value)
         left -= step
+
+
+def usable_places(
+    instance: Instance, options: dict[EmployeeId, EmployeeOptions]
+) -> dict[SessionId, int]:
+    """Per session in the horizon: its places counting only the slots in
+    somebody's options, and no more than its observation seats allow.
+
+    A slot that nobody's time away fits (an 08:30 slot at a centre 20
+    minutes away, for staff who start at 09:00) takes nobody, yet counts
+    in ``Session.places``: relaxations that trusted that number planned
+    a third of some sessions into slots no one can use. People observe
+    from their slot's end for ``observation_minutes``; people whose
+    observations share a moment sit at the same time, so the session
+    takes at most the seats times the most pairwise disjoint observation
+    intervals among its usable slots.
+    """
+    slots: dict[SessionId, set[int]] = defaultdict(set)
+    seen: set[int] = set()
+    for opts in options.values():
+        for row in (*opts.vaccination, opts.tests):
+            for o in row:
+                if id(o) not in seen:  # options are interned (candidates)
+                    seen.add(id(o))
+                    slots[o.session_id].update(o.slots)
+    return {
+        s.id: slot_places(instance, s, sorted(slots.get(s.id, ())))
+        for s in instance.horizon_sessions()
+    }
+
+
+def slot_places(instance: Instance, s: Session, slots: Iterable[int]) -> int:
+    """The most people a session's slots (starts, in order) can take:
+    capacity, doses and observation seats (see ``usable_places``)."""
+    slots = list(slots)
+    n = len(slots) * s.capacity_per_slot
+    if s.doses_available is not None:
+        n = min(n, s.doses_available)
+    obs = instance.settings.observation_minutes
+    if s.observation_seats is not None and obs > 0 and slots:
+        ends = [a + s.slot_minutes for a in slots]
+        n = min(n, s.observation_seats * _disjoint_starts(ends, obs))
+    return n
+
+
+def _disjoint_starts(starts: list[int], length: int) -> int:
+    """Most pairwise disjoint intervals [a, a + length) among sorted
+    starts (earliest end first)."""
+    count, end = 0, None
+    for a in starts:
+        if end is None or a >= end:
+            count, end = count + 1, a + length
+    return count

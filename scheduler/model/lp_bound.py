@@ -5,8 +5,9 @@ People with the same candidate sessions and the same appointment values
 class take each session, so its size follows the classes, not the staff.
 
 What it keeps, per class and session:
-* places: a session takes at most its places (slots × capacity, or the
-  doses available when fewer);
+* places: a session takes at most its usable places
+  (``bounds.usable_places``: reachable slots × capacity, or the doses
+  available or observation seats when fewer);
 * each dose position of a series at most once per person, only in the
   sessions open to that position, and never before its predecessor: by
   every date D, the k-th doses of a product given by D are at most the
@@ -41,7 +42,11 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 from ortools.linear_solver import pywraplp
 
-from scheduler.bounds import appointment_values
+from scheduler.bounds import (
+    appointment_values,
+    slot_places,
+    usable_places,
+)
 from scheduler.candidates import EmployeeOptions
 from scheduler.domain import EmployeeId, Instance, Service
 from scheduler.needs import Needs, Urgency, need_weight
@@ -50,9 +55,12 @@ from scheduler.needs import Needs, Urgency, need_weight
 LP_SECONDS = 120.0
 
 
-#: A class of people in the vaccination part: the sessions open to each
-#: dose position, and what each position is worth.
-ClassKey = tuple[tuple[tuple[str, ...], ...], tuple[int, ...]]
+#: A session open to a class, with the slots open to it.
+Seat = tuple[str, tuple[int, ...]]
+
+#: A class of people in the vaccination part: the sessions (and slots)
+#: open to each dose position, and what each position is worth.
+ClassKey = tuple[tuple[Seat, ...], tuple[int, ...]]
 
 #: Per class, per dose position: the places the LP gives it per session.
 Plan = dict[ClassKey, list[dict[str, float]]]
@@ -94,7 +102,7 @@ def vaccination_classes(
     ).items():
         rows = options[eid].vaccination[: len(values)]
         out[eid] = (
-            tuple(_session_ids(row, cap) for row in rows),
+            tuple(_seats(row, cap) for row in rows),
             tuple(values),
         )
     return out
@@ -106,7 +114,6 @@ def lp_relaxation(
     options: dict[EmployeeId, EmployeeOptions],
 ) -> Relaxation:
     """The LP's optimum and its plan (see the module's doc)."""
-    cap = {s.id: s.places for s in instance.horizon_sessions()}
     vacc: dict[ClassKey, int] = defaultdict(int)
     for key in vaccination_classes(instance, needs, options).values():
         vacc[key] += 1
@@ -119,7 +126,7 @@ def lp_relaxation(
         for key, n in sorted(vacc.items())
     }
     for sid, xs in in_session.items():
-        _at_most(lp, xs, cap[sid])
+        _places(lp, instance.sessions[sid], xs, instance)
     value = _optimum(lp)
     if value is None:
         return Relaxation(None, {})
@@ -152,11 +159,11 @@ def _vaccination_class(
         once = lp.Constraint(0, n)
         xs = []
         out.append({})
-        for sid in row:
+        for sid, slots in row:
             x = lp.NumVar(0, n, "")
             objective.SetCoefficient(x, values[k])
             once.SetCoefficient(x, 1)
-            in_session[sid].append(x)
+            in_session[sid].append((slots, x))
             out[-1][sid] = x
             xs.append((instance.sessions[sid], x))
         by_product: dict[str, tuple[list, list]] = {}
@@ -178,6 +185,21 @@ def _vaccination_class(
                         ct.SetCoefficient(y, -1)
         prev = by_product
     return out
+
+
+def _places(lp, session, seats: list, instance: Instance) -> None:
+    """A session's places, per set of slots: the classes that can reach
+    only slots in S take at most the places of S (``slot_places``). With
+    the whole session's row alone, the LP planned 30 people into a
+    session whose last 20 places only they could reach, and the greedy
+    that followed its plan left a third of such sessions empty."""
+    for slots in sorted({slots for slots, _ in seats}, key=len):
+        inside = set(slots)
+        _at_most(
+            lp,
+            [x for s, x in seats if inside.issuperset(s)],
+            slot_places(instance, session, slots),
+        )
 
 
 def _tests_by_flow(
@@ -253,7 +275,7 @@ def bound_on_tests(
     away at once, times α, the most pairwise disjoint times away among the
     team's slots there — at no moment are more than K of them away.
     """
-    cap = {s.id: s.places for s in instance.horizon_sessions()}
+    cap = usable_places(instance, options)
     flow = _tests_by_flow(_test_rows(instance, needs, options, cap), cap)
     flow /= instance.settings.days
     dated = _tests_by_dates(instance, needs, options, cap)
@@ -354,6 +376,14 @@ def _covered(lp, n: int, value: float, on_day, lo: int, hi: int) -> None:
     ct.SetCoefficient(y, 1)
     for z in tests:
         ct.SetCoefficient(z, -1)
+
+
+def _seats(row, cap) -> tuple[Seat, ...]:
+    """The sessions of a row of options that the LP knows, with their
+    slots, sorted."""
+    return tuple(
+        sorted((o.session_id, o.slots) for o in row if o.session_id in cap)
+    )
 
 
 def _session_ids(row, cap) -> tuple[str, ...]:
