@@ -48,7 +48,8 @@ class BookingState:
         self.away_starts: dict = defaultdict(list)
         self.away_ends: dict = defaultdict(list)
         self.team_day: dict = defaultdict(int)
-        self.apps: list[Appointment] = []
+        #: Insertion-ordered (a dict, so that unbooking is cheap).
+        self.apps: dict[Appointment, None] = {}
         self.mine: dict[str, list[Appointment]] = defaultdict(list)
         s = inst.settings
         self.away_share = s.team_away_max_share
@@ -199,8 +200,31 @@ class BookingState:
             product=s.product if vacc else None,
             dose=dose,
         )
-        self.apps.append(app)
+        self.apps[app] = None
         self.mine[eid].append(app)
+
+    def unbook(self, app: Appointment, o: Option) -> None:
+        """Undo ``book`` of ``app`` (booked through option ``o``)."""
+        s, a = self.inst.sessions[app.session_id], app.slot_start
+        team = self.inst.employees[app.employee_id].team_key
+        i = o.slots.index(a)
+        self.slot_used[s.id, a] -= 1
+        self.taken[s.id] -= 1
+        if a < self._open_from.get(s.id, s.start):
+            self._open_from[s.id] = a
+        self.days[app.employee_id].discard(o.day)
+        self.sessions[app.employee_id].discard(s.id)
+        for sorted_list, t in (
+            (self.away_starts[team], o.away[i][0]),
+            (self.away_ends[team], o.away[i][1]),
+        ):
+            del sorted_list[bisect_left(sorted_list, t)]
+        if s.service is Service.VACCINATION:
+            self.doses_used[s.id] -= 1
+            self.obs_ends[s.id].remove(a + s.slot_minutes)
+            self.team_day[team, s.date] -= 1
+        del self.apps[app]
+        self.mine[app.employee_id].remove(app)
 
     def tests_between(
         self, eid: str, opts: EmployeeOptions, lo, hi

@@ -51,6 +51,7 @@ from scheduler.model.solve import (
     solve_built,
 )
 from scheduler.needs import Needs, compute_needs
+from scheduler.repair import repair_tests
 from scheduler.solution import Appointment, Solution, SolveReport, UnmetNeed
 
 Say = Callable[[str], None]
@@ -138,7 +139,8 @@ def schedule(
         say(
             "Starting point: needs met "
             f"{objective_terms(instance, needs, start)['needs_met']:,.2f} "
-            "(greedy schedule guided by the LP, open needs filled)"
+            "(greedy schedule guided by the LP, open needs filled, tests "
+            "re-planned)"
         )
         say(f"Solving (time limit {params.time_limit:g} s) …")
         if built is None:
@@ -204,21 +206,23 @@ def _sum(*parts: float | None) -> float | None:
 
 def _start(instance, needs, options, pinned, greedy, met, relaxation, classes):
     """The solver's hint: the greedy schedule guided by the LP's plan,
-    with its open needs filled in (the plain ``greedy``'s, if the guided
-    one meets less than its ``met``: on generated drives it never did)."""
-    if not relaxation.plan:
-        return fill_schedule(instance, needs, options, greedy)
-    guided = greedy_schedule(
-        instance,
-        needs,
-        options,
-        pinned,
-        guide_from(relaxation.plan, classes),
-    )
-    guided = fill_schedule(instance, needs, options, guided)
-    if needs_met(instance, needs, guided) >= met:
-        return guided
-    return fill_schedule(instance, needs, options, greedy)
+    with its open needs filled in and everyone's tests re-planned
+    (repair.py); from the plain ``greedy`` instead if the guided one
+    meets less than its ``met`` (on generated drives it never did)."""
+    held = frozenset(a.employee_id for a in pinned)
+    if relaxation.plan:
+        guided = greedy_schedule(
+            instance,
+            needs,
+            options,
+            pinned,
+            guide_from(relaxation.plan, classes),
+        )
+        guided = fill_schedule(instance, needs, options, guided)
+        if needs_met(instance, needs, guided) >= met:
+            return repair_tests(instance, needs, options, guided, held)
+    filled = fill_schedule(instance, needs, options, greedy)
+    return repair_tests(instance, needs, options, filled, held)
 
 
 def _valid_schedule(

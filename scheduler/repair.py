@@ -1,0 +1,270 @@
+"""Repair: each person's tests planned anew against everyone else's.
+
+The greedy books cadence tests one uncovered day at a time, and the
+vaccinations before them; a person can end up with a test the day after
+an earlier one, or a gap that a different set of dates would close. Here
+each person with uncovered days has their tests taken out and put back
+on the best set of dates still open to them (``best_test_days``, exact for
+that person with everyone else fixed), kept only when it covers more.
+Everyone else's bookings stay, so the schedule stays valid and no need
+met before is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from functools import lru_cache
+
+from scheduler.candidates import EmployeeOptions, Option
+from scheduler.domain import Instance, Service
+from scheduler.greedy import BookingState, _find, _urgency
+from scheduler.needs import Needs, TestNeed
+from scheduler.solution import Solution
+
+
+def repair_tests(
+    inst: Instance,
+    needs: Needs,
+    options: dict[str, EmployeeOptions],
+    solution: Solution,
+    held: frozenset[str] = frozenset(),
+) -> Solution:
+    """``solution`` with people's tests re-planned where that covers more
+    of their test needs (people in ``held``, with pinned bookings, keep
+    theirs)."""
+    st = BookingState(inst)
+    kept = [a for a in solution.appointments if not st.rebook(a, options)]
+    horizon = tuple(inst.settings.dates())
+    order = sorted(
+        (e for e in needs.tests if e in options and e not in held),
+        key=lambda e: (-_urgency(needs, e, inst), e),
+    )
+    for thin in (True, False):
+        for eid in order:
+            _replan(
+                st, inst, needs.tests[eid], options[eid], eid, horizon, thin
+            )
+    return Solution(
+        appointments=tuple(
+            sorted(
+                [*st.apps, *kept],
+                key=lambda a: (
+                    a.date,
+                    a.slot_start,
+                    a.session_id,
+                    a.employee_id,
+                ),
+            )
+        )
+    )
+
+
+def _replan(st, inst, ns, opts, eid, horizon, thin: bool) -> None:
+    if not opts.tests or any(
+        n.is_cadence and n.last_test >= horizon[0] for n in ns
+    ):
+        return  # a recorded test inside the horizon: left as it is
+    old = [a for a in st.mine[eid] if a.service is Service.NUCLEIC_TEST]
+    before = coverage_value(ns, [a.date for a in old], horizon)
+    every = _all_dates(inst, opts)
+    short = before < coverage_value(ns, every, horizon)
+    if not short and (
+        not thin or len(old) <= _fewest_tests(_anonymous(ns), every, horizon)
+    ):
+        return  # nothing to gain, even alone in the drive
+    jabs = [a for a in st.mine[eid] if a.service is Service.VACCINATION]
+    # A single booked dose (of any need) may move to another session of
+    # its position: no other booked dose depends on its date.
+    movable = short and len(jabs) == 1
+    taken = {a: _find(opts, a.session_id) for a in old}
+    if movable:
+        taken[jabs[0]] = _find(opts, jabs[0].session_id)
+    for a, o in taken.items():
+        st.unbook(a, o)
+    open_days = _open_days(st, inst, eid, opts)
+    # More covered, then fewer tests: a test saved is a place for others.
+    best = ((before, -len(old)), None, [])
+    for jab in (
+        _jab_choices(st, eid, opts, jabs[0], taken) if movable else [None]
+    ):
+        days = _free_days(open_days, opts, jab)
+        chosen = best_test_days(ns, sorted(days), horizon)
+        score = (coverage_value(ns, chosen, horizon), -len(chosen))
+        if score > best[0]:
+            best = (score, jab, [days[d] for d in chosen])
+    _, jab, slots = best
+    if slots and _book_all(st, eid, opts, jab, jabs, slots):
+        return
+    for a, o in taken.items():  # nothing better: as it was
+        st.book(eid, o, o.slots.index(a.slot_start), a.dose)
+
+
+def _jab_choices(st, eid, opts, jab, taken) -> list[tuple[Option, int]]:
+    """The dose where it was, then the first slot that fits in each other
+    session open to it."""
+    here = taken[jab]
+    out = [(here, here.slots.index(jab.slot_start))]
+    for o in opts.vaccination[0]:
+        if o is here:
+            continue
+        for i in st.slots_to_try(o):
+            if st.fits(eid, opts, o, i):
+                out.append((o, i))
+                break
+    return out
+
+
+def _free_days(open_days, opts, jab) -> dict[date, list]:
+    """The open test slots per date that do not clash with the dose
+    booked at ``jab`` (None: no dose to place)."""
+    if jab is None:
+        return open_days
+    o = jab[0]
+    out = {}
+    for d, slots in open_days.items():
+        ok = [(t, i) for t, i in slots if not _clash(opts, o, t)]
+        if ok:
+            out[d] = ok
+    return out
+
+
+def _clash(opts: EmployeeOptions, jab: Option, test: Option) -> bool:
+    """The two may not both be booked (one a day, rules 5 and 11)."""
+    pair, back = (
+        (jab.session_id, test.session_id),
+        (
+            test.session_id,
+            jab.session_id,
+        ),
+    )
+    return (
+        jab.day == test.day
+        or pair in opts.blackouts
+        or pair in opts.overlaps
+        or back in opts.overlaps
+    )
+
+
+def _book_all(st, eid, opts, jab, jabs, slots) -> bool:
+    """Book the dose (if it moves) and one test per day's slots; undo
+    and False if any no longer fits."""
+    booked = []
+    todo = [(jabs[0].dose, [jab])] if jab is not None else []
+    for dose, options in [*todo, *((None, s) for s in slots)]:
+        for o, i in options:
+            if st.fits(eid, opts, o, i):
+                st.book(eid, o, i, dose)
+                booked.append((st.mine[eid][-1], o))
+                break
+        else:
+            for a, o in booked:
+                st.unbook(a, o)
+            return False
+    return True
+
+
+def _all_dates(inst, opts) -> tuple[date, ...]:
+    return tuple(
+        sorted({inst.sessions[o.session_id].date for o in opts.tests})
+    )
+
+
+def _anonymous(ns: tuple[TestNeed, ...]) -> tuple[TestNeed, ...]:
+    return tuple(replace(n, employee_id="", requirement_id="") for n in ns)
+
+
+@lru_cache(maxsize=65536)
+def _fewest_tests(ns: tuple[TestNeed, ...], every, horizon) -> int:
+    """The fewest tests that cover the most, on any of ``every`` date:
+    whoever has no more needs no fewer (the same dates and needs recur
+    across a drive, hence the cache; needs compare by value)."""
+    return len(best_test_days(ns, list(every), list(horizon)))
+
+
+def _open_days(st, inst, eid, opts) -> dict[date, list[tuple[Option, int]]]:
+    """Per date, the person's test slots that fit now, roomiest session
+    first (as the greedy spreads the load)."""
+    out: dict[date, list[tuple[Option, int]]] = {}
+    for o in sorted(opts.tests, key=lambda o: -st.places_left(o.session_id)):
+        for i in st.slots_to_try(o):
+            if st.fits(eid, opts, o, i):
+                d = inst.sessions[o.session_id].date
+                out.setdefault(d, []).append((o, i))
+                break
+    return out
+
+
+def coverage_value(ns: tuple[TestNeed, ...], days: list[date], horizon) -> int:
+    """Covered cadence days plus a horizon's worth of days per window met
+    (one person's test needs all carry the same weight)."""
+    total = 0
+    for n in ns:
+        if n.is_cadence:
+            total += n.covered_days(days, horizon)
+        elif n.met_by(days):
+            total += len(horizon)
+    return total
+
+
+def best_test_days(
+    ns: tuple[TestNeed, ...], days: list[date], horizon: list[date]
+) -> list[date]:
+    """The test dates, out of ``days`` (sorted), that cover the most of
+    one person's needs (``coverage_value``), with the fewest tests among
+    equals: a chain over the chosen dates, each link adding the cadence
+    days the earlier test covers up to the next one.
+
+    Cadence needs' recorded tests lie before the horizon (the caller
+    checks).
+    """
+    h0, size = horizon[0], len(horizon)
+    cadence = [
+        (n.every_days, (n.last_test - h0).days) for n in ns if n.is_cadence
+    ]
+    windows = [
+        ((n.window[0] - h0).days, (n.window[1] - h0).days)
+        for n in ns
+        if not n.is_cadence
+    ]
+    xs = [(d - h0).days for d in days]
+    bits = [
+        sum(1 << w for w, (lo, hi) in enumerate(windows) if lo <= x <= hi)
+        for x in xs
+    ]
+
+    def head(x: int) -> int:  # days before the first test x
+        return sum(max(0, min(last + every, x)) for every, last in cadence)
+
+    def link(a: int, b: int) -> int:  # days a..b-1, from the test at a
+        return sum(min(b - a, every) for every, _ in cadence)
+
+    # Scores count covered days ×(size + 1), less one per test: more days
+    # first, then fewer tests.
+    scale = size + 1
+    # best[k][mask]: (score, previous test, its mask) of the best chain
+    # ending at test k having met the windows in mask
+    best: list[dict[int, tuple[int, int, int]]] = []
+    for k, x in enumerate(xs):
+        here = {bits[k]: (head(x) * scale - 1, -1, 0)}
+        for j in range(k):
+            gain = link(xs[j], x) * scale - 1
+            for mask, (score, _, _) in best[j].items():
+                m = mask | bits[k]
+                if m not in here or score + gain > here[m][0]:
+                    here[m] = (score + gain, j, mask)
+        best.append(here)
+    top, end = head(size) * scale, None
+    for k, masks in enumerate(best):
+        tail = sum(min(size - xs[k], every) for every, _ in cadence)
+        for mask, (score, _, _) in masks.items():
+            total = score + (tail + size * bin(mask).count("1")) * scale
+            if total > top:
+                top, end = total, (k, mask)
+    chain = []
+    while end is not None:
+        k, mask = end
+        chain.append(days[k])
+        _, j, prev = best[k][mask]
+        end = (j, prev) if j >= 0 else None
+    return chain[::-1]

@@ -1,0 +1,148 @@
+"""The tests' repair (scheduler/repair.py): each person's tests re-planned
+alone, on cases small enough to reason about by hand."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from scheduler.candidates import all_options
+from scheduler.check import check_solution, needs_met
+from scheduler.domain import Scope, Service
+from scheduler.domain import TestRequirement as Requirement
+from scheduler.greedy import BookingState, _find, greedy_schedule
+from scheduler.needs import TestNeed as Need
+from scheduler.needs import compute_needs
+from scheduler.repair import best_test_days, coverage_value, repair_tests
+from scheduler.solution import Solution
+from tests.factories import H0, make_employee, make_instance, make_session
+
+DAYS = [H0 + timedelta(days=d) for d in range(14)]
+
+
+def _day(d: int):
+    return H0 + timedelta(days=d)
+
+
+def test_best_test_days_covers_every_day_with_the_fewest_tests():
+    weekly = Need(
+        employee_id="E1",
+        requirement_id="WEEKLY",
+        every_days=7,
+        last_test=_day(-1),
+    )
+    offered = [_day(d) for d in (1, 2, 3, 6, 9, 13)]
+    chosen = best_test_days((weekly,), offered, DAYS)
+    # The recorded test covers days 0-5; no single test covers days 6-13,
+    # two do (one by day 6, the next at most 7 days later and by day 13).
+    assert weekly.covered_days(chosen, DAYS) == 14
+    assert len(chosen) == 2
+    assert all(weekly.covered_days([d], DAYS) < 14 for d in offered)
+
+
+def test_best_test_days_meets_a_window_with_the_same_tests():
+    weekly = Need(
+        employee_id="E1",
+        requirement_id="WEEKLY",
+        every_days=7,
+        last_test=_day(-1),
+    )
+    screen = Need(
+        employee_id="E1", requirement_id="SCREEN", window=(_day(2), _day(3))
+    )
+    offered = [_day(d) for d in (1, 2, 3, 6, 9, 13)]
+    chosen = best_test_days((weekly, screen), offered, DAYS)
+    assert screen.met_by(chosen)
+    assert weekly.covered_days(chosen, DAYS) == 14
+    assert len(chosen) == 2  # day 2 or 3 then day 9: nothing more needed
+    assert coverage_value((weekly, screen), chosen, DAYS) == 14 + 14
+
+
+def test_best_test_days_without_any_day_keeps_the_recorded_test():
+    weekly = Need(
+        employee_id="E1",
+        requirement_id="WEEKLY",
+        every_days=7,
+        last_test=_day(-1),
+    )
+    assert best_test_days((weekly,), [], DAYS) == []
+
+
+def _blocking_dose_case():
+    """E1 needs one dose (their second) and a test every 7 days. Doses on
+    day 6 or day 9; tests only on days 6 and 13 (12 is a Sunday). The
+    greedy books the
+    earliest dose, day 6, which leaves no test for days 6-11 (one
+    appointment a day); the dose on day 9 lets both tests in."""
+    weekly = Requirement(id="WEEKLY", scope=Scope.ALL, every_days=7)
+    test = {"service": Service.NUCLEIC_TEST}
+    sessions = [
+        make_session("V6", date=_day(6)),
+        make_session("V9", date=_day(9)),
+        make_session("T6", date=_day(6), **test),
+        make_session("T13", date=_day(13), **test),
+    ]
+    return make_instance(
+        employees=[make_employee("E1", doses_received=1)],
+        sessions=sessions,
+        test_requirements=(weekly,),
+    )
+
+
+def test_repair_moves_a_dose_that_blocks_a_test():
+    inst = _blocking_dose_case()
+    needs = compute_needs(inst)
+    options = all_options(inst, needs)
+    greedy = greedy_schedule(inst, needs, options)
+    assert {a.session_id for a in greedy.appointments} == {"V6", "T13"}
+    repaired = repair_tests(inst, needs, options, greedy)
+    assert check_solution(inst, needs, repaired) == []
+    assert {a.session_id for a in repaired.appointments} == {
+        "V9",
+        "T6",
+        "T13",
+    }
+    assert needs_met(inst, needs, repaired) > needs_met(inst, needs, greedy)
+    # The dose keeps its label.
+    (jab,) = [
+        a for a in repaired.appointments if a.service.value == "vaccination"
+    ]
+    (old,) = [
+        a for a in greedy.appointments if a.service.value == "vaccination"
+    ]
+    assert jab.dose == old.dose
+
+
+def test_repair_leaves_held_people_as_they_are():
+    inst = _blocking_dose_case()
+    needs = compute_needs(inst)
+    options = all_options(inst, needs)
+    greedy = greedy_schedule(inst, needs, options)
+    kept = repair_tests(inst, needs, options, greedy, frozenset({"E1"}))
+    assert kept.appointments == greedy.appointments
+
+
+def test_repair_cancels_a_test_that_covers_nothing_more():
+    """Tests on days 0 and 1 where the one on day 0 covers every day: the
+    spare one goes, and its place is free for others."""
+    fortnightly = Requirement(id="EVERY14", scope=Scope.ALL, every_days=14)
+    test = {"service": Service.NUCLEIC_TEST}
+    sessions = [
+        make_session("T0", date=_day(0), **test),
+        make_session("T1", date=_day(1), **test),
+    ]
+    inst = make_instance(
+        employees=[make_employee("E1", exemption="declined")],
+        sessions=sessions,
+        test_requirements=(fortnightly,),
+    )
+    needs = compute_needs(inst)
+    options = all_options(inst, needs)
+    st = BookingState(inst)
+    for sid in ("T0", "T1"):
+        st.book("E1", _find(options["E1"], sid), 0, None)
+    two = Solution(appointments=tuple(st.apps))
+    assert check_solution(inst, needs, two) == []
+    repaired = repair_tests(inst, needs, options, two)
+    assert check_solution(inst, needs, repaired) == []
+    assert [a.session_id for a in repaired.appointments] == ["T0"]
+    assert needs_met(inst, needs, repaired) == needs_met(inst, needs, two)
