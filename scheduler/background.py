@@ -37,8 +37,16 @@ class Background:
         self.proc = ctx.Process(
             target=_run, args=(send, fn, *args), daemon=True
         )
-        self.proc.start()
-        send.close()
+        try:
+            self.proc.start()
+        except BaseException:
+            # Interrupted (Ctrl-C) just after the fork: the caller never
+            # enters the with block, so the child is ended here; left
+            # alone, it went on writing into a folder the caller removed.
+            self.stop()
+            raise
+        finally:
+            send.close()
 
     def result(self) -> Any:
         """The function's value: the child's, or computed here."""

@@ -440,8 +440,8 @@ def write_run(
     tmp = target.parent / f".{target.name}.partial-{os.getpid()}"
     if tmp.exists():
         shutil.rmtree(tmp)
-    tmp.mkdir()
     try:
+        tmp.mkdir()
         clock = time.perf_counter()
         inst, sol = result.instance, result.solution
         # The calendars (the slowest file at scale: one event per
