@@ -226,6 +226,22 @@ class BookingState:
         del self.apps[app]
         self.mine[app.employee_id].remove(app)
 
+    def solution(self, extra: list[Appointment] = ()) -> Solution:
+        """The appointments booked (and ``extra``), in roster order."""
+        return Solution(
+            appointments=tuple(
+                sorted(
+                    [*self.apps, *extra],
+                    key=lambda a: (
+                        a.date,
+                        a.slot_start,
+                        a.session_id,
+                        a.employee_id,
+                    ),
+                )
+            )
+        )
+
     def tests_between(
         self, eid: str, opts: EmployeeOptions, lo, hi
     ) -> list[Option]:
@@ -316,19 +332,7 @@ def greedy_schedule(
                 st, inst, needs, eid, options[eid], skips, horizon
             )
         ]
-    return Solution(
-        appointments=tuple(
-            sorted(
-                st.apps,
-                key=lambda a: (
-                    a.date,
-                    a.slot_start,
-                    a.session_id,
-                    a.employee_id,
-                ),
-            )
-        )
-    )
+    return st.solution()
 
 
 def _urgency(needs: Needs, eid: str, inst: Instance) -> int:
@@ -556,6 +560,18 @@ def fill_schedule(
     limit. Cadence gaps are filled from the first uncovered day on, each
     with a test that covers it (see ``_cover_first_gap``).
     """
+    st, kept = filled_state(inst, needs, options, solution)
+    return st.solution(kept)
+
+
+def filled_state(
+    inst: Instance,
+    needs: Needs,
+    options: dict[str, EmployeeOptions],
+    solution: Solution,
+) -> tuple[BookingState, list[Appointment]]:
+    """``fill_schedule``'s booking state, for a caller that goes on from
+    it (repair.py), with the appointments it could not take in."""
     st = BookingState(inst)
     kept = []
     for a in solution.appointments:
@@ -565,19 +581,7 @@ def fill_schedule(
     for eid in order:
         _book_vaccination(st, inst, needs, eid, options[eid])
         _fill_tests(st, inst, needs, eid, options[eid])
-    return Solution(
-        appointments=tuple(
-            sorted(
-                [*st.apps, *kept],
-                key=lambda a: (
-                    a.date,
-                    a.slot_start,
-                    a.session_id,
-                    a.employee_id,
-                ),
-            )
-        )
-    )
+    return st, kept
 
 
 def _fill_tests(st, inst, needs, eid, opts) -> None:

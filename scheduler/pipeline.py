@@ -51,7 +51,7 @@ from scheduler.model.solve import (
     solve_built,
 )
 from scheduler.needs import Needs, compute_needs
-from scheduler.repair import repair_tests
+from scheduler.repair import fill_and_repair
 from scheduler.solution import Appointment, Solution, SolveReport, UnmetNeed
 
 Say = Callable[[str], None]
@@ -218,11 +218,10 @@ def _start(instance, needs, options, pinned, greedy, met, relaxation, classes):
             pinned,
             guide_from(relaxation.plan, classes),
         )
-        guided = fill_schedule(instance, needs, options, guided)
+        guided = fill_and_repair(instance, needs, options, guided, held)
         if needs_met(instance, needs, guided) >= met:
-            return repair_tests(instance, needs, options, guided, held)
-    filled = fill_schedule(instance, needs, options, greedy)
-    return repair_tests(instance, needs, options, filled, held)
+            return guided
+    return fill_and_repair(instance, needs, options, greedy, held)
 
 
 def _valid_schedule(

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from scheduler.candidates import EmployeeOptions, Option
 from scheduler.domain import Instance, Service
-from scheduler.greedy import BookingState, _find, _urgency
+from scheduler.greedy import BookingState, _find, _urgency, filled_state
 from scheduler.needs import Needs, TestNeed
 from scheduler.solution import Solution
 
@@ -35,62 +35,89 @@ def repair_tests(
     theirs)."""
     st = BookingState(inst)
     kept = [a for a in solution.appointments if not st.rebook(a, options)]
+    repair_state(st, needs, options, held)
+    return st.solution(kept)
+
+
+def fill_and_repair(
+    inst: Instance,
+    needs: Needs,
+    options: dict[str, EmployeeOptions],
+    solution: Solution,
+    held: frozenset[str] = frozenset(),
+) -> Solution:
+    """``fill_schedule`` then ``repair_tests``, on one booking state (at
+    100,000 staff, taking the schedule in costs about 10 s)."""
+    st, kept = filled_state(inst, needs, options, solution)
+    repair_state(st, needs, options, held)
+    return st.solution(kept)
+
+
+def repair_state(
+    st: BookingState,
+    needs: Needs,
+    options: dict[str, EmployeeOptions],
+    held: frozenset[str] = frozenset(),
+) -> None:
+    """Re-plan everyone's tests in ``st`` (see the module's doc): first
+    everyone, so that spare tests go back to the pool, then those still
+    short."""
+    inst = st.inst
     horizon = tuple(inst.settings.dates())
     order = sorted(
         (e for e in needs.tests if e in options and e not in held),
         key=lambda e: (-_urgency(needs, e, inst), e),
     )
+    every = {
+        eid: _all_dates(inst, options[eid]) for eid in order
+    }  # the same in both passes
     for thin in (True, False):
         for eid in order:
             _replan(
-                st, inst, needs.tests[eid], options[eid], eid, horizon, thin
+                st,
+                inst,
+                needs.tests[eid],
+                options[eid],
+                eid,
+                (horizon, every[eid]),
+                thin,
             )
-    return Solution(
-        appointments=tuple(
-            sorted(
-                [*st.apps, *kept],
-                key=lambda a: (
-                    a.date,
-                    a.slot_start,
-                    a.session_id,
-                    a.employee_id,
-                ),
-            )
-        )
-    )
 
 
-def _replan(st, inst, ns, opts, eid, horizon, thin: bool) -> None:
+def _replan(st, inst, ns, opts, eid, dates, thin: bool) -> None:
+    """One person's tests re-planned (see the module's doc). ``dates``:
+    the horizon's and those of the person's test sessions."""
+    horizon, every = dates
     if not opts.tests or any(
         n.is_cadence and n.last_test >= horizon[0] for n in ns
     ):
         return  # a recorded test inside the horizon: left as it is
     old = [a for a in st.mine[eid] if a.service is Service.NUCLEIC_TEST]
     before = coverage_value(ns, [a.date for a in old], horizon)
-    every = _all_dates(inst, opts)
-    short = before < coverage_value(ns, every, horizon)
-    if not short and (
-        not thin or len(old) <= _fewest_tests(_anonymous(ns), every, horizon)
-    ):
+    same = _anonymous(ns)  # shared by many: the plans below are cached
+    alone, fewest = _plan(same, every, horizon)
+    short = before < alone
+    if not short and (not thin or len(old) <= len(fewest)):
         return  # nothing to gain, even alone in the drive
     jabs = [a for a in st.mine[eid] if a.service is Service.VACCINATION]
     # A single booked dose (of any need) may move to another session of
     # its position: no other booked dose depends on its date.
     movable = short and len(jabs) == 1
-    taken = {a: _find(opts, a.session_id) for a in old}
+    test_option = {o.session_id: o for o in opts.tests}
+    taken = {a: test_option[a.session_id] for a in old}
     if movable:
         taken[jabs[0]] = _find(opts, jabs[0].session_id)
     for a, o in taken.items():
         st.unbook(a, o)
-    open_days = _open_days(st, inst, eid, opts)
+    open_days = _open_days(st, inst, eid, opts, movable)
     # More covered, then fewer tests: a test saved is a place for others.
     best = ((before, -len(old)), None, [])
     for jab in (
         _jab_choices(st, eid, opts, jabs[0], taken) if movable else [None]
     ):
         days = _free_days(open_days, opts, jab)
-        chosen = best_test_days(ns, sorted(days), horizon)
-        score = (coverage_value(ns, chosen, horizon), -len(chosen))
+        value, chosen = _plan(same, tuple(sorted(days)), horizon)
+        score = (value, -len(chosen))
         if score > best[0]:
             best = (score, jab, [days[d] for d in chosen])
     _, jab, slots = best
@@ -174,22 +201,28 @@ def _anonymous(ns: tuple[TestNeed, ...]) -> tuple[TestNeed, ...]:
     return tuple(replace(n, employee_id="", requirement_id="") for n in ns)
 
 
-@lru_cache(maxsize=65536)
-def _fewest_tests(ns: tuple[TestNeed, ...], every, horizon) -> int:
-    """The fewest tests that cover the most, on any of ``every`` date:
-    whoever has no more needs no fewer (the same dates and needs recur
-    across a drive, hence the cache; needs compare by value)."""
-    return len(best_test_days(ns, list(every), list(horizon)))
+@lru_cache(maxsize=1 << 16)
+def _plan(ns: tuple[TestNeed, ...], days, horizon) -> tuple[int, tuple]:
+    """``best_test_days`` and its value. The same needs and dates recur
+    across a drive (needs compare by value), hence the cache."""
+    chosen = tuple(best_test_days(ns, list(days), list(horizon)))
+    return coverage_value(ns, chosen, horizon), chosen
 
 
-def _open_days(st, inst, eid, opts) -> dict[date, list[tuple[Option, int]]]:
+def _open_days(
+    st, inst, eid, opts, every_session: bool
+) -> dict[date, list[tuple[Option, int]]]:
     """Per date, the person's test slots that fit now, roomiest session
-    first (as the greedy spreads the load)."""
+    first (as the greedy spreads the load): one per session, or (without
+    ``every_session``) only the first per date, which is all the chain
+    needs when no dose moves (fit checks are most of the repair's time)."""
     out: dict[date, list[tuple[Option, int]]] = {}
     for o in sorted(opts.tests, key=lambda o: -st.places_left(o.session_id)):
+        d = inst.sessions[o.session_id].date
+        if not every_session and d in out:
+            continue
         for i in st.slots_to_try(o):
             if st.fits(eid, opts, o, i):
-                d = inst.sessions[o.session_id].date
                 out.setdefault(d, []).append((o, i))
                 break
     return out
