@@ -36,8 +36,12 @@ from scheduler.errors import (
     PinnedBookingError,
     UsageError,
 )
-from scheduler.greedy import fill_schedule, greedy_schedule, guide_from
-from scheduler.model.blockwise import solve_by_blocks
+from scheduler.greedy import (
+    greedy_schedule,
+    guide_from,
+    refill_state,
+)
+from scheduler.model.blockwise import prepare_blocks, solve_by_blocks
 from scheduler.model.lp_bound import (
     bound_on_tests,
     lp_relaxation,
@@ -119,11 +123,14 @@ def schedule(
         greedy = greedy_schedule(instance, needs, options, pinned)
         base = objective_terms(instance, needs, greedy)
         classes = vaccination_classes(instance, needs, options)
+        prepared = None
+        if built is None:
+            prepared = prepare_blocks(instance, needs, options, blocks)
         relaxation = lp.result()
     # The tests' part of the bound needs nothing else; the other core
     # computes it during the solve.
     with Background(bound_on_tests, instance, needs, options) as tight:
-        start = _start(
+        start, state = _start(
             instance,
             needs,
             options,
@@ -149,7 +156,7 @@ def schedule(
                 f"{block_choices:,} booking choices each, most promising first"
             )
             found, report = solve_by_blocks(
-                instance, needs, options, start, params, blocks, say
+                instance, needs, options, start, params, blocks, say, prepared
             )
         else:
             values, report = solve_built(
@@ -164,7 +171,7 @@ def schedule(
         seconds["solve"] = time.perf_counter() - clock
         clock = time.perf_counter()
         tests_bound = tight.result()
-    solution = fill_schedule(instance, needs, options, found)
+    solution = _filled(state, needs, options, start, found)
     mine = objective_terms(instance, needs, solution)
     if base["needs_met"] > mine["needs_met"] + 1e-6:
         report.warnings.append(
@@ -208,7 +215,8 @@ def _start(instance, needs, options, pinned, greedy, met, relaxation, classes):
     """The solver's hint: the greedy schedule guided by the LP's plan,
     with its open needs filled in and everyone's tests re-planned
     (repair.py); from the plain ``greedy`` instead if the guided one
-    meets less than its ``met`` (on generated drives it never did)."""
+    meets less than its ``met`` (on generated drives it never did). With
+    its booking state, which the fill after the solve goes on from."""
     held = frozenset(a.employee_id for a in pinned)
     if relaxation.plan:
         guided = greedy_schedule(
@@ -218,10 +226,16 @@ def _start(instance, needs, options, pinned, greedy, met, relaxation, classes):
             pinned,
             guide_from(relaxation.plan, classes),
         )
-        guided = fill_and_repair(instance, needs, options, guided, held)
+        guided, state = fill_and_repair(instance, needs, options, guided, held)
         if needs_met(instance, needs, guided) >= met:
-            return guided
+            return guided, state
     return fill_and_repair(instance, needs, options, greedy, held)
+
+
+def _filled(state, needs, options, start, found) -> Solution:
+    """The solver's schedule with open needs filled in (``fill_schedule``,
+    going on from the start's booking state)."""
+    return state.solution(refill_state(state, needs, options, start, found))
 
 
 def _valid_schedule(

@@ -9,10 +9,23 @@ from scheduler.candidates import all_options
 from scheduler.check import check_solution, needs_met
 from scheduler.domain import Scope, Service
 from scheduler.domain import TestRequirement as Requirement
-from scheduler.greedy import BookingState, _find, greedy_schedule
+from scheduler.generate import generate_workbook
+from scheduler.greedy import (
+    BookingState,
+    _find,
+    fill_schedule,
+    greedy_schedule,
+    refill_state,
+)
+from scheduler.io.read import read_instance
 from scheduler.needs import TestNeed as Need
 from scheduler.needs import compute_needs
-from scheduler.repair import best_test_days, coverage_value, repair_tests
+from scheduler.repair import (
+    best_test_days,
+    coverage_value,
+    fill_and_repair,
+    repair_tests,
+)
 from scheduler.solution import Solution
 from tests.factories import H0, make_employee, make_instance, make_session
 
@@ -146,3 +159,26 @@ def test_repair_cancels_a_test_that_covers_nothing_more():
     assert check_solution(inst, needs, repaired) == []
     assert [a.session_id for a in repaired.appointments] == ["T0"]
     assert needs_met(inst, needs, repaired) == needs_met(inst, needs, two)
+
+
+def test_refill_from_the_start_state_equals_a_fresh_fill(tmp_path):
+    """The fill after the solve goes on from the start's booking state,
+    taking out and in only what the solve changed: the same schedule as a
+    fill of the solver's schedule from scratch."""
+    path = generate_workbook(
+        tmp_path / "book.xlsx", employees=150, workplaces=2, days=28, seed=1
+    )
+    inst = read_instance(path)
+    needs = compute_needs(inst)
+    options = all_options(inst, needs)
+    start, state = fill_and_repair(
+        inst, needs, options, greedy_schedule(inst, needs, options)
+    )
+    # A "solver" that drops every third appointment and moves nothing.
+    found = Solution(appointments=start.appointments[::3])
+    kept = refill_state(state, needs, options, start, found)
+    refilled = state.solution(kept)
+    fresh = fill_schedule(inst, needs, options, found)
+    assert check_solution(inst, needs, refilled) == []
+    assert set(refilled.appointments) == set(fresh.appointments)
+    assert needs_met(inst, needs, refilled) > needs_met(inst, needs, found)
