@@ -247,23 +247,51 @@ def slim_sheet(data: bytes) -> bytes | None:
     return data[: m.end()] + b"".join(kept) + data[close:]
 
 
+_INLINE = re.compile(
+    rb'(<(?:\w+:)?c\s[^>]*?)t="inlineStr"(\s*[^>]*)>'
+    rb"<((?:\w+:)?)is><\3t(?:\s+xml:space=\"preserve\")?>([^<]+)"
+    rb"</\3t></\3is></(?:\w+:)?c>"
+)
+
+
+def plain_strings(data: bytes) -> bytes:
+    """The sheet XML with plain inline strings written as string values
+    (``t="str"``), which openpyxl reads without building a rich-text object
+    per cell: a third of the read time of a 100,000-staff workbook written
+    by openpyxl's write-only mode (Excel itself writes shared strings).
+    Rich text (runs) is left as it is."""
+    return _INLINE.sub(rb'\1t="str"\2><\3v>\4</\3v></\3c>', data)
+
+
 def _slimmed(path: Path) -> bytes | None:
-    """A copy of the workbook with huge sheets slimmed, or None."""
+    """A copy of the workbook with huge sheets slimmed and plain inline
+    strings made string values (``plain_strings``), or None if neither
+    changes anything."""
     with zipfile.ZipFile(path) as zf:
-        big = [
-            i.filename
+        sheets = [
+            i
             for i in zf.infolist()
             if i.filename.startswith("xl/worksheets/")
-            and i.file_size > SLIM_ABOVE_BYTES
+            and i.filename.endswith(".xml")
         ]
-        if not big:
+        changed = {}
+        for info in sheets:
+            data = zf.read(info.filename)
+            new = data
+            if info.file_size > SLIM_ABOVE_BYTES:
+                new = slim_sheet(new) or new
+            if b'"inlineStr"' in new:
+                new = plain_strings(new)
+            if new is not data:
+                changed[info.filename] = new
+        if not changed:
             return None
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
             for info in zf.infolist():
-                data = zf.read(info.filename)
-                if info.filename in big:
-                    data = slim_sheet(data) or data
+                data = changed.get(info.filename)
+                if data is None:
+                    data = zf.read(info.filename)
                 copy.writestr(info.filename, data)
         return out.getvalue()
 

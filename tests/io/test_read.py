@@ -579,6 +579,40 @@ def test_slim_sheet_keeps_value_rows_only():
     )
 
 
+def test_plain_inline_strings_read_as_the_same_values(tmp_path):
+    """openpyxl's write-only mode stores text as inline strings; the reader
+    turns plain ones into string values first (faster), and must read
+    exactly what openpyxl reads from the original."""
+    from openpyxl import Workbook, load_workbook
+
+    from scheduler.io.workbook import plain_strings, read_raw
+
+    texts = ["007", " padded ", "R&D <ops>", "客服中心", "a  b", "x"]
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("employees")
+    ws.append(texts)
+    ws.append([1, "one", None, 2.5])
+    path = tmp_path / "inline.xlsx"
+    wb.save(path)
+    original = load_workbook(path, read_only=True)
+    expected = [list(r) for r in original["employees"].values]
+    original.close()
+    got = [
+        [v for _, (v, _) in sorted(row.cells.items())]
+        for row in read_raw(path).sheets[0].rows
+    ]
+    assert got[0] == texts == expected[0]
+    assert got[1] == [v for v in expected[1] if v is not None]
+    xml = (
+        b'<c r="A1" t="inlineStr"><is><t xml:space="preserve"> a </t>'
+        b"</is></c>"
+        b'<c r="B1" s="2" t="inlineStr"><is><r><t>rich</t></r></is></c>'
+    )
+    out = plain_strings(xml)
+    assert out.startswith(b'<c r="A1" t="str"><v> a </v></c>')
+    assert b"<r><t>rich</t></r>" in out  # rich text is left alone
+
+
 def _patch_sheet(path, sheet, replacements):
     """Rewrite cells of ``sheet`` in the saved file: {coordinate: xml}."""
     import re
