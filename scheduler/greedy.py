@@ -281,7 +281,20 @@ def greedy_schedule(
     pinned: list[Appointment] = (),
     guide: Guide | None = None,
 ) -> Solution:
-    """Book needs most urgent first, each in its earliest fitting slot.
+    """Book needs most urgent first, each in its earliest fitting slot
+    (see ``greedy_state``)."""
+    return greedy_state(inst, needs, options, pinned, guide).solution()
+
+
+def greedy_state(
+    inst: Instance,
+    needs: Needs,
+    options: dict[str, EmployeeOptions] | None = None,
+    pinned: list[Appointment] = (),
+    guide: Guide | None = None,
+) -> BookingState:
+    """The greedy schedule's booking state (for a caller that goes on
+    from it): needs most urgent first, each in its earliest fitting slot.
 
     Series that can be completed inside the horizon go first: a second
     dose in the horizon needs an early first dose, and a single dose
@@ -332,7 +345,7 @@ def greedy_schedule(
                 st, inst, needs, eid, options[eid], skips, horizon
             )
         ]
-    return st.solution()
+    return st
 
 
 def _urgency(needs: Needs, eid: str, inst: Instance) -> int:
@@ -577,7 +590,7 @@ def filled_state(
     for a in solution.appointments:
         if not st.rebook(a, options):
             kept.append(a)  # not an option (cannot happen for valid input)
-    _fill_open_needs(st, needs, options)
+    fill_open_needs(st, needs, options)
     return st, kept
 
 
@@ -600,11 +613,14 @@ def refill_state(
             st.unbook(a, _find(options[a.employee_id], a.session_id))
     kept = [a for a in sorted(new - old, key=key) if not st.rebook(a, options)]
     kept += [a for a in new & old if a not in st.apps]
-    _fill_open_needs(st, needs, options)
+    fill_open_needs(st, needs, options)
     return kept
 
 
-def _fill_open_needs(st, needs, options) -> None:
+def fill_open_needs(
+    st: BookingState, needs: Needs, options: dict[str, EmployeeOptions]
+) -> None:
+    """``fill_schedule`` on a booking state."""
     inst = st.inst
     order = sorted(options, key=lambda eid: (-_urgency(needs, eid, inst), eid))
     for eid in order:

@@ -38,6 +38,7 @@ from scheduler.errors import (
 )
 from scheduler.greedy import (
     greedy_schedule,
+    greedy_state,
     guide_from,
     refill_state,
 )
@@ -55,7 +56,7 @@ from scheduler.model.solve import (
     solve_built,
 )
 from scheduler.needs import Needs, compute_needs
-from scheduler.repair import fill_and_repair
+from scheduler.repair import fill_and_repair, fill_and_repair_state
 from scheduler.solution import Appointment, Solution, SolveReport, UnmetNeed
 
 Say = Callable[[str], None]
@@ -130,7 +131,7 @@ def schedule(
     # The tests' part of the bound needs nothing else; the other core
     # computes it during the solve.
     with Background(bound_on_tests, instance, needs, options) as tight:
-        start, state = _start(
+        start, state, start_met = _start(
             instance,
             needs,
             options,
@@ -145,7 +146,7 @@ def schedule(
         deadline = time.monotonic() + params.time_limit
         say(
             "Starting point: needs met "
-            f"{objective_terms(instance, needs, start)['needs_met']:,.2f} "
+            f"{start_met:,.2f} "
             "(greedy schedule guided by the LP, open needs filled, tests "
             "re-planned)"
         )
@@ -216,20 +217,23 @@ def _start(instance, needs, options, pinned, greedy, met, relaxation, classes):
     with its open needs filled in and everyone's tests re-planned
     (repair.py); from the plain ``greedy`` instead if the guided one
     meets less than its ``met`` (on generated drives it never did). With
-    its booking state, which the fill after the solve goes on from."""
+    its booking state, which the fill after the solve goes on from, and
+    the needs it meets."""
     held = frozenset(a.employee_id for a in pinned)
     if relaxation.plan:
-        guided = greedy_schedule(
+        state = greedy_state(
             instance,
             needs,
             options,
             pinned,
             guide_from(relaxation.plan, classes),
         )
-        guided, state = fill_and_repair(instance, needs, options, guided, held)
-        if needs_met(instance, needs, guided) >= met:
-            return guided, state
-    return fill_and_repair(instance, needs, options, greedy, held)
+        guided = fill_and_repair_state(state, needs, options, held)
+        value = needs_met(instance, needs, guided)
+        if value >= met:
+            return guided, state, value
+    start, state = fill_and_repair(instance, needs, options, greedy, held)
+    return start, state, needs_met(instance, needs, start)
 
 
 def _filled(state, needs, options, start, found) -> Solution:

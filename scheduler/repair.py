@@ -18,7 +18,13 @@ from functools import lru_cache
 
 from scheduler.candidates import EmployeeOptions, Option
 from scheduler.domain import Instance, Service
-from scheduler.greedy import BookingState, _find, _urgency, filled_state
+from scheduler.greedy import (
+    BookingState,
+    _find,
+    _urgency,
+    fill_open_needs,
+    filled_state,
+)
 from scheduler.needs import Needs, TestNeed
 from scheduler.solution import Solution
 
@@ -52,6 +58,19 @@ def fill_and_repair(
     st, kept = filled_state(inst, needs, options, solution)
     repair_state(st, needs, options, held)
     return st.solution(kept), st
+
+
+def fill_and_repair_state(
+    st: BookingState,
+    needs: Needs,
+    options: dict[str, EmployeeOptions],
+    held: frozenset[str] = frozenset(),
+) -> Solution:
+    """``fill_and_repair`` on the state the greedy left (taking its
+    schedule in again cost 7 s at 100,000 staff)."""
+    fill_open_needs(st, needs, options)
+    repair_state(st, needs, options, held)
+    return st.solution()
 
 
 def repair_state(
