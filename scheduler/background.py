@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,9 @@ WAIT_SECONDS = 900.0
 #: writing, say) each pipe's reader is gone, and a child that finishes
 #: gets a broken pipe and exits instead of waiting for a reader forever.
 _READERS: set = set()
+
+#: The Background jobs whose child may still run (``stop_all``).
+_LIVE: set = set()
 
 
 class Background:
@@ -37,16 +41,22 @@ class Background:
         self.proc = ctx.Process(
             target=_run, args=(send, fn, *args), daemon=True
         )
+        # Ctrl-C is held back during the fork: raised inside it, it left
+        # a child that ``stop`` could not see (multiprocessing had not yet
+        # recorded it), and that child went on writing into a folder the
+        # run had just removed. Raised after it, the child is ended here,
+        # since the caller never enters its with block.
+        held = _hold_interrupts()
         try:
-            self.proc.start()
+            try:
+                self.proc.start()
+            finally:
+                send.close()
+                _release_interrupts(held)
         except BaseException:
-            # Interrupted (Ctrl-C) just after the fork: the caller never
-            # enters the with block, so the child is ended here; left
-            # alone, it went on writing into a folder the caller removed.
             self.stop()
             raise
-        finally:
-            send.close()
+        _LIVE.add(self)
 
     def result(self) -> Any:
         """The function's value: the child's, or computed here."""
@@ -79,6 +89,28 @@ class Background:
             _READERS.discard(self.conn)
             self.conn.close()
         self.proc = None
+        _LIVE.discard(self)
+
+
+def stop_all() -> None:
+    """End every child still running: for a caller cleaning up after an
+    interrupt that may have come between a child's start and its with
+    block."""
+    for job in list(_LIVE):
+        job.stop()
+
+
+def _hold_interrupts() -> object:
+    """Block SIGINT (where signals can be blocked); the mask before."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _release_interrupts(held: object) -> None:
+    """Restore the mask; a Ctrl-C that came meanwhile is raised now."""
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _run(send, fn: Callable[..., Any], *args: Any) -> None:

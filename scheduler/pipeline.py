@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from scheduler import __version__
-from scheduler.background import Background
+from scheduler.background import Background, stop_all
 from scheduler.blocks import BLOCK_CHOICES, plan_blocks
 from scheduler.bounds import needs_alone
 from scheduler.candidates import all_options, choices_of
@@ -493,6 +493,7 @@ def write_run(
             target.rmdir()
         tmp.rename(target)
     except BaseException:
+        stop_all()  # no child may write into tmp once it is removed
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
