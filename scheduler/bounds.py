@@ -192,15 +192,15 @@ def slot_places(instance: Instance, s: Session, slots: Iterable[int]) -> int:
     obs = instance.settings.observation_minutes
     if s.observation_seats is not None and obs > 0 and slots:
         ends = [a + s.slot_minutes for a in slots]
-        n = min(n, s.observation_seats * _disjoint_starts(ends, obs))
+        intervals = [(e, e + obs) for e in ends]
+        n = min(n, s.observation_seats * most_disjoint(intervals))
     return n
 
 
-def _disjoint_starts(starts: list[int], length: int) -> int:
-    """Most pairwise disjoint intervals [a, a + length) among sorted
-    starts (earliest end first)."""
+def most_disjoint(spans: Iterable[tuple[int, int]]) -> int:
+    """Most pairwise disjoint half-open intervals (earliest end first)."""
     count, end = 0, None
-    for a in starts:
+    for a, b in sorted(spans, key=lambda ab: ab[1]):
         if end is None or a >= end:
-            count, end = count + 1, a + length
+            count, end = count + 1, b
     return count

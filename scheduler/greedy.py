@@ -24,7 +24,7 @@ from scheduler.candidates import EmployeeOptions, Option, all_options
 from scheduler.domain import Instance, Service, Session
 from scheduler.duty import duty_periods
 from scheduler.needs import Needs, Urgency, need_weight
-from scheduler.solution import Appointment, Solution
+from scheduler.solution import Appointment, Solution, roster_order
 
 
 class BookingState:
@@ -154,6 +154,18 @@ class BookingState:
             return range(len(o.slots))
         return range(bisect_left(o.slots, start), len(o.slots))
 
+    @classmethod
+    def holding(
+        cls, inst: Instance, solution: Solution, options: dict
+    ) -> tuple[BookingState, list[Appointment]]:
+        """A state with a schedule's appointments booked, and those it
+        could not take in (not an option: cannot happen for valid
+        input)."""
+        st = cls(inst)
+        return st, [
+            a for a in solution.appointments if not st.rebook(a, options)
+        ]
+
     def rebook(self, a: Appointment, options: dict) -> bool:
         """Take an existing appointment into the state (False if it is not
         one of the employee's options)."""
@@ -229,17 +241,7 @@ class BookingState:
     def solution(self, extra: list[Appointment] = ()) -> Solution:
         """The appointments booked (and ``extra``), in roster order."""
         return Solution(
-            appointments=tuple(
-                sorted(
-                    [*self.apps, *extra],
-                    key=lambda a: (
-                        a.date,
-                        a.slot_start,
-                        a.session_id,
-                        a.employee_id,
-                    ),
-                )
-            )
+            appointments=tuple(sorted([*self.apps, *extra], key=roster_order))
         )
 
     def tests_between(
@@ -585,11 +587,7 @@ def filled_state(
 ) -> tuple[BookingState, list[Appointment]]:
     """``fill_schedule``'s booking state, for a caller that goes on from
     it (repair.py), with the appointments it could not take in."""
-    st = BookingState(inst)
-    kept = []
-    for a in solution.appointments:
-        if not st.rebook(a, options):
-            kept.append(a)  # not an option (cannot happen for valid input)
+    st, kept = BookingState.holding(inst, solution, options)
     fill_open_needs(st, needs, options)
     return st, kept
 
@@ -607,11 +605,14 @@ def refill_state(
     solve changes a few thousand of 375,000). The appointments it could
     not take in."""
     old, new = set(before.appointments), set(after.appointments)
-    key = lambda a: (a.date, a.slot_start, a.session_id, a.employee_id)  # noqa: E731
-    for a in sorted(old - new, key=key):
+    for a in sorted(old - new, key=roster_order):
         if a in st.apps:
             st.unbook(a, _find(options[a.employee_id], a.session_id))
-    kept = [a for a in sorted(new - old, key=key) if not st.rebook(a, options)]
+    kept = [
+        a
+        for a in sorted(new - old, key=roster_order)
+        if not st.rebook(a, options)
+    ]
     kept += [a for a in new & old if a not in st.apps]
     fill_open_needs(st, needs, options)
     return kept

@@ -39,8 +39,7 @@ def repair_tests(
     """``solution`` with people's tests re-planned where that covers more
     of their test needs (people in ``held``, with pinned bookings, keep
     theirs)."""
-    st = BookingState(inst)
-    kept = [a for a in solution.appointments if not st.rebook(a, options)]
+    st, kept = BookingState.holding(inst, solution, options)
     repair_state(st, needs, options, held)
     return st.solution(kept)
 
@@ -120,7 +119,7 @@ def _replan(st, inst, ns, opts, eid, dates, thin: bool) -> None:
     if not short and thin and len(old) > len(fewest):
         # Tests that cover nothing the others do not go first, with no fit
         # checks at all (10,000 staff: 73 more units, and a little faster).
-        old = _drop_spare_tests(st, ns, opts, old, (before, horizon))
+        old = _drop_spare_tests(st, ns, opts, old, before, horizon)
     if not short and (not thin or len(old) <= len(fewest)):
         return  # nothing to gain, even alone in the drive
     jabs = [a for a in st.mine[eid] if a.service is Service.VACCINATION]
@@ -151,10 +150,9 @@ def _replan(st, inst, ns, opts, eid, dates, thin: bool) -> None:
         st.book(eid, o, o.slots.index(a.slot_start), a.dose)
 
 
-def _drop_spare_tests(st, ns, opts, tests, score) -> list:
+def _drop_spare_tests(st, ns, opts, tests, value, horizon) -> list:
     """Cancel the tests whose loss costs no covered day, latest first;
-    the tests left. ``score``: their value now, and the horizon."""
-    value, horizon = score
+    the tests left (``value``: what they cover now)."""
     left = list(tests)
     for a in sorted(tests, key=lambda a: a.date, reverse=True):
         rest = [b for b in left if b is not a]

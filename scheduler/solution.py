@@ -28,6 +28,12 @@ class Appointment:
     dose: str | None = None
 
 
+def roster_order(a: Appointment) -> tuple:
+    """The order of appointments in a Solution: by date, slot, session,
+    employee."""
+    return (a.date, a.slot_start, a.session_id, a.employee_id)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UnmetNeed:
     """A need the schedule does not (fully) meet, with why.

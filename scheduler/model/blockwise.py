@@ -38,7 +38,7 @@ from scheduler.model.solve import (
     solve_built,
 )
 from scheduler.needs import Needs
-from scheduler.solution import Appointment, Solution, SolveReport
+from scheduler.solution import Appointment, Solution, SolveReport, roster_order
 
 Progress = Callable[[str], None]
 
@@ -154,8 +154,7 @@ def solve_by_blocks(
     )
     report.best_bound = bound
     apps = sorted(
-        (a for apps in current.values() for a in apps),
-        key=lambda a: (a.date, a.slot_start, a.session_id, a.employee_id),
+        (a for apps in current.values() for a in apps), key=roster_order
     )
     return Solution(appointments=tuple(apps)), report
 

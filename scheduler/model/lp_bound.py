@@ -44,6 +44,7 @@ from ortools.linear_solver import pywraplp
 
 from scheduler.bounds import (
     appointment_values,
+    most_disjoint,
     slot_places,
     usable_places,
 )
@@ -338,7 +339,7 @@ def _tests_by_dates(instance, needs, options, cap) -> float | None:
     teams = instance.teams()
     for (team, sid), zs in sorted(in_team.items()):
         k = max(1, math.floor(share * len(teams[team]) + 1e-9))
-        _at_most(lp, zs, k * _disjoint(spans[team, sid]))
+        _at_most(lp, zs, k * most_disjoint(spans[team, sid]))
     return _optimum(lp)
 
 
@@ -423,12 +424,3 @@ def _at_most(lp, xs: list, limit: float) -> None:
     ct = lp.Constraint(0, limit)
     for x in xs:
         ct.SetCoefficient(x, 1)
-
-
-def _disjoint(spans: set[tuple[int, int]]) -> int:
-    """Most pairwise disjoint intervals (earliest end first)."""
-    count, end = 0, None
-    for a, b in sorted(spans, key=lambda ab: ab[1]):
-        if end is None or a >= end:
-            count, end = count + 1, b
-    return count

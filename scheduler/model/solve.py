@@ -24,7 +24,7 @@ from scheduler.model.constraints import HARD_RULES, ModelData
 from scheduler.model.objective import OBJECTIVE_LEVELS, Term
 from scheduler.model.variables import TEST, ScheduleVars, create_vars
 from scheduler.needs import Needs
-from scheduler.solution import Appointment, Solution, SolveReport
+from scheduler.solution import Appointment, Solution, SolveReport, roster_order
 
 log = logging.getLogger("scheduler")
 INT_MAX = cp_model.INT_MAX
@@ -449,9 +449,7 @@ def extract_solution(built: BuiltModel, values: dict[tuple, int]) -> Solution:
                     dose=needs.vaccination[e].dose_label(k) if vacc else None,
                 )
             )
-    appointments.sort(
-        key=lambda a: (a.date, a.slot_start, a.session_id, a.employee_id)
-    )
+    appointments.sort(key=roster_order)
     return Solution(appointments=tuple(appointments))
 
 
