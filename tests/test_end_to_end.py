@@ -387,38 +387,25 @@ def zh_run(small_book, tmp_path_factory) -> Path:
     return out
 
 
+def _header_labels(ws) -> list:
+    """The non-empty cells of a sheet's header row."""
+    row = header_row(ws)
+    cells = ws.iter_rows(min_row=row, max_row=row, values_only=True)
+    return [v for v in next(cells) if v]
+
+
 def test_zh_labels(zh_run):
     rosters = openpyxl.load_workbook(zh_run / "rosters.xlsx")
     index = rosters.worksheets[0]
     assert CJK.search(index.title)
     for ws in rosters.worksheets:
-        labels = [
-            v
-            for v in next(
-                ws.iter_rows(
-                    min_row=header_row(ws),
-                    max_row=header_row(ws),
-                    values_only=True,
-                )
-            )
-            if v
-        ]
+        labels = _header_labels(ws)
         assert labels and all(CJK.search(v) for v in labels), ws.title
         assert CJK.search(ws.cell(1, 1).value), ws.title  # the title
     coverage = openpyxl.load_workbook(zh_run / "coverage.xlsx")
     for ws in coverage.worksheets:
         assert CJK.search(ws.title), ws.title
-        labels = [
-            v
-            for v in next(
-                ws.iter_rows(
-                    min_row=header_row(ws),
-                    max_row=header_row(ws),
-                    values_only=True,
-                )
-            )
-            if v
-        ]
+        labels = _header_labels(ws)
         assert labels and all(CJK.search(v) for v in labels), ws.title
     # the machine-readable file stays English
     assert list(read_sheet(zh_run, "assignments").columns) == (
