@@ -204,3 +204,4 @@ def most_disjoint(spans: Iterable[tuple[int, int]]) -> int:
         if end is None or a >= end:
             count, end = count + 1, b
     return count
+

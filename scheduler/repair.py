@@ -12,9 +12,7 @@ met before is lost.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
-from functools import lru_cache
 
 from scheduler.candidates import EmployeeOptions, Option
 from scheduler.domain import Instance, Service
@@ -25,8 +23,9 @@ from scheduler.greedy import (
     fill_open_needs,
     filled_state,
 )
-from scheduler.needs import Needs, TestNeed
+from scheduler.needs import Needs
 from scheduler.solution import Solution
+from scheduler.test_days import anonymous, coverage_value, plan
 
 
 def repair_tests(
@@ -113,8 +112,8 @@ def _replan(st, inst, ns, opts, eid, dates, thin: bool) -> None:
         return  # a recorded test inside the horizon: left as it is
     old = [a for a in st.mine[eid] if a.service is Service.NUCLEIC_TEST]
     before = coverage_value(ns, [a.date for a in old], horizon)
-    same = _anonymous(ns)  # shared by many: the plans below are cached
-    alone, fewest = _plan(same, every, horizon)
+    same = anonymous(ns)  # shared by many: the plans below are cached
+    alone, fewest = plan(same, every, horizon)
     short = before < alone
     if not short and thin and len(old) > len(fewest):
         # Tests that cover nothing the others do not go first, with no fit
@@ -139,7 +138,7 @@ def _replan(st, inst, ns, opts, eid, dates, thin: bool) -> None:
         _jab_choices(st, eid, opts, jabs[0], taken) if movable else [None]
     ):
         days = _free_days(open_days, opts, jab)
-        value, chosen = _plan(same, tuple(sorted(days)), horizon)
+        value, chosen = plan(same, tuple(sorted(days)), horizon)
         score = (value, -len(chosen))
         if score > best[0]:
             best = (score, jab, [days[d] for d in chosen])
@@ -232,18 +231,6 @@ def _all_dates(inst, opts) -> tuple[date, ...]:
     )
 
 
-def _anonymous(ns: tuple[TestNeed, ...]) -> tuple[TestNeed, ...]:
-    return tuple(replace(n, employee_id="", requirement_id="") for n in ns)
-
-
-@lru_cache(maxsize=1 << 16)
-def _plan(ns: tuple[TestNeed, ...], days, horizon) -> tuple[int, tuple]:
-    """``best_test_days`` and its value. The same needs and dates recur
-    across a drive (needs compare by value), hence the cache."""
-    chosen = tuple(best_test_days(ns, list(days), list(horizon)))
-    return coverage_value(ns, chosen, horizon), chosen
-
-
 def _open_days(
     st, inst, eid, opts, every_session: bool
 ) -> dict[date, list[tuple[Option, int]]]:
@@ -261,78 +248,3 @@ def _open_days(
                 out.setdefault(d, []).append((o, i))
                 break
     return out
-
-
-def coverage_value(ns: tuple[TestNeed, ...], days: list[date], horizon) -> int:
-    """Covered cadence days plus a horizon's worth of days per window met
-    (one person's test needs all carry the same weight)."""
-    total = 0
-    for n in ns:
-        if n.is_cadence:
-            total += n.covered_days(days, horizon)
-        elif n.met_by(days):
-            total += len(horizon)
-    return total
-
-
-def best_test_days(
-    ns: tuple[TestNeed, ...], days: list[date], horizon: list[date]
-) -> list[date]:
-    """The test dates, out of ``days`` (sorted), that cover the most of
-    one person's needs (``coverage_value``), with the fewest tests among
-    equals: a chain over the chosen dates, each link adding the cadence
-    days the earlier test covers up to the next one.
-
-    Cadence needs' recorded tests lie before the horizon (the caller
-    checks).
-    """
-    h0, size = horizon[0], len(horizon)
-    cadence = [
-        (n.every_days, (n.last_test - h0).days) for n in ns if n.is_cadence
-    ]
-    windows = [
-        ((n.window[0] - h0).days, (n.window[1] - h0).days)
-        for n in ns
-        if not n.is_cadence
-    ]
-    xs = [(d - h0).days for d in days]
-    bits = [
-        sum(1 << w for w, (lo, hi) in enumerate(windows) if lo <= x <= hi)
-        for x in xs
-    ]
-
-    def head(x: int) -> int:  # days before the first test x
-        return sum(max(0, min(last + every, x)) for every, last in cadence)
-
-    def link(a: int, b: int) -> int:  # days a..b-1, from the test at a
-        return sum(min(b - a, every) for every, _ in cadence)
-
-    # Scores count covered days ×(size + 1), less one per test: more days
-    # first, then fewer tests.
-    scale = size + 1
-    # best[k][mask]: (score, previous test, its mask) of the best chain
-    # ending at test k having met the windows in mask
-    best: list[dict[int, tuple[int, int, int]]] = []
-    for k, x in enumerate(xs):
-        here = {bits[k]: (head(x) * scale - 1, -1, 0)}
-        for j in range(k):
-            gain = link(xs[j], x) * scale - 1
-            for mask, (score, _, _) in best[j].items():
-                m = mask | bits[k]
-                if m not in here or score + gain > here[m][0]:
-                    here[m] = (score + gain, j, mask)
-        best.append(here)
-    top, end = head(size) * scale, None
-    for k, masks in enumerate(best):
-        tail = sum(min(size - xs[k], every) for every, _ in cadence)
-        for mask, (score, _, _) in masks.items():
-            total = score + (tail + size * bin(mask).count("1")) * scale
-            if total > top:
-                top, end = total, (k, mask)
-    chain = []
-    while end is not None:
-        k, mask = end
-        chain.append(days[k])
-        _, j, prev = best[k][mask]
-        end = (j, prev) if j >= 0 else None
-    return chain[::-1]

@@ -7,6 +7,8 @@ and its reported bound must hold.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from scheduler.blocks import (
@@ -23,6 +25,7 @@ from scheduler.domain import TestRequirement as Requirement
 from scheduler.generate import generate_workbook
 from scheduler.greedy import greedy_schedule
 from scheduler.io.read import read_instance
+from scheduler.model import lp_bound as lp_module
 from scheduler.model.lp_bound import bound_on_tests, lp_bound, lp_relaxation
 from scheduler.model.solve import (
     SolveParams,
@@ -203,6 +206,48 @@ def test_tests_bound_sees_team_continuity():
     assert bound_on_tests(inst, needs, options) == pytest.approx(2 * weight)
     assert report.best_bound == pytest.approx(2 * weight)
     assert report.gap == pytest.approx(0.0, abs=1e-6)
+
+
+def test_tests_bound_by_dates_alone_sees_a_full_day(monkeypatch):
+    """Two people of two teams must test on day 0, where one place is
+    left; a session on day 1 has room for both. Blind to dates, the flow
+    counts two screening tests; the LP by dates alone (the one too large
+    drives fall back to) counts one, and that is all a schedule meets."""
+    window = Requirement(
+        id="SCREEN", scope=Scope.ALL, window_start=H0, window_end=H0
+    )
+    inst = make_instance(
+        employees=[
+            make_employee(f"E{i}", department=f"D{i}", exemption="declined")
+            for i in range(2)
+        ],
+        sessions=[
+            make_session(
+                "T0",
+                service=Service.NUCLEIC_TEST,
+                end=570,
+                capacity_per_slot=1,
+            ),
+            make_session(
+                "T1",
+                service=Service.NUCLEIC_TEST,
+                date=H0 + timedelta(days=1),
+                capacity_per_slot=5,
+            ),
+        ],
+        test_requirements=(window,),
+    )
+    needs = compute_needs(inst)
+    options = all_options(inst, needs)
+    monkeypatch.setattr(lp_module, "TIGHT_TESTS_VARIABLES", 0)
+    monkeypatch.setattr(lp_module, "DATED_VARIABLES", 0)
+    flow = bound_on_tests(inst, needs, options)
+    monkeypatch.setattr(lp_module, "DATED_VARIABLES", 10_000)
+    dated = bound_on_tests(inst, needs, options)
+    assert flow == pytest.approx(2 * dated)
+    _, sol, report, _ = schedule(inst, SolveParams(time_limit=5))
+    assert report.objective["needs_met"] == pytest.approx(dated)
+    assert sum(a.session_id == "T0" for a in sol.appointments) == 1
 
 
 @pytest.mark.parametrize(("seed", "tight"), [(5, False), (6, True)])

@@ -20,13 +20,9 @@ from scheduler.greedy import (
 from scheduler.io.read import read_instance
 from scheduler.needs import TestNeed as Need
 from scheduler.needs import compute_needs
-from scheduler.repair import (
-    best_test_days,
-    coverage_value,
-    fill_and_repair,
-    repair_tests,
-)
+from scheduler.repair import fill_and_repair, repair_tests
 from scheduler.solution import Solution
+from scheduler.test_days import best_test_days, coverage_value
 from tests.factories import H0, make_employee, make_instance, make_session
 
 DAYS = [H0 + timedelta(days=d) for d in range(14)]

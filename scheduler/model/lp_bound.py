@@ -261,11 +261,17 @@ def _tests_by_flow(
 
 
 #: Largest tests LP (class × session variables) solved by dates and teams;
-#: above it the min-cost flow alone bounds the tests. GLOP's time grows
-#: faster than linearly: 0.2 s at 1,000 generated staff (3,051 variables),
-#: 9 s at 5,000 (52,167), a minute at 10,000 (173,797). It runs on the
-#: second core during the solve.
+#: above it, by dates alone, up to ``DATED_VARIABLES``; above that the
+#: min-cost flow alone bounds the tests. GLOP's time grows faster than
+#: linearly: 0.2 s at 1,000 generated staff (3,051 variables), 9 s at 5,000
+#: (52,167), a minute at 10,000 (173,797). It runs on the second core
+#: during the solve.
 TIGHT_TESTS_VARIABLES = 60_000
+
+#: Largest tests LP by dates alone (classes merged across teams, no team
+#: rows): 10,000 generated staff give 58,880 variables, solved in 7 s, and
+#: 100,000 give 527,857, too many.
+DATED_VARIABLES = 100_000
 
 
 def bound_on_tests(
@@ -275,7 +281,10 @@ def bound_on_tests(
 ) -> float | None:
     """A bound on the tests' part of needs met, in weighted need units:
     the min-cost flow (``_tests_by_flow``), or where it is small enough
-    the LP by dates and teams when that is lower.
+    the LP by dates and teams when that is lower. Where that LP is too
+    large, classes merge across teams and the team rows go: the LP by
+    dates alone still sees sessions full on the dates a cadence needs
+    (10,000 generated staff: 386 units below the flow).
 
     Per class of people (same team, candidate test sessions, needs and
     weight): a cadence day counts at most as many people as the class
@@ -306,11 +315,16 @@ def _test_rows(instance, needs, options, cap) -> list:
 
 
 def _tests_by_dates(instance, needs, options, cap) -> float | None:
-    """The LP by dates and teams (see ``bound_on_tests``); None when too
-    large or GLOP fails."""
+    """The LP by dates and teams (see ``bound_on_tests``), or by dates
+    alone when that is too large; None when both are, or GLOP fails."""
     classes, spans = _test_classes(instance, needs, options, cap)
     if sum(len(k[1]) for k in classes) > TIGHT_TESTS_VARIABLES:
-        return None
+        merged: dict[tuple, int] = defaultdict(int)
+        for (_, *rest), n in classes.items():
+            merged[(None, *rest)] += n
+        if sum(len(k[1]) for k in merged) > DATED_VARIABLES:
+            return None
+        classes, spans = merged, {}
     lp = _glop()
     if lp is None:
         return None
@@ -338,6 +352,8 @@ def _tests_by_dates(instance, needs, options, cap) -> float | None:
     share = instance.settings.team_away_max_share
     teams = instance.teams()
     for (team, sid), zs in sorted(in_team.items()):
+        if team is None:
+            continue  # classes merged across teams: no team rows
         k = max(1, math.floor(share * len(teams[team]) + 1e-9))
         _at_most(lp, zs, k * most_disjoint(spans[team, sid]))
     return _optimum(lp)
