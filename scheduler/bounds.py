@@ -204,4 +204,3 @@ def most_disjoint(spans: Iterable[tuple[int, int]]) -> int:
         if end is None or a >= end:
             count, end = count + 1, b
     return count
-

@@ -9,7 +9,10 @@ the model, the greedy baseline and the checker.
 Two simplifications keep the model small and are safe (they only forbid):
 an employee gets at most one appointment per calendar day, and a test and a
 vaccination whose slots *could* break rule 11 (or overlap across midnight)
-are never both booked.
+are never both booked in the model. The greedy and the repair book single
+slots, so they judge such pairs at the slots themselves (``slots_clash``):
+a dose at 08:30 and a test two days later at 09:00 is 48.5 hours apart,
+although the two sessions' other slots could come closer.
 """
 
 from __future__ import annotations
@@ -403,6 +406,24 @@ def _blackout_pairs(
     if b.session_id in vacc and a.session_id in tests:
         pairs.append((b, a))
     return [(v, t) for v, t in pairs if _too_soon(v, t, blackout)]
+
+
+def slots_clash(
+    a: Option, i: int, b: Option, j: int, jab: Option | None, blackout: int
+) -> bool:
+    """Do slot ``i`` of ``a`` and slot ``j`` of ``b`` (one person's) break
+    rule 5 (times away overlap) or rule 11 (``jab``, one of the two, is a
+    dose and the other a test that starts within ``blackout`` minutes of
+    its start)? The session pairs that *could* clash (``overlaps``,
+    ``blackouts``) are judged here at the slots actually booked."""
+    (a0, a1), (b0, b1) = a.away[i], b.away[j]
+    if a0 < b1 and b0 < a1:
+        return True
+    if jab is a:
+        return a.starts[i] <= b.starts[j] < a.starts[i] + blackout
+    if jab is b:
+        return b.starts[j] <= a.starts[i] < b.starts[j] + blackout
+    return False
 
 
 def _too_soon(v: Option, t: Option, blackout: int) -> bool:

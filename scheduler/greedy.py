@@ -20,7 +20,12 @@ from itertools import pairwise
 
 from ortools.graph.python import min_cost_flow
 
-from scheduler.candidates import EmployeeOptions, Option, all_options
+from scheduler.candidates import (
+    EmployeeOptions,
+    Option,
+    all_options,
+    slots_clash,
+)
 from scheduler.domain import Instance, Service, Session
 from scheduler.duty import duty_periods
 from scheduler.needs import Needs, Urgency, need_weight
@@ -54,6 +59,7 @@ class BookingState:
         s = inst.settings
         self.away_share = s.team_away_max_share
         self.jab_share = s.team_vaccinated_per_day_max_share
+        self.blackout = s.test_blackout_hours_after_vaccination * 60
         self._duty: dict = {}
         self._slot_starts: dict[str, tuple[int, ...]] = {}
         self._test_dates: dict[str, tuple[list, bool]] = {}
@@ -71,12 +77,8 @@ class BookingState:
             return "full"
         if s.service is Service.VACCINATION and not self._jab_fits(s, a):
             return "full"
-        if o.day in self.days[eid]:
+        if o.day in self.days[eid] or self._clashes(eid, opts, o, i):
             return "conflict"
-        mine = self.sessions[eid]
-        for pairs in (opts.overlaps, opts.blackouts):
-            if any((x, s.id) in pairs or (s.id, x) in pairs for x in mine):
-                return "conflict"
         e = inst.employees[eid]
         if s.service is Service.VACCINATION:
             size = len(inst.teams()[e.team_key])
@@ -87,6 +89,24 @@ class BookingState:
         if not self._team_fits(e.team_key, o.away[i]):
             return "team_limit"
         return None
+
+    def _clashes(self, eid: str, opts: EmployeeOptions, o: Option, i: int):
+        """Rules 5 and 11 against the person's bookings, at the slots (see
+        ``slots_clash``), where the sessions could clash at all."""
+        sid, pairs = o.session_id, (opts.overlaps, opts.blackouts)
+        for b in self.mine[eid]:
+            x = b.session_id
+            if not any((x, sid) in p or (sid, x) in p for p in pairs):
+                continue
+            ob = _find(opts, x)
+            new = self.inst.sessions[sid].service is Service.VACCINATION
+            old = b.service is Service.VACCINATION
+            jab = None if new == old else o if new else ob
+            if slots_clash(
+                ob, ob.slots.index(b.slot_start), o, i, jab, self.blackout
+            ):
+                return True
+        return False
 
     def _jab_fits(self, s: Session, a: int) -> bool:
         if s.doses_available is not None and (

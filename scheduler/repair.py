@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from scheduler.candidates import EmployeeOptions, Option
+from scheduler.candidates import EmployeeOptions, Option, slots_clash
 from scheduler.domain import Instance, Service
 from scheduler.greedy import (
     BookingState,
@@ -137,7 +137,7 @@ def _replan(st, inst, ns, opts, eid, dates, thin: bool) -> None:
     for jab in (
         _jab_choices(st, eid, opts, jabs[0], taken) if movable else [None]
     ):
-        days = _free_days(open_days, opts, jab)
+        days = _free_days(st, open_days, opts, jab)
         value, chosen = plan(same, tuple(sorted(days)), horizon)
         score = (value, -len(chosen))
         if score > best[0]:
@@ -176,35 +176,32 @@ def _jab_choices(st, eid, opts, jab, taken) -> list[tuple[Option, int]]:
     return out
 
 
-def _free_days(open_days, opts, jab) -> dict[date, list]:
+def _free_days(st, open_days, opts, jab) -> dict[date, list]:
     """The open test slots per date that do not clash with the dose
     booked at ``jab`` (None: no dose to place)."""
     if jab is None:
         return open_days
-    o = jab[0]
     out = {}
     for d, slots in open_days.items():
-        ok = [(t, i) for t, i in slots if not _clash(opts, o, t)]
+        ok = [(t, i) for t, i in slots if not _clash(st, opts, jab, (t, i))]
         if ok:
             out[d] = ok
     return out
 
 
-def _clash(opts: EmployeeOptions, jab: Option, test: Option) -> bool:
-    """The two may not both be booked (one a day, rules 5 and 11)."""
-    pair, back = (
-        (jab.session_id, test.session_id),
-        (
-            test.session_id,
-            jab.session_id,
-        ),
-    )
-    return (
-        jab.day == test.day
-        or pair in opts.blackouts
-        or pair in opts.overlaps
-        or back in opts.overlaps
-    )
+def _clash(st, opts: EmployeeOptions, jab, test) -> bool:
+    """The dose and the test, (option, slot index) each, may not both be
+    booked: one a day, or rules 5 and 11 at their slots."""
+    (v, i), (t, j) = jab, test
+    if v.day == t.day:
+        return True
+    pairs = (opts.blackouts, opts.overlaps)
+    if not any(
+        (v.session_id, t.session_id) in p or (t.session_id, v.session_id) in p
+        for p in pairs
+    ):
+        return False
+    return slots_clash(v, i, t, j, v, st.blackout)
 
 
 def _book_all(st, eid, opts, jab, jabs, slots) -> bool:

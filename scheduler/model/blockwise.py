@@ -106,6 +106,7 @@ def solve_by_blocks(
             budget = min(left, cap)
             if budget < 0.5:
                 break
+            kept = list(current[b.index])
             rep, size = _solve_block(
                 instance,
                 needs,
@@ -123,11 +124,15 @@ def solve_by_blocks(
             if rep is None:
                 continue
             left -= budget_spent(rep, size)
-            before, met[b.index] = (
-                met[b.index],
-                _met(instance, needs, b, current),
-            )
-            gained += met[b.index] - before
+            now = _met(instance, needs, b, current)
+            if now < met[b.index] - 1e-6:
+                # The hint lacked tests the model cannot hold (see
+                # solve.hint_from_solution) and the solve did not make
+                # up for them: the block keeps what it had.
+                current.replace(b.index, kept)
+                now = met[b.index]
+            gained += now - met[b.index]
+            met[b.index] = now
             for stage in rep.stages:
                 report.stages.append({"block": b.index, **stage})
             report.warnings.extend(

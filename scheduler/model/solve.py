@@ -454,11 +454,16 @@ def extract_solution(built: BuiltModel, values: dict[tuple, int]) -> Solution:
 
 
 def hint_from_solution(built: BuiltModel, solution: Solution) -> dict:
-    """Variable values that reproduce a schedule (e.g. the greedy one)."""
+    """Variable values that reproduce a schedule (e.g. the greedy one).
+
+    The greedy judges a dose and a test whose sessions could clash at the
+    slots it books (candidates.slots_clash); the model forbids every such
+    pair of sessions, so such tests are left out of the hint, which stays
+    a schedule the model allows."""
     inst, needs, v = built.data.instance, built.data.needs, built.vars
     values: dict[tuple, int] = {}
     counts: dict[tuple[int, int], int] = defaultdict(int)
-    for a in solution.appointments:
+    for a in _representable(built.data.options, solution.appointments):
         if a.service is Service.NUCLEIC_TEST:
             k = TEST
         else:
@@ -472,3 +477,33 @@ def hint_from_solution(built: BuiltModel, solution: Solution) -> dict:
         values["n", *key] = c
     _ = inst
     return values
+
+
+def _representable(options, appointments) -> list[Appointment]:
+    """The appointments less the tests that the model's session pairs
+    forbid beside another of the person's appointments (see
+    ``hint_from_solution``)."""
+    mine: dict[str, list[Appointment]] = defaultdict(list)
+    for a in appointments:
+        mine[a.employee_id].append(a)
+    dropped: set[Appointment] = set()
+    for eid, apps in mine.items():
+        opts = options.get(eid)
+        if opts is None or len(apps) < 2:
+            continue
+        pairs = (opts.overlaps, opts.blackouts)
+        for a in apps:
+            for b in apps:
+                if (
+                    a.date < b.date
+                    and a not in dropped
+                    and b not in dropped
+                    and any(
+                        (a.session_id, b.session_id) in p
+                        or (b.session_id, a.session_id) in p
+                        for p in pairs
+                    )
+                ):
+                    test = b if b.service is Service.NUCLEIC_TEST else a
+                    dropped.add(test)
+    return [a for a in appointments if a not in dropped]
