@@ -12,7 +12,8 @@ vaccination whose slots *could* break rule 11 (or overlap across midnight)
 are never both booked in the model. The greedy and the repair book single
 slots, so they judge such pairs at the slots themselves (``slots_clash``):
 a dose at 08:30 and a test two days later at 09:00 is 48.5 hours apart,
-although the two sessions' other slots could come closer.
+although the two sessions' other slots could come closer, and a test at
+08:00 may come before a dose at 14:00 the same day.
 """
 
 from __future__ import annotations

@@ -5,9 +5,11 @@ dose gets the earliest slot that keeps every hard rule given what is
 already booked, a screening test the session a matching of the window's
 places gives it, and a cadence test a slot in the session with the most
 places left among those that cover the person's first uncovered day, one
-test per person in turn. It uses the
-same candidate options as the model, so a greedy schedule is always a
-valid starting point for CP-SAT.
+test per person in turn. It uses the same candidate options as the model,
+but judges a person's own appointments at their slots (rules 5 and 11,
+candidates.slots_clash) where the model forbids whole pairs of sessions,
+so the model's hint leaves out the few tests it cannot hold
+(solve.hint_from_solution).
 """
 
 from __future__ import annotations
@@ -46,8 +48,6 @@ class BookingState:
         self._open_from: dict[str, int] = {}
         self.doses_used: dict[str, int] = defaultdict(int)
         self.obs_ends: dict[str, list[int]] = defaultdict(list)
-        self.days: dict[str, set[int]] = defaultdict(set)
-        self.sessions: dict[str, set[str]] = defaultdict(set)
         #: Per team, the starts and the ends of its away intervals, each
         #: sorted: how many are away at t is a difference of two counts.
         self.away_starts: dict = defaultdict(list)
@@ -77,7 +77,7 @@ class BookingState:
             return "full"
         if s.service is Service.VACCINATION and not self._jab_fits(s, a):
             return "full"
-        if o.day in self.days[eid] or self._clashes(eid, opts, o, i):
+        if self._clashes(eid, opts, o, i):
             return "conflict"
         e = inst.employees[eid]
         if s.service is Service.VACCINATION:
@@ -92,15 +92,26 @@ class BookingState:
 
     def _clashes(self, eid: str, opts: EmployeeOptions, o: Option, i: int):
         """Rules 5 and 11 against the person's bookings, at the slots (see
-        ``slots_clash``), where the sessions could clash at all."""
-        sid, pairs = o.session_id, (opts.overlaps, opts.blackouts)
+        ``slots_clash``): on the same day (one test and one dose at most,
+        the test first) and where two days' sessions could clash at all."""
+        s, pairs = (
+            self.inst.sessions[o.session_id],
+            (
+                opts.overlaps,
+                opts.blackouts,
+            ),
+        )
+        new = s.service is Service.VACCINATION
         for b in self.mine[eid]:
             x = b.session_id
-            if not any((x, sid) in p or (sid, x) in p for p in pairs):
+            if b.date != s.date and not any(
+                (x, s.id) in p or (s.id, x) in p for p in pairs
+            ):
                 continue
-            ob = _find(opts, x)
-            new = self.inst.sessions[sid].service is Service.VACCINATION
             old = b.service is Service.VACCINATION
+            if b.date == s.date and new == old:
+                return True
+            ob = _find(opts, x)
             jab = None if new == old else o if new else ob
             if slots_clash(
                 ob, ob.slots.index(b.slot_start), o, i, jab, self.blackout
@@ -211,8 +222,6 @@ class BookingState:
                 ),
                 s.end,
             )
-        self.days[eid].add(o.day)
-        self.sessions[eid].add(s.id)
         insort(self.away_starts[e.team_key], o.away[i][0])
         insort(self.away_ends[e.team_key], o.away[i][1])
         vacc = s.service is Service.VACCINATION
@@ -244,8 +253,6 @@ class BookingState:
         self.taken[s.id] -= 1
         if a < self._open_from.get(s.id, s.start):
             self._open_from[s.id] = a
-        self.days[app.employee_id].discard(o.day)
-        self.sessions[app.employee_id].discard(s.id)
         for sorted_list, t in (
             (self.away_starts[team], o.away[i][0]),
             (self.away_ends[team], o.away[i][1]),

@@ -191,12 +191,11 @@ def _free_days(st, open_days, opts, jab) -> dict[date, list]:
 
 def _clash(st, opts: EmployeeOptions, jab, test) -> bool:
     """The dose and the test, (option, slot index) each, may not both be
-    booked: one a day, or rules 5 and 11 at their slots."""
+    booked: rules 5 and 11 at their slots, where their sessions could
+    clash (the same day, or ``overlaps`` and ``blackouts``)."""
     (v, i), (t, j) = jab, test
-    if v.day == t.day:
-        return True
     pairs = (opts.blackouts, opts.overlaps)
-    if not any(
+    if v.day != t.day and not any(
         (v.session_id, t.session_id) in p or (t.session_id, v.session_id) in p
         for p in pairs
     ):

@@ -480,9 +480,9 @@ def hint_from_solution(built: BuiltModel, solution: Solution) -> dict:
 
 
 def _representable(options, appointments) -> list[Appointment]:
-    """The appointments less the tests that the model's session pairs
-    forbid beside another of the person's appointments (see
-    ``hint_from_solution``)."""
+    """The appointments less the tests that the model forbids beside
+    another of the person's appointments: on the same day, or in a pair of
+    sessions that could clash (see ``hint_from_solution``)."""
     mine: dict[str, list[Appointment]] = defaultdict(list)
     for a in appointments:
         mine[a.employee_id].append(a)
@@ -492,18 +492,14 @@ def _representable(options, appointments) -> list[Appointment]:
         if opts is None or len(apps) < 2:
             continue
         pairs = (opts.overlaps, opts.blackouts)
-        for a in apps:
-            for b in apps:
-                if (
-                    a.date < b.date
-                    and a not in dropped
-                    and b not in dropped
-                    and any(
-                        (a.session_id, b.session_id) in p
-                        or (b.session_id, a.session_id) in p
-                        for p in pairs
-                    )
+        for n, a in enumerate(apps):
+            for b in apps[n + 1 :]:
+                if a in dropped or b in dropped:
+                    continue
+                if a.date == b.date or any(
+                    (a.session_id, b.session_id) in p
+                    or (b.session_id, a.session_id) in p
+                    for p in pairs
                 ):
-                    test = b if b.service is Service.NUCLEIC_TEST else a
-                    dropped.add(test)
+                    dropped.add(b if b.service is Service.NUCLEIC_TEST else a)
     return [a for a in appointments if a not in dropped]
