@@ -162,18 +162,30 @@ def _drop_spare_tests(st, ns, opts, tests, value, horizon) -> list:
 
 
 def _jab_choices(st, eid, opts, jab, taken) -> list[tuple[Option, int]]:
-    """The dose where it was, then the first slot that fits in each other
-    session open to it."""
+    """The dose where it was, then the first and the last slot that fit in
+    each session open to it: rule 11 counts from the dose's start, so an
+    early dose frees the morning two days on, a late one the morning of
+    its own day."""
     here = taken[jab]
     out = [(here, here.slots.index(jab.slot_start))]
     for o in opts.vaccination[0]:
-        if o is here:
-            continue
-        for i in st.slots_to_try(o):
-            if st.fits(eid, opts, o, i):
-                out.append((o, i))
-                break
+        out.extend(
+            c for c in _first_and_last(st, eid, opts, o) if c not in out
+        )
     return out
+
+
+def _first_and_last(st, eid, opts, o: Option) -> list[tuple[Option, int]]:
+    """The first and the last slot of ``o`` that fit now (none, one or
+    two)."""
+    tried = st.slots_to_try(o)
+    first = next((i for i in tried if st.fits(eid, opts, o, i)), None)
+    if first is None:
+        return []
+    last = next(
+        i for i in reversed(tried) if i == first or st.fits(eid, opts, o, i)
+    )
+    return [(o, first)] if last == first else [(o, first), (o, last)]
 
 
 def _free_days(st, open_days, opts, jab) -> dict[date, list]:
@@ -231,16 +243,30 @@ def _open_days(
     st, inst, eid, opts, every_session: bool
 ) -> dict[date, list[tuple[Option, int]]]:
     """Per date, the person's test slots that fit now, roomiest session
-    first (as the greedy spreads the load): one per session, or (without
-    ``every_session``) only the first per date, which is all the chain
-    needs when no dose moves (fit checks are most of the repair's time)."""
+    first (as the greedy spreads the load): the first and the last per
+    session (rule 11 may leave only one of them beside a dose), or
+    (without ``every_session``) only the first per date, which is all the
+    chain needs when no dose moves (fit checks are most of the repair's
+    time)."""
     out: dict[date, list[tuple[Option, int]]] = {}
     for o in sorted(opts.tests, key=lambda o: -st.places_left(o.session_id)):
         d = inst.sessions[o.session_id].date
         if not every_session and d in out:
             continue
-        for i in st.slots_to_try(o):
-            if st.fits(eid, opts, o, i):
-                out.setdefault(d, []).append((o, i))
-                break
+        if every_session:
+            found = _first_and_last(st, eid, opts, o)
+        else:
+            found = [
+                next(
+                    (
+                        (o, i)
+                        for i in st.slots_to_try(o)
+                        if st.fits(eid, opts, o, i)
+                    ),
+                    None,
+                )
+            ]
+        found = [c for c in found if c is not None]
+        if found:
+            out.setdefault(d, []).extend(found)
     return out

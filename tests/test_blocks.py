@@ -17,7 +17,7 @@ from scheduler.blocks import (
     reserved_by,
     shared_sessions,
 )
-from scheduler.bounds import needs_alone, pooled_capacity
+from scheduler.bounds import needs_alone, pooled_capacity, usable_places
 from scheduler.candidates import all_options
 from scheduler.check import check_solution, objective_terms
 from scheduler.domain import Scope, Service, SiteKind
@@ -248,6 +248,29 @@ def test_tests_bound_by_dates_alone_sees_a_full_day(monkeypatch):
     _, sol, report, _ = schedule(inst, SolveParams(time_limit=5))
     assert report.objective["needs_met"] == pytest.approx(dated)
     assert sum(a.session_id == "T0" for a in sol.appointments) == 1
+
+
+def test_tests_bound_in_parts_equals_one_lp(tmp_path, monkeypatch):
+    """Parts of a drive that share no test session are solved as separate
+    LPs; their sum is the one LP's optimum, by teams and by dates alone."""
+    book = tmp_path / "drive.xlsx"
+    generate_workbook(book, employees=600, workplaces=4, days=14, seed=3)
+    inst = read_instance(book)
+    needs = compute_needs(inst)
+    options = all_options(inst, needs)
+    cap = usable_places(inst, options)
+    classes, _ = lp_module._test_classes(inst, needs, options, cap)
+    assert len(lp_module._apart(classes)) >= 2
+    values = []
+    for limit in (10**9, 0):  # by dates and teams; by dates alone
+        monkeypatch.setattr(lp_module, "TIGHT_TESTS_VARIABLES", limit)
+        apart = lp_module._tests_by_dates(inst, needs, options, cap)
+        with monkeypatch.context() as m:
+            m.setattr(lp_module, "_apart", lambda classes: [classes])
+            whole = lp_module._tests_by_dates(inst, needs, options, cap)
+        assert apart == pytest.approx(whole, rel=1e-7)
+        values.append(apart)
+    assert values[0] < values[1]  # the teams' rows bind
 
 
 @pytest.mark.parametrize(("seed", "tight"), [(5, False), (6, True)])

@@ -260,13 +260,17 @@ def _tests_by_flow(
     return -flow.optimal_cost()
 
 
-#: Largest tests LP (class × session variables) solved by dates and teams;
-#: above it, by dates alone, up to ``DATED_VARIABLES``; above that the
-#: min-cost flow alone bounds the tests. GLOP's time grows faster than
-#: linearly: 0.2 s at 1,000 generated staff (3,051 variables), 9 s at 5,000
-#: (52,167), a minute at 10,000 (173,797). It runs on the second core
-#: during the solve.
-TIGHT_TESTS_VARIABLES = 60_000
+#: Largest tests LP (class × session variables) solved by dates and teams,
+#: in all and per part of the drive that shares no test session with the
+#: rest (each part is its own LP); above them, by dates alone, up to
+#: ``DATED_VARIABLES``; above that the min-cost flow alone bounds the tests.
+#: GLOP's time grows faster than linearly: 0.2 s at 1,000 generated staff
+#: (3,051 variables), 9 s at 5,000 (52,167); 10,000 give 173,797 in three
+#: parts (66,975, 71,996 and 34,826 variables: 11, 10 and 3 s; as one LP,
+#: a minute). It runs on the second core while the start is built and the
+#: solver runs.
+TIGHT_TESTS_VARIABLES = 200_000
+TIGHT_PART_VARIABLES = 80_000
 
 #: Largest tests LP by dates alone (classes merged across teams, no team
 #: rows): 10,000 generated staff give 58,880 variables, solved in 7 s, and
@@ -316,15 +320,53 @@ def _test_rows(instance, needs, options, cap) -> list:
 
 def _tests_by_dates(instance, needs, options, cap) -> float | None:
     """The LP by dates and teams (see ``bound_on_tests``), or by dates
-    alone when that is too large; None when both are, or GLOP fails."""
+    alone when that is too large; None when both are, or GLOP fails.
+    Parts of the drive that share no test session are solved apart."""
     classes, spans = _test_classes(instance, needs, options, cap)
-    if sum(len(k[1]) for k in classes) > TIGHT_TESTS_VARIABLES:
+    parts = _apart(classes)
+    sizes = [sum(len(k[1]) for k in part) for part in parts]
+    if sum(sizes) > TIGHT_TESTS_VARIABLES or (
+        max(sizes, default=0) > TIGHT_PART_VARIABLES
+    ):
         merged: dict[tuple, int] = defaultdict(int)
         for (_, *rest), n in classes.items():
             merged[(None, *rest)] += n
         if sum(len(k[1]) for k in merged) > DATED_VARIABLES:
             return None
-        classes, spans = merged, {}
+        parts, spans = _apart(merged), {}
+    total = 0.0
+    for part in parts:
+        value = _dated_lp(instance, part, spans, cap)
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+def _apart(classes: dict[tuple, int]) -> list[dict[tuple, int]]:
+    """The classes in groups that share no session (a class's row links
+    its sessions), each in the classes' order."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for _, row, _, _ in classes:
+        for sid in row[1:]:
+            a, b = root(row[0]), root(sid)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    parts: dict[str, dict[tuple, int]] = {}
+    for key, n in classes.items():
+        parts.setdefault(root(key[1][0]), {})[key] = n
+    return list(parts.values())
+
+
+def _dated_lp(instance, classes, spans, cap) -> float | None:
+    """One part's LP by dates (and teams, unless merged: team None)."""
     lp = _glop()
     if lp is None:
         return None
