@@ -78,16 +78,16 @@ def test_best_test_days_without_any_day_keeps_the_recorded_test():
 
 def _blocking_dose_case():
     """E1 needs one dose (their second) and a test every 7 days. Doses on
-    day 6 or day 9; tests only on days 6 and 13 (12 is a Sunday). The
-    greedy books the
-    earliest dose, day 6, which leaves no test for days 6-11 (one
-    appointment a day); the dose on day 9 lets both tests in."""
+    day 6 or day 9; tests only on days 6 and 13 (12 is a Sunday); day 6's
+    dose and test both have one slot, at 09:00. The greedy books the
+    earliest dose, day 6, which leaves no test for days 6-11 (one place
+    at a time); the dose on day 9 lets both tests in."""
     weekly = Requirement(id="WEEKLY", scope=Scope.ALL, every_days=7)
     test = {"service": Service.NUCLEIC_TEST}
     sessions = [
-        make_session("V6", date=_day(6)),
+        make_session("V6", date=_day(6), end=570),
         make_session("V9", date=_day(9)),
-        make_session("T6", date=_day(6), **test),
+        make_session("T6", date=_day(6), end=570, **test),
         make_session("T13", date=_day(13), **test),
     ]
     return make_instance(
