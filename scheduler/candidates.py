@@ -162,7 +162,7 @@ def vaccination_product_ok(
 
 
 def employee_options(
-    instance: Instance, needs: Needs, e: Employee
+    instance: Instance, needs: Needs, e: Employee, conflicts: bool = True
 ) -> EmployeeOptions:
     """All options of one employee and the conflicts among them.
 
@@ -189,13 +189,14 @@ def employee_options(
     if key not in cache:
         cache[key] = _employee_options(instance, needs, e, periods)
     found = cache[key]
-    return EmployeeOptions(
+    out = EmployeeOptions(
         employee_id=e.id,
         vaccination=[list(row) for row in found.vaccination],
         tests=list(found.tests),
-        overlaps=found.overlaps,
-        blackouts=found.blackouts,
     )
+    if conflicts:
+        out.overlaps, out.blackouts = _shared_conflicts(instance, out)
+    return out
 
 
 def _earliest_key(instance: Instance, need: VaccinationNeed) -> tuple:
@@ -261,17 +262,23 @@ def _employee_options(
             out.vaccination.append(row)
     if needs.tests.get(e.id):
         out.tests = list(tests)
-    # Options are shared by everyone with the same duty and reach, so are
-    # the conflicts among them: teammates on one shift compute them once.
+    return out
+
+
+def _shared_conflicts(
+    instance: Instance, opts: EmployeeOptions
+) -> tuple[frozenset, frozenset]:
+    """``_conflicts`` of a person's options. Options are shared by
+    everyone with the same duty and reach, so are the conflicts among
+    them: teammates on one shift compute them once."""
     key = (
-        tuple(id(o) for row in out.vaccination for o in row),
-        tuple(id(o) for o in out.tests),
+        tuple(id(o) for row in opts.vaccination for o in row),
+        tuple(id(o) for o in opts.tests),
     )
     cache = instance._cache.setdefault("conflicts", {})
     if key not in cache:
-        cache[key] = _conflicts(instance, out)
-    out.overlaps, out.blackouts = cache[key]
-    return out
+        cache[key] = _conflicts(instance, opts)
+    return cache[key]
 
 
 def _usable_sessions(
@@ -437,14 +444,26 @@ def _too_soon(v: Option, t: Option, blackout: int) -> bool:
 
 
 def all_options(
-    instance: Instance, needs: Needs
+    instance: Instance, needs: Needs, conflicts: bool = True
 ) -> dict[EmployeeId, EmployeeOptions]:
-    """Options of every employee with a need, in employee order."""
+    """Options of every employee with a need, in employee order; without
+    ``conflicts`` their ``overlaps`` and ``blackouts`` stay empty until
+    ``add_conflicts`` (the LP needs none, and at 100,000 staff they are
+    9 of the 20 s, which the LP need not wait for)."""
     out = {}
     for e in instance.employees.values():
         if e.id in needs.vaccination or e.id in needs.tests:
-            out[e.id] = employee_options(instance, needs, e)
+            out[e.id] = employee_options(instance, needs, e, conflicts)
     return out
+
+
+def add_conflicts(
+    instance: Instance, options: dict[EmployeeId, EmployeeOptions]
+) -> None:
+    """Fill in the ``overlaps`` and ``blackouts`` that ``all_options``
+    left out."""
+    for opts in options.values():
+        opts.overlaps, opts.blackouts = _shared_conflicts(instance, opts)
 
 
 def choices_of(options: dict[EmployeeId, EmployeeOptions]) -> dict[str, int]:

@@ -22,7 +22,7 @@ from scheduler import __version__
 from scheduler.background import Background, stop_all
 from scheduler.blocks import BLOCK_CHOICES, plan_blocks
 from scheduler.bounds import needs_alone
-from scheduler.candidates import all_options, choices_of
+from scheduler.candidates import add_conflicts, all_options, choices_of
 from scheduler.check import (
     check_solution,
     counts_of,
@@ -105,10 +105,12 @@ def schedule(
     clock = time.perf_counter()
     needs = compute_needs(instance)
     say("Finding every need's candidate sessions …")
-    options = all_options(instance, needs)
-    # The LP needs nothing else: the other core computes it while this one
-    # builds the greedy baseline; its plan then guides a second greedy pass.
+    options = all_options(instance, needs, conflicts=False)
+    # The LP needs nothing else (not even the options' conflicts): the
+    # other core computes it while this one finds the conflicts and builds
+    # the greedy baseline; its plan then guides a second greedy pass.
     with Background(lp_relaxation, instance, needs, options) as lp:
+        add_conflicts(instance, options)
         blocks = plan_blocks(instance, choices_of(options), block_choices)
         built = None
         if len(blocks) == 1:
