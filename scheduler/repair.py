@@ -76,10 +76,11 @@ def repair_state(
     needs: Needs,
     options: dict[str, EmployeeOptions],
     held: frozenset[str] = frozenset(),
+    passes: tuple[bool, ...] = (True, False),
 ) -> None:
     """Re-plan everyone's tests in ``st`` (see the module's doc): first
-    everyone, so that spare tests go back to the pool, then those still
-    short."""
+    everyone, so that spare tests go back to the pool (a thin pass), then
+    those still short."""
     inst = st.inst
     horizon = tuple(inst.settings.dates())
     order = sorted(
@@ -89,7 +90,7 @@ def repair_state(
     every = {
         eid: _all_dates(inst, options[eid]) for eid in order
     }  # the same in both passes
-    for thin in (True, False):
+    for thin in passes:
         for eid in order:
             _replan(
                 st,

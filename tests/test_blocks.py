@@ -364,7 +364,9 @@ def test_a_broken_solver_schedule_falls_back_to_greedy(monkeypatch):
         return type(found)(appointments=apps), report
 
     monkeypatch.setattr(pipeline, "solve_by_blocks", overbooking)
-    monkeypatch.setattr(pipeline, "_filled", lambda st, n, o, s, found: found)
+    monkeypatch.setattr(
+        pipeline, "_filled", lambda st, n, o, s, found, held: found
+    )
     needs, sol, report, _ = schedule(
         inst, SolveParams(time_limit=5), block_choices=3
     )

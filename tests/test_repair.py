@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from scheduler import pipeline
 from scheduler.candidates import all_options
 from scheduler.check import check_solution, needs_met
 from scheduler.domain import Scope, Service
@@ -178,3 +179,22 @@ def test_refill_from_the_start_state_equals_a_fresh_fill(tmp_path):
     assert check_solution(inst, needs, refilled) == []
     assert set(refilled.appointments) == set(fresh.appointments)
     assert needs_met(inst, needs, refilled) > needs_met(inst, needs, found)
+
+
+def test_tests_are_re_planned_after_the_solve_too():
+    """The fill after the solve (pipeline._filled) ends with a repair of
+    those still short: a solver's schedule with the blocking dose gets
+    the dose moved and both tests, unless the person is held."""
+    inst = _blocking_dose_case()
+    needs = compute_needs(inst)
+    options = all_options(inst, needs)
+    found = greedy_schedule(inst, needs, options)
+    assert {a.session_id for a in found.appointments} == {"V6", "T13"}
+    for held, sessions in (
+        (frozenset(), {"V9", "T6", "T13"}),
+        (frozenset({"E1"}), {"V6", "T13"}),
+    ):
+        state, _ = BookingState.holding(inst, found, options)
+        after = pipeline._filled(state, needs, options, found, found, held)
+        assert {a.session_id for a in after.appointments} == sessions
+        assert check_solution(inst, needs, after) == []
