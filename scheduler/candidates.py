@@ -18,6 +18,7 @@ although the two sessions' other slots could come closer, and a test at
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -343,7 +344,9 @@ def _conflicts(
 
     Same-day pairs are handled by the one-appointment-a-day limit.
     """
-    blackout = round(
+    # Rounded up: a test 2,190 minutes after a dose breaks a blackout of
+    # 36.5 hours, and rounding to 2,190 would not see the pair at all.
+    blackout = math.ceil(
         instance.settings.test_blackout_hours_after_vaccination * 60
     )
     vacc = {o.session_id: o for row in opts.vaccination for o in row}

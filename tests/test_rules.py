@@ -531,6 +531,30 @@ def test_a_swab_before_a_jab_on_the_same_day(test_at, both):
     assert len(sol.appointments) == (2 if both else 1)
 
 
+def test_a_blackout_of_odd_minutes_still_binds():
+    """24.005 hours is 1,440.3 minutes: a test at 09:00 the day after a
+    09:00 dose comes 1,440 minutes later, too soon. Rounded to whole
+    minutes (1,440), the pair of sessions looked safe."""
+    day1 = H0 + timedelta(days=1)
+    inst = make_instance(
+        employees=[make_employee("E1")],
+        sessions=[
+            make_session("V1", end=570),
+            make_session(
+                "T1",
+                service=Service.NUCLEIC_TEST,
+                product=None,
+                date=day1,
+                end=570,
+            ),
+        ],
+        test_requirements=(replace(WINDOW, window_end=day1),),
+        settings={"test_blackout_hours_after_vaccination": 24.005},
+    )
+    _, sol, _ = solve(inst)
+    assert len(sol.appointments) == 1
+
+
 # -- objective --------------------------------------------------------------
 
 
