@@ -78,6 +78,14 @@ class EmployeeOptions:
     #: (vaccination, test) session pairs that could break rule 11.
     blackouts: frozenset[tuple[SessionId, SessionId]] = frozenset()
 
+    def may_clash(self, a: SessionId, b: SessionId) -> bool:
+        """Could some slots of two sessions on different days break rule
+        5 or 11 (``overlaps``, ``blackouts``), in either order?"""
+        return any(
+            (a, b) in pairs or (b, a) in pairs
+            for pairs in (self.overlaps, self.blackouts)
+        )
+
 
 def options_for_session(
     instance: Instance, e: Employee, session: Session, periods: Duty
@@ -420,7 +428,7 @@ def _blackout_pairs(
 
 
 def slots_clash(
-    a: Option, i: int, b: Option, j: int, jab: Option | None, blackout: int
+    a: Option, i: int, b: Option, j: int, jab: Option | None, blackout: float
 ) -> bool:
     """Do slot ``i`` of ``a`` and slot ``j`` of ``b`` (one person's) break
     rule 5 (times away overlap) or rule 11 (``jab``, one of the two, is a

@@ -94,24 +94,15 @@ class BookingState:
         """Rules 5 and 11 against the person's bookings, at the slots (see
         ``slots_clash``): on the same day (one test and one dose at most,
         the test first) and where two days' sessions could clash at all."""
-        s, pairs = (
-            self.inst.sessions[o.session_id],
-            (
-                opts.overlaps,
-                opts.blackouts,
-            ),
-        )
+        s = self.inst.sessions[o.session_id]
         new = s.service is Service.VACCINATION
         for b in self.mine[eid]:
-            x = b.session_id
-            if b.date != s.date and not any(
-                (x, s.id) in p or (s.id, x) in p for p in pairs
-            ):
+            if b.date != s.date and not opts.may_clash(b.session_id, s.id):
                 continue
             old = b.service is Service.VACCINATION
             if b.date == s.date and new == old:
                 return True
-            ob = _find(opts, x)
+            ob = _find(opts, b.session_id)
             jab = None if new == old else o if new else ob
             if slots_clash(
                 ob, ob.slots.index(b.slot_start), o, i, jab, self.blackout

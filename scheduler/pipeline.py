@@ -127,6 +127,8 @@ def schedule(
             )
         pinned = pinned_appointments(instance, needs)
         _check_pinned(instance, needs, pinned)
+        # People with pinned bookings keep their tests in every repair.
+        held = frozenset(a.employee_id for a in pinned)
         greedy = greedy_schedule(instance, needs, options, pinned)
         base = objective_terms(instance, needs, greedy)
         classes = vaccination_classes(instance, needs, options)
@@ -142,6 +144,7 @@ def schedule(
             needs,
             options,
             pinned,
+            held,
             greedy,
             base["needs_met"],
             relaxation,
@@ -178,7 +181,6 @@ def schedule(
         seconds["solve"] = time.perf_counter() - clock
         clock = time.perf_counter()
         tests_bound = tight.result()
-    held = frozenset(a.employee_id for a in pinned)
     solution = _filled(state, needs, options, start, found, held)
     mine = objective_terms(instance, needs, solution)
     if mine["needs_met"] < start_met - 1e-6:
@@ -233,14 +235,16 @@ def _sum(*parts: float | None) -> float | None:
     return None if None in parts else sum(parts)
 
 
-def _start(instance, needs, options, pinned, greedy, met, relaxation, classes):
+def _start(
+    instance, needs, options, pinned, held, greedy, met, relaxation, classes
+):
     """The solver's hint: the greedy schedule guided by the LP's plan,
     with its open needs filled in and everyone's tests re-planned
     (repair.py); from the plain ``greedy`` instead if the guided one
     meets less than its ``met`` (on generated drives it never did). With
     its booking state, which the fill after the solve goes on from, and
-    the needs it meets."""
-    held = frozenset(a.employee_id for a in pinned)
+    the needs it meets. The people in ``held`` (those with ``pinned``
+    appointments) keep their tests."""
     if relaxation.plan:
         state = greedy_state(
             instance,

@@ -179,14 +179,22 @@ def _jab_choices(st, eid, opts, jab, taken) -> list[tuple[Option, int]]:
 def _first_and_last(st, eid, opts, o: Option) -> list[tuple[Option, int]]:
     """The first and the last slot of ``o`` that fit now (none, one or
     two)."""
-    tried = st.slots_to_try(o)
-    first = next((i for i in tried if st.fits(eid, opts, o, i)), None)
+    first = _first_fit(st, eid, opts, o)
     if first is None:
         return []
     last = next(
-        i for i in reversed(tried) if i == first or st.fits(eid, opts, o, i)
+        i
+        for i in reversed(st.slots_to_try(o))
+        if i == first or st.fits(eid, opts, o, i)
     )
     return [(o, first)] if last == first else [(o, first), (o, last)]
+
+
+def _first_fit(st, eid, opts, o: Option) -> int | None:
+    """The first slot of ``o`` that fits now, if any."""
+    return next(
+        (i for i in st.slots_to_try(o) if st.fits(eid, opts, o, i)), None
+    )
 
 
 def _free_days(st, open_days, opts, jab) -> dict[date, list]:
@@ -207,11 +215,7 @@ def _clash(st, opts: EmployeeOptions, jab, test) -> bool:
     booked: rules 5 and 11 at their slots, where their sessions could
     clash (the same day, or ``overlaps`` and ``blackouts``)."""
     (v, i), (t, j) = jab, test
-    pairs = (opts.blackouts, opts.overlaps)
-    if v.day != t.day and not any(
-        (v.session_id, t.session_id) in p or (t.session_id, v.session_id) in p
-        for p in pairs
-    ):
+    if v.day != t.day and not opts.may_clash(v.session_id, t.session_id):
         return False
     return slots_clash(v, i, t, j, v, st.blackout)
 
@@ -252,22 +256,13 @@ def _open_days(
     out: dict[date, list[tuple[Option, int]]] = {}
     for o in sorted(opts.tests, key=lambda o: -st.places_left(o.session_id)):
         d = inst.sessions[o.session_id].date
-        if not every_session and d in out:
-            continue
         if every_session:
             found = _first_and_last(st, eid, opts, o)
+        elif d in out:
+            continue
         else:
-            found = [
-                next(
-                    (
-                        (o, i)
-                        for i in st.slots_to_try(o)
-                        if st.fits(eid, opts, o, i)
-                    ),
-                    None,
-                )
-            ]
-        found = [c for c in found if c is not None]
+            i = _first_fit(st, eid, opts, o)
+            found = [] if i is None else [(o, i)]
         if found:
             out.setdefault(d, []).extend(found)
     return out

@@ -324,14 +324,14 @@ def _tests_by_dates(instance, needs, options, cap) -> float | None:
     Parts of the drive that share no test session are solved apart."""
     classes, spans = _test_classes(instance, needs, options, cap)
     parts = _apart(classes)
-    sizes = [sum(len(k[1]) for k in part) for part in parts]
+    sizes = [_variables(part) for part in parts]
     if sum(sizes) > TIGHT_TESTS_VARIABLES or (
         max(sizes, default=0) > TIGHT_PART_VARIABLES
     ):
         merged: dict[tuple, int] = defaultdict(int)
         for (_, *rest), n in classes.items():
             merged[(None, *rest)] += n
-        if sum(len(k[1]) for k in merged) > DATED_VARIABLES:
+        if _variables(merged) > DATED_VARIABLES:
             return None
         parts, spans = _apart(merged), {}
     total = 0.0
@@ -341,6 +341,11 @@ def _tests_by_dates(instance, needs, options, cap) -> float | None:
             return None
         total += value
     return total
+
+
+def _variables(classes: dict[tuple, int]) -> int:
+    """The tests LP's class × session variables."""
+    return sum(len(row) for _, row, _, _ in classes)
 
 
 def _apart(classes: dict[tuple, int]) -> list[dict[tuple, int]]:
@@ -379,7 +384,8 @@ def _dated_lp(instance, classes, spans, cap) -> float | None:
         for sid in row:
             z = lp.NumVar(0, n, "")
             in_session[sid].append(z)
-            in_team[team, sid].append(z)
+            if team is not None:  # None: classes merged across teams
+                in_team[team, sid].append(z)
             on_day[(instance.sessions[sid].date - h0).days].append(z)
         for every, last, window in sig:
             if every is not None:
@@ -394,8 +400,6 @@ def _dated_lp(instance, classes, spans, cap) -> float | None:
     share = instance.settings.team_away_max_share
     teams = instance.teams()
     for (team, sid), zs in sorted(in_team.items()):
-        if team is None:
-            continue  # classes merged across teams: no team rows
         k = max(1, math.floor(share * len(teams[team]) + 1e-9))
         _at_most(lp, zs, k * most_disjoint(spans[team, sid]))
     return _optimum(lp)

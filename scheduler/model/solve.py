@@ -491,15 +491,12 @@ def _representable(options, appointments) -> list[Appointment]:
         opts = options.get(eid)
         if opts is None or len(apps) < 2:
             continue
-        pairs = (opts.overlaps, opts.blackouts)
         for n, a in enumerate(apps):
             for b in apps[n + 1 :]:
                 if a in dropped or b in dropped:
                     continue
-                if a.date == b.date or any(
-                    (a.session_id, b.session_id) in p
-                    or (b.session_id, a.session_id) in p
-                    for p in pairs
+                if a.date == b.date or opts.may_clash(
+                    a.session_id, b.session_id
                 ):
                     dropped.add(b if b.service is Service.NUCLEIC_TEST else a)
     return [a for a in appointments if a not in dropped]
