@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from ortools.linear_solver import linear_solver_pb2
 
 from scheduler.blocks import (
     block_instance,
@@ -268,9 +269,56 @@ def test_tests_bound_in_parts_equals_one_lp(tmp_path, monkeypatch):
         with monkeypatch.context() as m:
             m.setattr(lp_module, "_apart", lambda classes: [classes])
             whole = lp_module._tests_by_dates(inst, needs, options, cap)
-        assert apart == pytest.approx(whole, rel=1e-7)
+        # PDLP stops within its tolerance of each optimum.
+        assert apart == pytest.approx(whole, rel=1e-4)
         values.append(apart)
     assert values[0] < values[1]  # the teams' rows bind
+
+
+def test_tests_lp_bound_from_pdlp_holds_and_is_tight(tmp_path, monkeypatch):
+    """The LP by dates and teams is solved by PDLP, whose optimum is only
+    approximate; its dual bound is never below GLOP's exact optimum of the
+    same LP and within PDLP's tolerance above it."""
+    book = tmp_path / "drive.xlsx"
+    generate_workbook(book, employees=400, workplaces=2, days=14, seed=8)
+    inst = read_instance(book)
+    needs = compute_needs(inst)
+    options = all_options(inst, needs)
+    cap = usable_places(inst, options)
+    pdlp = lp_module._tests_by_dates(inst, needs, options, cap)
+    monkeypatch.setattr(lp_module, "_pdlp", lp_module._glop)
+    monkeypatch.setattr(lp_module, "_dual_bound", _exact)
+    exact = lp_module._tests_by_dates(inst, needs, options, cap)
+    assert exact > 0
+    assert exact - 1e-6 <= pdlp <= exact * (1 + 1e-4)
+
+
+def _exact(lp) -> float:
+    assert lp.Solve() == lp.OPTIMAL
+    return lp.Objective().Value()
+
+
+def test_lagrangian_bound_holds_for_any_prices():
+    """max 3x + 2y, x + y ≤ 4, x ≤ 3, 0 ≤ x, y ≤ 10: optimum 11 (x 3,
+    y 1). Any row prices bound it from above; the optimal ones (2, 1)
+    meet it."""
+    lp = lp_module._glop()
+    x, y = lp.NumVar(0, 10, "x"), lp.NumVar(0, 10, "y")
+    lp.Objective().SetCoefficient(x, 3)
+    lp.Objective().SetCoefficient(y, 2)
+    both = lp.Constraint(-lp.infinity(), 4)
+    both.SetCoefficient(x, 1)
+    both.SetCoefficient(y, 1)
+    lp.Constraint(0, 3).SetCoefficient(x, 1)
+    proto = linear_solver_pb2.MPModelProto()
+    lp.ExportModelToProto(proto)
+    bound = lp_module.lagrangian_bound
+    assert bound(proto, [2, 1]) == pytest.approx(11)
+    assert bound(proto, [0, 0]) == pytest.approx(50)  # boxes alone
+    # A negative price on a row without a lower side counts as 0.
+    assert bound(proto, [-5, 1]) == pytest.approx(bound(proto, [0, 1]))
+    for prices in ([1, 1], [3, 0], [2.5, 0.7], [0, 3], [-1, -1]):
+        assert bound(proto, prices) >= 11 - 1e-9
 
 
 @pytest.mark.parametrize(("seed", "tight"), [(5, False), (6, True)])
