@@ -53,9 +53,13 @@ def measure(book: Path, time_limit: float | None, workers: int) -> dict:
     from scheduler.background import Background
     from scheduler.check import check_solution, counts_of
     from scheduler.io.read import read_instance
-    from scheduler.model.solve import SolveParams
     from scheduler.needs import compute_needs
-    from scheduler.pipeline import RunResult, schedule, write_run
+    from scheduler.pipeline import (
+        RunResult,
+        schedule,
+        solve_params,
+        write_run,
+    )
     from scheduler.reasons import unmet_needs
 
     row: dict = {}
@@ -69,8 +73,8 @@ def measure(book: Path, time_limit: float | None, workers: int) -> dict:
     compute_needs(inst)  # schedule() computes them again; timed alone here
     row["needs"] = time.perf_counter() - clock
 
-    limit = time_limit or inst.settings.time_limit_seconds
-    params = SolveParams(time_limit=limit, seed=0, workers=workers)
+    params = solve_params(inst.settings, time_limit, workers=workers)
+    limit = params.time_limit
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
     needs, sol, report, extra = schedule(inst, params, seconds=seconds)
@@ -82,23 +86,38 @@ def measure(book: Path, time_limit: float | None, workers: int) -> dict:
     row["check"] = time.perf_counter() - clock
 
     result = RunResult(
-        instance=inst, needs=needs, solution=sol, unmet=[],
+        instance=inst,
+        needs=needs,
+        solution=sol,
+        unmet=[],
         report=report,
-        counts={"employees": len(inst.employees),
-                "sessions": len(inst.horizon_sessions()),
-                "appointments": len(sol.appointments),
-                **counts_of(inst, needs, sol)},
-        objective=report.objective, seconds=dict(seconds),
+        counts={
+            "employees": len(inst.employees),
+            "sessions": len(inst.horizon_sessions()),
+            "appointments": len(sol.appointments),
+            **counts_of(inst, needs, sol),
+        },
+        objective=report.objective,
+        seconds=dict(seconds),
         lang="en",
     )
-    meta = {"input": str(book), "input_sha256": "", "seed": 0,
-            "time_limit": limit, "workers": workers,
-            "greedy_baseline": extra["greedy"]}
+    meta = {
+        "input": str(book),
+        "input_sha256": "",
+        "seed": 0,
+        "time_limit": limit,
+        "gap_limit": params.gap_limit,
+        "workers": workers,
+        "greedy_baseline": extra["greedy"],
+    }
     # As in pipeline.run: the unmet list is found on the other core while
     # the rosters are written; its own time is measured there.
-    with tempfile.TemporaryDirectory(prefix="bench-write-") as tmp, \
-            Background(_timed, unmet_needs, inst, needs, extra["options"],
-                       sol, "en") as reasons:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-write-") as tmp,
+        Background(
+            _timed, unmet_needs, inst, needs, extra["options"], sol, "en"
+        ) as reasons,
+    ):
         clock = time.perf_counter()
         answer: dict = {}
 
@@ -127,17 +146,22 @@ def measure(book: Path, time_limit: float | None, workers: int) -> dict:
         gap=report.gap,
         bound_source=report.bound_source,
         blocks=extra.get("blocks", 1),
+        gap_limit=params.gap_limit,
+        stopped_by=report.stopped_by,
         greedy_needs_met=extra["greedy"]["needs_met"],
         warnings=report.warnings,
-        stages=[{k: s.get(k) for k in ("level", "seconds", "stopped_by")}
-                for s in report.stages],
-        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        / 1024,
+        stages=[
+            {k: s.get(k) for k in ("level", "seconds", "stopped_by")}
+            for s in report.stages
+        ],
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         # The largest of the helper processes on the second core (LP,
         # unmet list, calendars); forked, they share most pages with the
         # main process, so the two peaks do not simply add up.
-        peak_child_rss_mb=resource.getrusage(resource.RUSAGE_CHILDREN)
-        .ru_maxrss / 1024,
+        peak_child_rss_mb=resource.getrusage(
+            resource.RUSAGE_CHILDREN
+        ).ru_maxrss
+        / 1024,
     )
     return row
 
@@ -151,30 +175,41 @@ def _timed(fn, *args):
 # ------------------------------------------------------------- the driver
 
 
-def run_size(size: int, time_limit: float | None, workers: int,
-             folder: Path) -> dict:
+def run_size(
+    size: int, time_limit: float | None, workers: int, folder: Path
+) -> dict:
     from scheduler.generate import generate_workbook
 
     wp = workplaces_for(size)
     book = folder / f"bench-{size}.xlsx"
     clock = time.perf_counter()
-    generate_workbook(book, employees=size, workplaces=wp, days=DAYS,
-                      seed=SEED)
+    generate_workbook(
+        book, employees=size, workplaces=wp, days=DAYS, seed=SEED
+    )
     generated = time.perf_counter() - clock
-    cmd = [sys.executable, __file__, "--measure", str(book),
-           "--workers", str(workers)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--measure",
+        str(book),
+        "--workers",
+        str(workers),
+    ]
     if time_limit:
         cmd += ["--time-limit", str(time_limit)]
     base = {"size": size, "workplaces": wp, "generate": generated}
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True,
-                              timeout=TIMEOUT, check=False)
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=TIMEOUT, check=False
+        )
     except subprocess.TimeoutExpired:
         return {**base, "error": f"timed out after {TIMEOUT} s"}
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-        return {**base, "error": f"exit {done.returncode}: "
-                + " | ".join(tail)}
+        return {
+            **base,
+            "error": f"exit {done.returncode}: " + " | ".join(tail),
+        }
     return {**base, **json.loads(done.stdout.strip().splitlines()[-1])}
 
 
@@ -185,7 +220,7 @@ def machine() -> list[str]:
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal:"):
-                mem = f"{int(line.split()[1]) / 1024 ** 2:.1f} GiB"
+                mem = f"{int(line.split()[1]) / 1024**2:.1f} GiB"
     except OSError:
         pass
     return [
@@ -213,35 +248,76 @@ def _f(x, fmt: str = ".1f") -> str:
 
 
 def table(rows: list[dict]) -> list[str]:
-    head = ["employees", "workplaces", "sessions", "appointments", "read s",
-            "needs s", "build s", "solve s", "check s", "reasons s",
-            "write s", "total s", "peak RSS MB", "status", "needs_met",
-            "best bound", "gap", "greedy needs_met", "vs greedy"]
-    out = ["| " + " | ".join(head) + " |",
-           "|" + "|".join("---:" if h not in {"status"} else "---"
-                          for h in head) + "|"]
+    head = [
+        "employees",
+        "workplaces",
+        "sessions",
+        "appointments",
+        "read s",
+        "needs s",
+        "build s",
+        "solve s",
+        "check s",
+        "reasons s",
+        "write s",
+        "total s",
+        "peak RSS MB",
+        "status",
+        "needs_met",
+        "best bound",
+        "gap",
+        "greedy needs_met",
+        "vs greedy",
+    ]
+    out = [
+        "| " + " | ".join(head) + " |",
+        "|"
+        + "|".join("---:" if h not in {"status"} else "---" for h in head)
+        + "|",
+    ]
     for r in rows:
         if "error" in r:
-            cells = [f"{r['size']:,}", str(r["workplaces"])] + ["—"] * (
-                len(head) - 4) + [f"FAILED: {r['error']}", "—"]
-            cells = cells[:len(head)]
+            cells = (
+                [f"{r['size']:,}", str(r["workplaces"])]
+                + ["—"] * (len(head) - 4)
+                + [f"FAILED: {r['error']}", "—"]
+            )
+            cells = cells[: len(head)]
             out.append("| " + " | ".join(cells) + " |")
             continue
         s = r["schedule_seconds"]
-        gain = (r["needs_met"] / r["greedy_needs_met"] - 1
-                if r["greedy_needs_met"] else None)
-        out.append("| " + " | ".join([
-            f"{r['employees']:,}", str(r["workplaces"]),
-            f"{r['sessions']:,}", f"{r['appointments']:,}",
-            _f(r["read"]), _f(r["needs"], ".2f"), _f(s.get("build")),
-            _f(s.get("solve")), _f(r["check"]), _f(r["reasons"]),
-            _f(r["write"]), _f(r["total"]), _f(r["peak_rss_mb"], ".0f"),
-            r["status"], _f(r["needs_met"], ",.1f"),
-            _f(r["best_bound"], ",.1f"),
-            "—" if r["gap"] is None else f"{r['gap']:.2%}",
-            _f(r["greedy_needs_met"], ",.1f"),
-            "—" if gain is None else f"{gain:+.2%}",
-        ]) + " |")
+        gain = (
+            r["needs_met"] / r["greedy_needs_met"] - 1
+            if r["greedy_needs_met"]
+            else None
+        )
+        out.append(
+            "| "
+            + " | ".join(
+                [
+                    f"{r['employees']:,}",
+                    str(r["workplaces"]),
+                    f"{r['sessions']:,}",
+                    f"{r['appointments']:,}",
+                    _f(r["read"]),
+                    _f(r["needs"], ".2f"),
+                    _f(s.get("build")),
+                    _f(s.get("solve")),
+                    _f(r["check"]),
+                    _f(r["reasons"]),
+                    _f(r["write"]),
+                    _f(r["total"]),
+                    _f(r["peak_rss_mb"], ".0f"),
+                    r["status"],
+                    _f(r["needs_met"], ",.1f"),
+                    _f(r["best_bound"], ",.1f"),
+                    "—" if r["gap"] is None else f"{r['gap']:.2%}",
+                    _f(r["greedy_needs_met"], ",.1f"),
+                    "—" if gain is None else f"{gain:+.2%}",
+                ]
+            )
+            + " |"
+        )
     return out
 
 
@@ -256,16 +332,24 @@ def notes(rows: list[dict], time_limit: float | None) -> list[str]:
         extra += r["warnings"]
         stages = ", ".join(
             f"{s['level']} {s['seconds']:.1f} s ({s['stopped_by']})"
-            for s in r["stages"] if s.get("seconds") is not None)
+            for s in r["stages"]
+            if s.get("seconds") is not None
+        )
         if r.get("blocks", 1) > 1:
             stages = (
                 f"{r['blocks']} blocks solved one after another, "
                 f"{len(r['stages'])} stages in all"
             )
+        if r.get("stopped_by") == "gap_limit":
+            stages += (
+                f"; stopped at the gap limit ({r['gap_limit']:.2%}), as "
+                "`scheduler run` does"
+            )
         sec = r["schedule_seconds"]
         out.append(
             f"- {r['employees']:,} employees: time limit "
-            f"{r['time_limit']:g} s; generated in {r['generate']:.1f} s; "
+            f"{r['time_limit']:g} s, gap limit {r.get('gap_limit', 0):.2%}; "
+            "generated in {r['generate']:.1f} s; "
             f"pipeline.schedule {r['schedule']:.1f} s in all (build "
             f"{sec.get('build', 0):.1f}, solve {sec.get('solve', 0):.1f}, "
             f"after the solve {sec.get('check', 0):.1f}); "
@@ -279,15 +363,29 @@ def notes(rows: list[dict], time_limit: float | None) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--sizes", default="1000,10000,50000,100000",
-                   help="comma-separated employee counts")
-    p.add_argument("--time-limit", type=float,
-                   help="solver seconds per size (default: the workbook's "
-                   "setting, 30 s for generated workbooks)")
-    p.add_argument("--workers", type=int, default=1,
-                   help="solver threads (default 1, as `scheduler run`)")
-    p.add_argument("--out", type=Path, default=RESULTS,
-                   help=f"Markdown file to write (default {RESULTS})")
+    p.add_argument(
+        "--sizes",
+        default="1000,10000,50000,100000",
+        help="comma-separated employee counts",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        help="solver seconds per size (default: the workbook's "
+        "setting, 30 s for generated workbooks)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="solver threads (default 1, as `scheduler run`)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=RESULTS,
+        help=f"Markdown file to write (default {RESULTS})",
+    )
     p.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
@@ -301,12 +399,16 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         for size in sizes:
             print(f"… {size:,} employees", file=sys.stderr, flush=True)
-            rows.append(run_size(size, args.time_limit, args.workers,
-                                 Path(tmp)))
+            rows.append(
+                run_size(size, args.time_limit, args.workers, Path(tmp))
+            )
             r = rows[-1]
-            print(f"  {'FAILED: ' + r['error'] if 'error' in r else 'done'}"
-                  f" ({r.get('total', 0):.1f} s)", file=sys.stderr,
-                  flush=True)
+            print(
+                f"  {'FAILED: ' + r['error'] if 'error' in r else 'done'}"
+                f" ({r.get('total', 0):.1f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
     lines = [
         "# Benchmark results",
         "",

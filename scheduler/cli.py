@@ -44,6 +44,14 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         help="solver seconds (default: the workbook's setting)",
     )
+    r.add_argument(
+        "--gap-limit",
+        type=float,
+        metavar="PERCENT",
+        help="stop once the schedule is proven within PERCENT %% of the "
+        "best possible; 0 uses the whole time limit (default: the "
+        "workbook's setting, else 0.5)",
+    )
     r.add_argument("--seed", type=int, default=0, help="solver random seed")
     r.add_argument(
         "--workers",
@@ -274,6 +282,8 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.time_limit is not None and args.time_limit <= 0:
         raise UsageError("--time-limit must be a positive number of seconds.")
+    if args.gap_limit is not None and not 0 <= args.gap_limit <= 100:
+        raise UsageError("--gap-limit must be a percentage from 0 to 100.")
     if args.workers < 1:
         raise UsageError("--workers must be 1 or more.")
     if not args.book.exists():
@@ -291,6 +301,7 @@ def _run(args: argparse.Namespace) -> int:
             book=args.book,
             out=args.out,
             time_limit=args.time_limit,
+            gap_limit=args.gap_limit,
             seed=args.seed,
             workers=args.workers,
             lang=args.lang,

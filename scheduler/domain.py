@@ -76,6 +76,9 @@ class Settings:
     coverage_target: float = 0.9
     boosters_enabled: bool = True
     time_limit_seconds: float = 60.0
+    #: The solver stops once the schedule is proven within this many
+    #: percent of the bound (0: it uses the whole time limit).
+    gap_limit_percent: float = 0.5
     language: str = "en"
 
     def __post_init__(self) -> None:

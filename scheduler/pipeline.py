@@ -7,6 +7,7 @@ half-written run folder, and an earlier run is never touched.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -72,6 +73,7 @@ class RunOptions:
     out: Path | None = None
     outputs_root: Path = Path("outputs")
     time_limit: float | None = None
+    gap_limit: float | None = None  # percent
     seed: int = 0
     workers: int = 1
     lang: str | None = None
@@ -139,6 +141,7 @@ def schedule(
     # The tests' part of the bound needs nothing else; the other core
     # computes it during the solve.
     with Background(bound_on_tests, instance, needs, options) as tight:
+        tests_bound = functools.cache(tight.result)
         start, state, start_met = _start(
             instance,
             needs,
@@ -166,7 +169,20 @@ def schedule(
                 f"{block_choices:,} booking choices each, most promising first"
             )
             found, report = solve_by_blocks(
-                instance, needs, options, start, params, blocks, say, prepared
+                instance,
+                needs,
+                options,
+                start,
+                params,
+                blocks,
+                say,
+                prepared,
+                _gap_limit(
+                    params.gap_limit,
+                    start_met,
+                    lambda: _sum(relaxation.value, tests_bound()),
+                    say,
+                ),
             )
         else:
             values, report = solve_built(
@@ -180,7 +196,7 @@ def schedule(
             found = extract_solution(built, values)
         seconds["solve"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        tests_bound = tight.result()
+        tests_bound = tests_bound()
     solution = _filled(state, needs, options, start, found, held)
     mine = objective_terms(instance, needs, solution)
     if mine["needs_met"] < start_met - 1e-6:
@@ -229,6 +245,33 @@ def schedule(
         report,
         {"greedy": base, "options": options, "blocks": len(blocks)},
     )
+
+
+def _gap_limit(
+    limit: float, start_met: float, bound: Callable[[], float | None], say
+) -> Callable[[float], bool] | None:
+    """For ``solve_by_blocks``: whether the schedule, ``start_met`` plus
+    what the blocks gained, is proven within ``limit`` (a share) of the LP
+    bound. The bound (``bound()``, computed on the other core) is awaited at
+    the first block's end, so that the stop never depends on the clock and
+    reruns give the same schedule. None when there is no limit."""
+    if limit <= 0:
+        return None
+
+    def enough(gained: float) -> bool:
+        best = bound()
+        if not best:
+            return False
+        gap = (best - start_met - gained) / best
+        if gap > limit:
+            return False
+        say(
+            f"Proven within {gap:.2%} of the best possible (gap limit "
+            f"{limit:.2%}): the solver stops here."
+        )
+        return True
+
+    return enough
 
 
 def _sum(*parts: float | None) -> float | None:
@@ -370,6 +413,27 @@ def _check_pinned(instance: Instance, needs: Needs, pinned) -> None:
         )
 
 
+def solve_params(
+    settings,
+    time_limit: float | None = None,
+    gap_limit: float | None = None,
+    seed: int = 0,
+    workers: int = 1,
+) -> SolveParams:
+    """The solver's settings: the workbook's, unless given here (the
+    command line's); ``gap_limit`` in percent, as in the workbook."""
+    if time_limit is None:
+        time_limit = settings.time_limit_seconds
+    if gap_limit is None:
+        gap_limit = settings.gap_limit_percent
+    return SolveParams(
+        time_limit=time_limit,
+        gap_limit=gap_limit / 100,
+        seed=seed,
+        workers=workers,
+    )
+
+
 def run(opts: RunOptions, say: Say = lambda _: None) -> RunResult:
     """The whole run; raises SchedulerError subclasses for the user."""
     from scheduler.io.read import read_instance
@@ -383,14 +447,8 @@ def run(opts: RunOptions, say: Say = lambda _: None) -> RunResult:
     seconds["read"] = time.perf_counter() - start
     s = instance.settings
     lang = opts.lang or s.language
-    params = SolveParams(
-        time_limit=(
-            opts.time_limit
-            if opts.time_limit is not None
-            else s.time_limit_seconds
-        ),
-        seed=opts.seed,
-        workers=opts.workers,
+    params = solve_params(
+        s, opts.time_limit, opts.gap_limit, opts.seed, opts.workers
     )
     say(
         f"Checked: {len(instance.employees):,} employees, "
@@ -428,6 +486,7 @@ def run(opts: RunOptions, say: Say = lambda _: None) -> RunResult:
             "input_sha256": hashlib.sha256(raw).hexdigest(),
             "seed": opts.seed,
             "time_limit": params.time_limit,
+            "gap_limit": params.gap_limit,
             "workers": params.workers,
             "greedy_baseline": extra["greedy"],
         }
@@ -578,6 +637,8 @@ def run_json(result: RunResult, meta: dict) -> dict:
         "version": __version__,
         "seed": meta["seed"],
         "time_limit": meta["time_limit"],
+        "gap_limit": meta.get("gap_limit"),
+        "stopped_by": r.stopped_by,
         "workers": meta["workers"],
         "stages": r.stages,
         "greedy_baseline": meta["greedy_baseline"],

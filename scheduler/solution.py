@@ -76,3 +76,6 @@ class SolveReport:
     bound_source: str = "cp-sat"
     stages: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: What ended the solve: "gap_limit", "time_limit", or None (it ran
+    #: to its end: every block, or the model's optimum).
+    stopped_by: str | None = None

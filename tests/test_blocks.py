@@ -351,6 +351,32 @@ def test_blockwise_schedule_is_valid_and_beats_greedy(tmp_path, seed, tight):
     assert {a.service for a in sol.appointments} == set(Service)
 
 
+def test_gap_limit_stops_the_blockwise_solve(tmp_path):
+    """With a gap limit the start already meets, the solve stops after its
+    first block (the bound is awaited there); without one it goes on. The
+    final gap stays within the limit, and the schedule is still checked."""
+    path = generate_workbook(
+        tmp_path / "book.xlsx", employees=360, workplaces=3, days=21, seed=5
+    )
+    inst = read_instance(path)
+    runs = {}
+    for limit in (0.0, 0.5):
+        needs, sol, report, extra = schedule(
+            inst,
+            SolveParams(time_limit=9, gap_limit=limit),
+            block_choices=1500,
+        )
+        assert check_solution(inst, needs, sol) == []
+        runs[limit] = report, {st["block"] for st in report.stages}
+    (free, free_blocks), (stopped, stopped_blocks) = runs[0.0], runs[0.5]
+    assert extra["blocks"] >= 3
+    assert stopped.stopped_by == "gap_limit"
+    assert len(stopped_blocks) == 1
+    assert stopped.gap <= 0.5
+    assert free.stopped_by != "gap_limit"
+    assert len(free_blocks) >= 2
+
+
 def test_blockwise_is_reproducible(tmp_path):
     path = generate_workbook(
         tmp_path / "book.xlsx", employees=240, workplaces=3, days=14, seed=7

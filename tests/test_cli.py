@@ -118,6 +118,7 @@ def test_version_via_python_m():
         [],
         ["run", "--lang", "fr"],
         ["run", "--time-limit", "soon"],
+        ["run", "--gap-limit", "half"],
         ["generate"],  # --out is required
     ],
 )
@@ -127,3 +128,17 @@ def test_usage_errors(argv, capsys):
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert "usage:" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--time-limit", "0"], "--time-limit must be a positive number"),
+        (["--gap-limit", "150"], "--gap-limit must be a percentage"),
+        (["--gap-limit", "-1"], "--gap-limit must be a percentage"),
+    ],
+)
+def test_bad_limits_are_refused_before_reading(argv, expected, capsys):
+    assert main(["run", *argv]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err

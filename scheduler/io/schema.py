@@ -99,6 +99,7 @@ SETTING_KEYS: tuple[Column, ...] = (
     C("coverage_target", kind=Kind.SHARE, default=0.9),
     C("boosters_enabled", kind=Kind.BOOL, default=True),
     C("time_limit_seconds", kind=Kind.NUMBER, default=60.0, lo=0, gt=True),
+    C("gap_limit_percent", kind=Kind.NUMBER, default=0.5, lo=0, hi=100),
     C("language", kind=Kind.LANGUAGE, default="en"),
 )
 

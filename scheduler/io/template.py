@@ -175,6 +175,11 @@ COLUMN_TEXT: dict[tuple[str, str], tuple[str, str]] = {
         "Solver time budget in seconds.",
         "求解时间上限（秒）。",
     ),
+    ("settings", "gap_limit_percent"): (
+        "Stop solving once the schedule is proven within this many percent "
+        "of the best possible (0: use the whole time limit).",
+        "排班方案经证明与最优方案相差不超过此百分比时即停止求解（0：用满求解时间）。",
+    ),
     ("settings", "language"): (
         "Language of the printed rosters and reports: en or zh.",
         "签到表和报告的语言：en 或 zh。",

@@ -64,6 +64,7 @@ def solve_by_blocks(
     blocks: list[Block],
     progress: Progress = lambda _: None,
     prepared: Prepared | None = None,
+    enough: Callable[[float], bool] | None = None,
 ) -> tuple[Solution, SolveReport]:
     """Improve ``start`` (a valid schedule) one block at a time.
 
@@ -74,7 +75,9 @@ def solve_by_blocks(
     part of ``start``. Passes repeat over blocks that share sessions while
     they gain. Time is counted in CP-SAT's deterministic time, so the
     schedule is reproducible. ``prepared`` is ``prepare_blocks``'s
-    answer, if the caller found it while it had time to spare.
+    answer, if the caller found it while it had time to spare. After each
+    block, ``enough`` is told the weighted needs gained on ``start`` so far;
+    when it says so, the solve stops (the pipeline's gap limit).
     """
     shared, alone = prepared or prepare_blocks(
         instance, needs, options, blocks
@@ -94,6 +97,7 @@ def solve_by_blocks(
     # decide what it meets, so ``met`` changes only when it is solved.
     met = {b.index: _met(instance, needs, b, current) for b in blocks}
     solved: set[int] = set()
+    total_gain, stop = 0.0, False
     for rnd in range(ROUNDS):
         order = sorted(
             blocks, key=lambda b: (met[b.index] - alone[b.index], b.index)
@@ -132,6 +136,7 @@ def solve_by_blocks(
                 current.replace(b.index, kept)
                 now = met[b.index]
             gained += now - met[b.index]
+            total_gain += now - met[b.index]
             met[b.index] = now
             for stage in rep.stages:
                 report.stages.append({"block": b.index, **stage})
@@ -143,9 +148,16 @@ def solve_by_blocks(
                 all_optimal &= rep.status == "OPTIMAL"
             else:
                 all_optimal = False
-        if gained <= 1e-6 or left < 0.5:
+            if enough is not None and enough(total_gain):
+                stop = True
+                break
+        if stop or gained <= 1e-6 or left < 0.5:
             break
-    if len(solved) < len(blocks):
+    if stop:
+        report.stopped_by = "gap_limit"
+    elif len(solved) < len(blocks) or left < 0.5:
+        report.stopped_by = "time_limit"
+    if len(solved) < len(blocks) and not stop:
         report.warnings.append(
             f"the time limit was spent after {len(solved)} of {len(blocks)} "
             "blocks; the others keep the greedy schedule (raise "

@@ -51,6 +51,9 @@ class SolveParams:
     """
 
     time_limit: float = 60.0
+    #: A drive solved block by block stops once its schedule is proven
+    #: within this share of the bound (0: the whole time limit).
+    gap_limit: float = 0.0
     seed: int = 0
     workers: int = 1
     #: Share of the time limit for the first (needs-met) level.
@@ -198,6 +201,7 @@ def solve_built(
             )
         _hold_level(m, term, value)
     report.status = "OPTIMAL" if all_optimal else "FEASIBLE"
+    report.stopped_by = None if all_optimal else "time_limit"
     if not report.stages or "value" not in report.stages[0]:
         report.status = "HEURISTIC"
         report.warnings.append(

@@ -1047,6 +1047,7 @@ SETTINGS_KEYS = [
     "coverage_target",
     "boosters_enabled",
     "time_limit_seconds",
+    "gap_limit_percent",
     "language",
 ]
 PLACES = [

@@ -318,6 +318,7 @@ def test_all_settings(tmp_path):
         ["coverage_target", 95],
         ["boosters_enabled", "否"],
         ["time_limit_seconds", 12.5],
+        ["gap_limit_percent", "1.5"],
         ["language", "zh"],
         ["colour", "blue"],
     ]
@@ -334,6 +335,7 @@ def test_all_settings(tmp_path):
     assert st.coverage_target == pytest.approx(0.95)
     assert st.boosters_enabled is False
     assert st.time_limit_seconds == 12.5 and st.language == "zh"
+    assert st.gap_limit_percent == 1.5
     assert any("colour" in n for n in inst.notices)
 
 

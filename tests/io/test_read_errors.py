@@ -346,6 +346,8 @@ def test_doses_available_not_whole(tmp_path):
         ("team_away_max_share", 101),
         ("observation_minutes", -5),
         ("time_limit_seconds", 0),
+        ("gap_limit_percent", -0.5),
+        ("gap_limit_percent", 120),
         ("boosters_enabled", "sometimes"),
         ("horizon_start", "2021-13-01"),
         ("test_blackout_hours_after_vaccination", "lots"),
