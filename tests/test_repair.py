@@ -21,7 +21,7 @@ from scheduler.greedy import (
 from scheduler.io.read import read_instance
 from scheduler.needs import TestNeed as Need
 from scheduler.needs import compute_needs
-from scheduler.repair import fill_and_repair, repair_tests
+from scheduler.repair import fill_and_repair, repair_tests, take_places
 from scheduler.solution import Solution
 from scheduler.test_days import best_test_days, coverage_value
 from tests.factories import H0, make_employee, make_instance, make_session
@@ -198,3 +198,71 @@ def test_tests_are_re_planned_after_the_solve_too():
         after = pipeline._filled(state, needs, options, found, found, held)
         assert {a.session_id for a in after.appointments} == sessions
         assert check_solution(inst, needs, after) == []
+
+
+def _full_date_case():
+    """E1 can be screened only on day 8, E2 on day 7 or 8 (a Tuesday and
+    a Wednesday); each day has one place (one 30-minute slot of one
+    person)."""
+    test = {
+        "service": Service.NUCLEIC_TEST,
+        "end": 570,
+        "capacity_per_slot": 1,
+    }
+    windows = (
+        Requirement(
+            id="ONLY8",
+            scope=Scope.DEPARTMENT,
+            value="A",
+            window_start=_day(8),
+            window_end=_day(8),
+        ),
+        Requirement(
+            id="SEVEN_OR_EIGHT",
+            scope=Scope.DEPARTMENT,
+            value="B",
+            window_start=_day(7),
+            window_end=_day(8),
+        ),
+    )
+    return make_instance(
+        employees=[
+            make_employee("E1", department="A", exemption="declined"),
+            make_employee("E2", department="B", exemption="declined"),
+        ],
+        sessions=[
+            make_session("T7", date=_day(7), **test),
+            make_session("T8", date=_day(8), **test),
+        ],
+        test_requirements=windows,
+    )
+
+
+def test_a_short_person_takes_the_place_of_one_who_can_move():
+    """E2 holds day 8's only place, which E1 alone needs. Re-planning each
+    person against the others cannot help (day 8 is full for E1, and E2
+    is not short); trading places can: E2 moves to day 7 and E1 takes day
+    8. People held keep theirs."""
+    inst = _full_date_case()
+    needs = compute_needs(inst)
+    options = all_options(inst, needs)
+    st = BookingState(inst)
+    st.book("E2", _find(options["E2"], "T8"), 0, None)
+    blocked = st.solution()
+    assert check_solution(inst, needs, blocked) == []
+    assert repair_tests(inst, needs, options, blocked) == blocked
+    for held, booked in (
+        (frozenset(), {("E1", "T8"), ("E2", "T7")}),
+        (frozenset({"E2"}), {("E2", "T8")}),
+    ):
+        st, _ = BookingState.holding(inst, blocked, options)
+        take_places(st, needs, options, held)
+        traded = st.solution()
+        assert {
+            (a.employee_id, a.session_id) for a in traded.appointments
+        } == (booked)
+        assert check_solution(inst, needs, traded) == []
+        if not held:
+            assert needs_met(inst, needs, traded) > needs_met(
+                inst, needs, blocked
+            )
