@@ -349,7 +349,7 @@ def notes(rows: list[dict], time_limit: float | None) -> list[str]:
         out.append(
             f"- {r['employees']:,} employees: time limit "
             f"{r['time_limit']:g} s, gap limit {r.get('gap_limit', 0):.2%}; "
-            "generated in {r['generate']:.1f} s; "
+            f"generated in {r['generate']:.1f} s; "
             f"pipeline.schedule {r['schedule']:.1f} s in all (build "
             f"{sec.get('build', 0):.1f}, solve {sec.get('solve', 0):.1f}, "
             f"after the solve {sec.get('check', 0):.1f}); "
