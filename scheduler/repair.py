@@ -119,7 +119,7 @@ OCCUPANTS = 4
 #: 10,000 generated staff try 3,200 (+647 weighted units in 2.9 s); a
 #: tight drive of 100,000 would try 133,000 (+18,355 units in 147 s), so
 #: the most urgent people go first and the trades stop at this many.
-TRADES = 20_000
+TRADES = 10_000
 
 
 def take_places(
