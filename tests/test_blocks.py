@@ -254,12 +254,7 @@ def test_tests_bound_by_dates_alone_sees_a_full_day(monkeypatch):
 def test_tests_bound_in_parts_equals_one_lp(tmp_path, monkeypatch):
     """Parts of a drive that share no test session are solved as separate
     LPs; their sum is the one LP's optimum, by teams and by dates alone."""
-    book = tmp_path / "drive.xlsx"
-    generate_workbook(book, employees=600, workplaces=4, days=14, seed=3)
-    inst = read_instance(book)
-    needs = compute_needs(inst)
-    options = all_options(inst, needs)
-    cap = usable_places(inst, options)
+    inst, needs, options, cap = _drive(tmp_path, 600, 4, seed=3)
     classes, _ = lp_module._test_classes(inst, needs, options, cap)
     assert len(lp_module._apart(classes)) >= 2
     values = []
@@ -279,18 +274,26 @@ def test_tests_lp_bound_from_pdlp_holds_and_is_tight(tmp_path, monkeypatch):
     """The LP by dates and teams is solved by PDLP, whose optimum is only
     approximate; its dual bound is never below GLOP's exact optimum of the
     same LP and within PDLP's tolerance above it."""
-    book = tmp_path / "drive.xlsx"
-    generate_workbook(book, employees=400, workplaces=2, days=14, seed=8)
-    inst = read_instance(book)
-    needs = compute_needs(inst)
-    options = all_options(inst, needs)
-    cap = usable_places(inst, options)
+    inst, needs, options, cap = _drive(tmp_path, 400, 2, seed=8)
     pdlp = lp_module._tests_by_dates(inst, needs, options, cap)
     monkeypatch.setattr(lp_module, "_pdlp", lp_module._glop)
     monkeypatch.setattr(lp_module, "_dual_bound", _exact)
     exact = lp_module._tests_by_dates(inst, needs, options, cap)
     assert exact > 0
     assert exact - 1e-6 <= pdlp <= exact * (1 + 1e-4)
+
+
+def _drive(tmp_path, employees: int, workplaces: int, seed: int):
+    """A generated two-week drive: instance, needs, options and the
+    sessions' usable places."""
+    book = tmp_path / "drive.xlsx"
+    generate_workbook(
+        book, employees=employees, workplaces=workplaces, days=14, seed=seed
+    )
+    inst = read_instance(book)
+    needs = compute_needs(inst)
+    options = all_options(inst, needs)
+    return inst, needs, options, usable_places(inst, options)
 
 
 def _exact(lp) -> float:
