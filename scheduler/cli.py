@@ -57,8 +57,8 @@ def _parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         default=1,
-        help="solver threads (default 1: reproducible runs; more "
-        "may find better schedules but not reproducibly)",
+        help="solver threads (default 1); several take turns in fixed "
+        "batches, so runs stay reproducible",
     )
     r.add_argument(
         "--lang", choices=("en", "zh"), help="language of rosters and reports"

@@ -450,3 +450,21 @@ def test_a_broken_solver_schedule_falls_back_to_greedy(monkeypatch):
     assert check_solution(inst, needs, sol) == []
     assert report.status == "HEURISTIC"
     assert any("internal error" in w for w in report.warnings)
+
+
+def test_several_workers_give_the_same_schedule(tmp_path):
+    """Two CP-SAT workers search in fixed turns, so two runs agree."""
+    path = generate_workbook(
+        tmp_path / "book.xlsx", employees=360, workplaces=3, days=21, seed=5
+    )
+    inst = read_instance(path)
+    runs = [
+        schedule(
+            inst, SolveParams(time_limit=6, workers=2), block_choices=1500
+        )
+        for _ in range(2)
+    ]
+    (needs, first, report, _), (_, second, _, _) = runs
+    assert first.appointments == second.appointments
+    assert check_solution(inst, needs, first) == []
+    assert report.stages  # the solver ran
