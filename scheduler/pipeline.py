@@ -141,7 +141,11 @@ def schedule(
     # The tests' part of the bound needs nothing else; the other core
     # computes it during the solve.
     with Background(bound_on_tests, instance, needs, options) as tight:
-        tests_bound = functools.cache(tight.result)
+        # The LP's bound, vaccinations and tests (None if GLOP or PDLP
+        # gave none): awaited once, by the gap limit or after the solve.
+        relaxation_bound = functools.cache(
+            lambda: _sum(relaxation.value, tight.result())
+        )
         start, state, start_met = _start(
             instance,
             needs,
@@ -185,12 +189,7 @@ def schedule(
                 blocks,
                 say,
                 prepared,
-                _gap_limit(
-                    params.gap_limit,
-                    start_met,
-                    lambda: _sum(relaxation.value, tests_bound()),
-                    say,
-                ),
+                _gap_limit(params.gap_limit, start_met, relaxation_bound, say),
             )
         else:
             values, report = solve_built(
@@ -204,7 +203,7 @@ def schedule(
             found = extract_solution(built, values)
         seconds["solve"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        tests_bound = tests_bound()
+        relaxed = relaxation_bound()
     solution = _filled(state, needs, options, start, found, held)
     mine = objective_terms(instance, needs, solution)
     if mine["needs_met"] < start_met - 1e-6:
@@ -220,7 +219,7 @@ def schedule(
         )
         solution, mine = greedy, base
     report.objective = mine
-    relaxed, source = _sum(relaxation.value, tests_bound), "lp"
+    source = "lp"
     if relaxed is None:
         relaxed, source = needs_alone(instance, needs, options), "alone"
     if (

@@ -143,8 +143,8 @@ def take_places(
     horizon = trader.horizon
     for p in trader.order:
         ns = needs.tests[p]
-        if any(n.is_cadence and n.last_test >= horizon[0] for n in ns):
-            continue  # a recorded test inside the horizon: left as it is
+        if _recorded_inside(ns, horizon):
+            continue
         alone, chosen = plan(anonymous(ns), trader.every[p], horizon)
         mine = {a.date for a in st.mine[p] if a.service is _TEST}
         if coverage_value(ns, sorted(mine), horizon) >= alone:
@@ -259,14 +259,18 @@ def _restore(st, options, eid: str, apps: list[Appointment]) -> None:
 _TEST = Service.NUCLEIC_TEST
 
 
+def _recorded_inside(ns, horizon) -> bool:
+    """A test recorded inside the horizon: the person's tests are left as
+    they are (the chain over dates assumes recorded tests before it)."""
+    return any(n.is_cadence and n.last_test >= horizon[0] for n in ns)
+
+
 def _replan(st, inst, ns, opts, eid, dates, thin: bool) -> None:
     """One person's tests re-planned (see the module's doc). ``dates``:
     the horizon's and those of the person's test sessions."""
     horizon, every = dates
-    if not opts.tests or any(
-        n.is_cadence and n.last_test >= horizon[0] for n in ns
-    ):
-        return  # a recorded test inside the horizon: left as it is
+    if not opts.tests or _recorded_inside(ns, horizon):
+        return
     old = [a for a in st.mine[eid] if a.service is Service.NUCLEIC_TEST]
     before = coverage_value(ns, [a.date for a in old], horizon)
     same = anonymous(ns)  # shared by many: the plans below are cached

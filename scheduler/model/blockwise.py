@@ -157,12 +157,12 @@ def solve_by_blocks(
         report.stopped_by = "gap_limit"
     elif len(solved) < len(blocks) or left < 0.5:
         report.stopped_by = "time_limit"
-    if len(solved) < len(blocks) and not stop:
-        report.warnings.append(
-            f"the time limit was spent after {len(solved)} of {len(blocks)} "
-            "blocks; the others keep the greedy schedule (raise "
-            "--time-limit for a better one)"
-        )
+        if len(solved) < len(blocks):
+            report.warnings.append(
+                f"the time limit was spent after {len(solved)} of "
+                f"{len(blocks)} blocks; the others keep the greedy schedule "
+                "(raise --time-limit for a better one)"
+            )
     bound = None
     if len(own_bounds) == len(blocks) and None not in own_bounds:
         bound = sum(own_bounds)
