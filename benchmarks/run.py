@@ -50,17 +50,17 @@ def workplaces_for(employees: int) -> int:
 
 def measure(book: Path, time_limit: float | None, workers: int) -> dict:
     """Time every stage on ``book``; runs in its own process."""
-    from scheduler.background import Background
-    from scheduler.check import check_solution, counts_of
-    from scheduler.io.read import read_instance
-    from scheduler.needs import compute_needs
+    from scheduler.check.checker import check_solution, counts_of
+    from scheduler.core.background import Background
+    from scheduler.io.read.read import read_instance
     from scheduler.pipeline import (
         RunResult,
         schedule,
         solve_params,
         write_run,
     )
-    from scheduler.reasons import unmet_needs
+    from scheduler.prepare.needs import compute_needs
+    from scheduler.report.reasons import unmet_needs
 
     row: dict = {}
     start = time.perf_counter()
@@ -77,7 +77,8 @@ def measure(book: Path, time_limit: float | None, workers: int) -> dict:
     limit = params.time_limit
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
-    needs, sol, report, extra = schedule(inst, params, seconds=seconds)
+    extra = schedule(inst, params, seconds=seconds)
+    needs, sol, report = extra.needs, extra.solution, extra.report
     row["schedule"] = time.perf_counter() - clock
     row["schedule_seconds"] = seconds  # build (incl. needs), solve, check
 
@@ -108,14 +109,14 @@ def measure(book: Path, time_limit: float | None, workers: int) -> dict:
         "time_limit": limit,
         "gap_limit": params.gap_limit,
         "workers": workers,
-        "greedy_baseline": extra["greedy"],
+        "greedy_baseline": extra.greedy,
     }
     # As in pipeline.run: the unmet list is found on the other core while
     # the rosters are written; its own time is measured there.
     with (
         tempfile.TemporaryDirectory(prefix="bench-write-") as tmp,
         Background(
-            _timed, unmet_needs, inst, needs, extra["options"], sol, "en"
+            _timed, unmet_needs, inst, needs, extra.options, sol, "en"
         ) as reasons,
     ):
         clock = time.perf_counter()
@@ -145,10 +146,10 @@ def measure(book: Path, time_limit: float | None, workers: int) -> dict:
         best_bound=report.best_bound,
         gap=report.gap,
         bound_source=report.bound_source,
-        blocks=extra.get("blocks", 1),
+        blocks=extra.blocks,
         gap_limit=params.gap_limit,
         stopped_by=report.stopped_by,
-        greedy_needs_met=extra["greedy"]["needs_met"],
+        greedy_needs_met=extra.greedy["needs_met"],
         warnings=report.warnings,
         stages=[
             {k: s.get(k) for k in ("level", "seconds", "stopped_by")}
@@ -178,7 +179,7 @@ def _timed(fn, *args):
 def run_size(
     size: int, time_limit: float | None, workers: int, folder: Path
 ) -> dict:
-    from scheduler.generate import generate_workbook
+    from scheduler.dev.generate import generate_workbook
 
     wp = workplaces_for(size)
     book = folder / f"bench-{size}.xlsx"

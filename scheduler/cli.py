@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 
 from scheduler import __version__
-from scheduler.errors import SchedulerError, UsageError
+from scheduler.core.errors import SchedulerError, UsageError
 
 EXAMPLE = Path("inputs") / "campaign.xlsx"
 
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from scheduler.generate import generate_workbook
+    from scheduler.dev.generate import generate_workbook
 
     if args.out.exists():
         raise UsageError(f"{args.out} exists; choose a new file name.")
@@ -235,7 +235,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _template(args: argparse.Namespace) -> int:
-    from scheduler.io.template import write_template
+    from scheduler.io.write.template import write_template
 
     if args.file.exists():
         raise UsageError(f"{args.file} exists; choose a new file name.")
@@ -246,7 +246,7 @@ def _template(args: argparse.Namespace) -> int:
 
 
 def _record(args: argparse.Namespace) -> int:
-    from scheduler.record import record
+    from scheduler.rounds.record import record
 
     def say(msg: str) -> None:
         if not args.quiet or msg.startswith("Warning"):
@@ -259,8 +259,11 @@ def _record(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from scheduler.history import history_path, read_figures
-    from scheduler.history_report import history_text, write_history_xlsx
+    from scheduler.rounds.history import history_path, read_figures
+    from scheduler.rounds.history_report import (
+        history_text,
+        write_history_xlsx,
+    )
 
     db = history_path(args.outputs)
     figures = read_figures(db)  # exit 2 when there is none yet
@@ -278,7 +281,7 @@ def _history(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from scheduler.pipeline import RunOptions, run
-    from scheduler.summary import summary_text
+    from scheduler.report.summary import summary_text
 
     if args.time_limit is not None and args.time_limit <= 0:
         raise UsageError("--time-limit must be a positive number of seconds.")
@@ -321,8 +324,8 @@ def _run(args: argparse.Namespace) -> int:
 def _add_to_history(result) -> None:
     """The run is in place: add it to history.sqlite beside it. Never
     fails the run (a warning on stderr instead; see history.py)."""
-    from scheduler.domain import hhmm
-    from scheduler.history import Visit, history_path, record_run_safely
+    from scheduler.core.domain import hhmm
+    from scheduler.rounds.history import Visit, history_path, record_run_safely
 
     folder = result.folder
     visits = [

@@ -15,35 +15,46 @@ import re
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from scheduler import __version__
-from scheduler.background import Background, stop_all
-from scheduler.blocks import BLOCK_CHOICES, plan_blocks
-from scheduler.bounds import needs_alone
-from scheduler.candidates import add_conflicts, all_options, choices_of
-from scheduler.check import (
+from scheduler.check.checker import (
     check_solution,
     counts_of,
     needs_met,
     objective_terms,
 )
-from scheduler.domain import BookingStatus, Instance
-from scheduler.errors import (
+from scheduler.core.background import Background, stop_all
+from scheduler.core.domain import EmployeeId, Instance
+from scheduler.core.errors import (
     CheckFailedError,
     NoSolutionError,
     PinnedBookingError,
     UsageError,
 )
-from scheduler.greedy import (
+from scheduler.core.rules import Rule
+from scheduler.core.solution import (
+    Solution,
+    SolveReport,
+    SolveStatus,
+    UnmetNeed,
+)
+from scheduler.heuristics.greedy import (
     greedy_schedule,
     greedy_state,
     guide_from,
     refill_state,
 )
+from scheduler.heuristics.repair import (
+    fill_and_repair,
+    fill_and_repair_state,
+    repair_state,
+)
+from scheduler.model.blocks import BLOCK_CHOICES, plan_blocks
 from scheduler.model.blockwise import prepare_blocks, solve_by_blocks
+from scheduler.model.bounds import needs_alone
 from scheduler.model.lp_bound import (
     bound_on_tests,
     lp_relaxation,
@@ -55,14 +66,17 @@ from scheduler.model.solve import (
     extract_solution,
     hint_from_solution,
     solve_built,
+    solve_params,
 )
-from scheduler.needs import Needs, compute_needs
-from scheduler.repair import (
-    fill_and_repair,
-    fill_and_repair_state,
-    repair_state,
+from scheduler.prepare.candidates import (
+    EmployeeOptions,
+    add_conflicts,
+    all_options,
+    choices_of,
 )
-from scheduler.solution import Appointment, Solution, SolveReport, UnmetNeed
+from scheduler.prepare.needs import Needs, compute_needs
+from scheduler.prepare.pinned import pinned_appointments
+from scheduler.report.result import RunResult
 
 Say = Callable[[str], None]
 
@@ -82,17 +96,21 @@ class RunOptions:
 
 
 @dataclass(slots=True, kw_only=True)
-class RunResult:
-    instance: Instance
+class Scheduled:
+    """What ``schedule`` found: the checked schedule, how the solver did,
+    and what the rest of the run reuses (the options, the greedy
+    baseline's objective terms, the number of blocks)."""
+
     needs: Needs
     solution: Solution
-    unmet: list[UnmetNeed]
     report: SolveReport
-    counts: dict[str, int]
-    objective: dict[str, float]
-    seconds: dict[str, float] = field(default_factory=dict)
-    folder: Path | None = None
-    lang: str = "en"
+    options: dict[EmployeeId, EmployeeOptions]
+    greedy: dict[str, float]
+    blocks: int
+
+    @property
+    def status(self) -> SolveStatus:
+        return self.report.status
 
 
 def schedule(
@@ -101,11 +119,11 @@ def schedule(
     say: Say = lambda _: None,
     seconds: dict[str, float] | None = None,
     block_choices: int = BLOCK_CHOICES,
-) -> tuple[Needs, Solution, SolveReport, dict]:
+) -> Scheduled:
     """Needs, model and solve: the best valid schedule for an instance.
 
     A drive of more than about ``block_choices`` booking choices is solved
-    block by block (scheduler/blocks.py); a smaller one as one model.
+    block by block (scheduler/model/blocks.py); a smaller one as one model.
     """
     seconds = seconds if seconds is not None else {}
     clock = time.perf_counter()
@@ -211,7 +229,7 @@ def schedule(
         # pairs that could break rule 11; the start judges those pairs at
         # its slots, and here it met more than the solver's schedule.
         solution, mine = start, objective_terms(instance, needs, start)
-        report.status = "FEASIBLE"
+        report.status = SolveStatus.FEASIBLE
     if base["needs_met"] > mine["needs_met"] + 1e-6:
         report.warnings.append(
             "the solver's schedule met fewer needs than the greedy "
@@ -246,11 +264,13 @@ def schedule(
             "Internal error: the schedule breaks hard rules and was not "
             f"written:\n{lines}"
         )
-    return (
-        needs,
-        solution,
-        report,
-        {"greedy": base, "options": options, "blocks": len(blocks)},
+    return Scheduled(
+        needs=needs,
+        solution=solution,
+        report=report,
+        options=options,
+        greedy=base,
+        blocks=len(blocks),
     )
 
 
@@ -351,55 +371,10 @@ def _valid_schedule(
                 f"broke a hard rule ({violations[0]}); the greedy schedule "
                 "is used instead"
             )
-            report.status = "HEURISTIC"
+            report.status = SolveStatus.HEURISTIC
             report.objective = objective_terms(instance, needs, fallback)
             return fallback, []
     return solution, violations
-
-
-def pinned_appointments(instance: Instance, needs: Needs) -> list[Appointment]:
-    """Pinned bookings inside the horizon, as appointments."""
-    out = []
-    vacc_seen: dict[str, int] = {}
-    rows = sorted(
-        (
-            b
-            for b in instance.bookings
-            if b.pinned
-            and b.status is BookingStatus.BOOKED
-            and b.session_id in instance.sessions
-            and instance.settings.in_horizon(
-                instance.sessions[b.session_id].date
-            )
-        ),
-        key=lambda b: (instance.sessions[b.session_id].date, b.slot_start),
-    )
-    for b in rows:
-        s = instance.sessions[b.session_id]
-        e = instance.employees[b.employee_id]
-        travel = instance.travel_minutes(e.workplace_id, s.site_id)
-        dose = product = None
-        if s.service.value == "vaccination":
-            need = needs.vaccination.get(e.id)
-            k = vacc_seen.get(e.id, 0)
-            vacc_seen[e.id] = k + 1
-            dose = need.dose_label(k) if need else "?"
-            product = s.product
-        out.append(
-            Appointment(
-                employee_id=e.id,
-                session_id=s.id,
-                date=s.date,
-                slot_start=b.slot_start,
-                slot_end=s.slot_end(b.slot_start),
-                service=s.service,
-                site_id=s.site_id,
-                travel_minutes=travel if travel is not None else -1,
-                product=product,
-                dose=dose,
-            )
-        )
-    return out
 
 
 def _check_pinned(instance: Instance, needs: Needs, pinned) -> None:
@@ -410,7 +385,7 @@ def _check_pinned(instance: Instance, needs: Needs, pinned) -> None:
         for v in check_solution(
             instance, needs, Solution(appointments=tuple(pinned))
         )
-        if v.rule != "pinned_bookings"
+        if v.rule is not Rule.PINNED_BOOKINGS
     ]
     if violations:
         lines = "\n".join(f"  - {v}" for v in violations)
@@ -420,30 +395,9 @@ def _check_pinned(instance: Instance, needs: Needs, pinned) -> None:
         )
 
 
-def solve_params(
-    settings,
-    time_limit: float | None = None,
-    gap_limit: float | None = None,
-    seed: int = 0,
-    workers: int = 1,
-) -> SolveParams:
-    """The solver's settings: the workbook's, unless given here (the
-    command line's); ``gap_limit`` in percent, as in the workbook."""
-    if time_limit is None:
-        time_limit = settings.time_limit_seconds
-    if gap_limit is None:
-        gap_limit = settings.gap_limit_percent
-    return SolveParams(
-        time_limit=time_limit,
-        gap_limit=gap_limit / 100,
-        seed=seed,
-        workers=workers,
-    )
-
-
 def run(opts: RunOptions, say: Say = lambda _: None) -> RunResult:
     """The whole run; raises SchedulerError subclasses for the user."""
-    from scheduler.io.read import read_instance
+    from scheduler.io.read.read import read_instance
 
     seconds: dict[str, float] = {}
     start = time.perf_counter()
@@ -462,13 +416,14 @@ def run(opts: RunOptions, say: Say = lambda _: None) -> RunResult:
         f"{len(instance.horizon_sessions()):,} sessions from "
         f"{s.horizon_start} to {s.horizon_end}."
     )
-    needs, solution, report, extra = schedule(instance, params, say, seconds)
-    from scheduler.reasons import unmet_needs
+    found = schedule(instance, params, say, seconds)
+    needs, solution, report = found.needs, found.solution, found.report
+    from scheduler.report.reasons import unmet_needs
 
     # Why each open need stays open depends on the schedule alone: the
     # other core finds it while the rosters are written.
     with Background(
-        unmet_needs, instance, needs, extra["options"], solution, lang
+        unmet_needs, instance, needs, found.options, solution, lang
     ) as reasons:
         counts = {
             "employees": len(instance.employees),
@@ -495,7 +450,7 @@ def run(opts: RunOptions, say: Say = lambda _: None) -> RunResult:
             "time_limit": params.time_limit,
             "gap_limit": params.gap_limit,
             "workers": params.workers,
-            "greedy_baseline": extra["greedy"],
+            "greedy_baseline": found.greedy,
         }
         write_run(
             target,
@@ -544,8 +499,8 @@ def write_run(
     schedule workbook is written last): it may still be computed by
     another process meanwhile.
     """
-    from scheduler.io.write_rosters import write_rosters
-    from scheduler.io.write_schedule import write_schedule
+    from scheduler.io.write.rosters import write_rosters
+    from scheduler.io.write.schedule import write_schedule
 
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_partials(target.parent)
@@ -588,9 +543,9 @@ def write_run(
 
 def _write_beside(tmp: Path, inst, needs, sol, lang: str, lock: dict):
     """The files ``write_run`` leaves to the second core."""
-    from scheduler.io.write_calendars import write_calendars
-    from scheduler.io.write_coverage import write_coverage
-    from scheduler.io.write_notices import write_notices
+    from scheduler.io.write.calendars import write_calendars
+    from scheduler.io.write.coverage import write_coverage
+    from scheduler.io.write.notices import write_notices
 
     write_calendars(tmp / "calendars", inst, sol, lang)
     write_coverage(tmp / "coverage.xlsx", inst, needs, sol, lang, **lock)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from scheduler.domain import (
+from scheduler.core.domain import (
     Employee,
     Instance,
     Product,
@@ -24,7 +24,7 @@ from scheduler.domain import (
     SiteKind,
     Workplace,
 )
-from scheduler.solution import Appointment
+from scheduler.core.solution import Appointment
 
 H0 = date(2021, 6, 1)  # a Tuesday
 H1 = H0 + timedelta(days=13)

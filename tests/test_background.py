@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import time
 
-import scheduler.background as background
-from scheduler.background import Background
+import scheduler.core.background as background
+from scheduler.core.background import Background
 
 
 def _pid_and_square(x: int) -> tuple[int, int]:

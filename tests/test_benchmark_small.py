@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from scheduler.generate import generate_workbook
+from scheduler.dev.generate import generate_workbook
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 

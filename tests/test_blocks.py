@@ -12,21 +12,20 @@ from datetime import timedelta
 import pytest
 from ortools.linear_solver import linear_solver_pb2
 
-from scheduler.blocks import (
+from scheduler.check.checker import check_solution, objective_terms
+from scheduler.core.domain import Scope, Service, SiteKind
+from scheduler.core.domain import TestRequirement as Requirement
+from scheduler.dev.generate import generate_workbook
+from scheduler.heuristics.greedy import greedy_schedule
+from scheduler.io.read.read import read_instance
+from scheduler.model import lp_bound as lp_module
+from scheduler.model.blocks import (
     block_instance,
     plan_blocks,
     reserved_by,
     shared_sessions,
 )
-from scheduler.bounds import needs_alone, pooled_capacity, usable_places
-from scheduler.candidates import all_options
-from scheduler.check import check_solution, objective_terms
-from scheduler.domain import Scope, Service, SiteKind
-from scheduler.domain import TestRequirement as Requirement
-from scheduler.generate import generate_workbook
-from scheduler.greedy import greedy_schedule
-from scheduler.io.read import read_instance
-from scheduler.model import lp_bound as lp_module
+from scheduler.model.bounds import needs_alone, pooled_capacity, usable_places
 from scheduler.model.lp_bound import bound_on_tests, lp_bound, lp_relaxation
 from scheduler.model.solve import (
     SolveParams,
@@ -34,8 +33,9 @@ from scheduler.model.solve import (
     extract_solution,
     solve_built,
 )
-from scheduler.needs import compute_needs
 from scheduler.pipeline import schedule
+from scheduler.prepare.candidates import all_options
+from scheduler.prepare.needs import compute_needs
 from tests.factories import (
     H0,
     make_appointment,
@@ -111,10 +111,9 @@ def test_reserved_capacity_binds_in_a_block():
 
 def test_blockwise_never_overbooks_a_shared_session():
     inst, _ = _two_buildings_one_centre(capacity=2, staff=3)
-    needs, sol, report, extra = schedule(
-        inst, SolveParams(time_limit=5), block_choices=3
-    )
-    assert extra["blocks"] == 2
+    extra = schedule(inst, SolveParams(time_limit=5), block_choices=3)
+    needs, sol, report = extra.needs, extra.solution, extra.report
+    assert extra.blocks == 2
     assert check_solution(inst, needs, sol) == []
     assert len(sol.appointments) == 2  # one slot of two places
     assert report.best_bound >= report.objective["needs_met"] - 1e-6
@@ -159,7 +158,8 @@ def test_bounds_hold_against_proven_optima(tmp_path, employees, seed, tight):
         tight=tight,
     )
     inst = read_instance(path)
-    needs, _, report, _ = schedule(inst, SolveParams(time_limit=20))
+    extra = schedule(inst, SolveParams(time_limit=20))
+    needs, report = extra.needs, extra.report
     met = report.objective["needs_met"]
     options = all_options(inst, needs)
     for bound in (
@@ -195,8 +195,9 @@ def test_tests_bound_sees_team_continuity():
         test_requirements=(window,),
         settings={"team_away_max_share": 0.2},
     )
-    needs, sol, report, extra = schedule(inst, SolveParams(time_limit=5))
-    options = extra["options"]
+    extra = schedule(inst, SolveParams(time_limit=5))
+    needs, sol, report = extra.needs, extra.solution, extra.report
+    options = extra.options
     weight = report.objective["needs_met"] / 2
     assert len(sol.appointments) == 2
     assert lp_relaxation(inst, needs, options).value == pytest.approx(
@@ -246,7 +247,8 @@ def test_tests_bound_by_dates_alone_sees_a_full_day(monkeypatch):
     monkeypatch.setattr(lp_module, "DATED_VARIABLES", 10_000)
     dated = bound_on_tests(inst, needs, options)
     assert flow == pytest.approx(2 * dated)
-    _, sol, report, _ = schedule(inst, SolveParams(time_limit=5))
+    extra = schedule(inst, SolveParams(time_limit=5))
+    sol, report = extra.solution, extra.report
     assert report.objective["needs_met"] == pytest.approx(dated)
     assert sum(a.session_id == "T0" for a in sol.appointments) == 1
 
@@ -336,17 +338,16 @@ def test_blockwise_schedule_is_valid_and_beats_greedy(tmp_path, seed, tight):
         tight=tight,
     )
     inst = read_instance(path)
-    needs, sol, report, extra = schedule(
-        inst, SolveParams(time_limit=9), block_choices=1500
-    )
-    assert extra["blocks"] >= 3
+    extra = schedule(inst, SolveParams(time_limit=9), block_choices=1500)
+    needs, sol, report = extra.needs, extra.solution, extra.report
+    assert extra.blocks >= 3
     assert len({st["block"] for st in report.stages}) >= 2  # two solved
     assert check_solution(inst, needs, sol) == []
     mine = objective_terms(inst, needs, sol)
     assert mine == report.objective
     base = objective_terms(inst, needs, greedy_schedule(inst, needs))
     assert mine["needs_met"] >= base["needs_met"] - 1e-6
-    assert extra["greedy"]["needs_met"] == pytest.approx(base["needs_met"])
+    assert extra.greedy["needs_met"] == pytest.approx(base["needs_met"])
     assert report.bound_source in {"cp-sat", "lp"}
     assert report.best_bound >= mine["needs_met"] - 1e-6
     assert 0 <= report.gap < 1
@@ -364,15 +365,16 @@ def test_gap_limit_stops_the_blockwise_solve(tmp_path):
     inst = read_instance(path)
     runs = {}
     for limit in (0.0, 0.5):
-        needs, sol, report, extra = schedule(
+        extra = schedule(
             inst,
             SolveParams(time_limit=9, gap_limit=limit),
             block_choices=1500,
         )
+        needs, sol, report = extra.needs, extra.solution, extra.report
         assert check_solution(inst, needs, sol) == []
         runs[limit] = report, {st["block"] for st in report.stages}
     (free, free_blocks), (stopped, stopped_blocks) = runs[0.0], runs[0.5]
-    assert extra["blocks"] >= 3
+    assert extra.blocks >= 3
     assert stopped.stopped_by == "gap_limit"
     assert len(stopped_blocks) == 1
     assert stopped.gap <= 0.5
@@ -388,7 +390,7 @@ def test_blockwise_is_reproducible(tmp_path):
     runs = [
         schedule(
             read_instance(path), SolveParams(time_limit=4), block_choices=800
-        )[1]
+        ).solution
         for _ in range(2)
     ]
     assert runs[0] == runs[1]
@@ -417,7 +419,8 @@ def test_lp_bound_sees_that_a_second_dose_needs_an_early_first():
         sessions=[early, late],
         settings={"horizon_end": H0 + timedelta(days=27)},
     )
-    needs, sol, report, _ = schedule(inst, SolveParams(time_limit=10))
+    extra = schedule(inst, SolveParams(time_limit=10))
+    needs, sol, report = extra.needs, extra.solution, extra.report
     assert report.status == "OPTIMAL"
     assert len(sol.appointments) == 3
     options = all_options(inst, needs)
@@ -444,9 +447,8 @@ def test_a_broken_solver_schedule_falls_back_to_greedy(monkeypatch):
     monkeypatch.setattr(
         pipeline, "_filled", lambda st, n, o, s, found, held: found
     )
-    needs, sol, report, _ = schedule(
-        inst, SolveParams(time_limit=5), block_choices=3
-    )
+    extra = schedule(inst, SolveParams(time_limit=5), block_choices=3)
+    needs, sol, report = extra.needs, extra.solution, extra.report
     assert check_solution(inst, needs, sol) == []
     assert report.status == "HEURISTIC"
     assert any("internal error" in w for w in report.warnings)
@@ -464,7 +466,7 @@ def test_several_workers_give_the_same_schedule(tmp_path):
         )
         for _ in range(2)
     ]
-    (needs, first, report, _), (_, second, _, _) = runs
-    assert first.appointments == second.appointments
-    assert check_solution(inst, needs, first) == []
-    assert report.stages  # the solver ran
+    first, second = runs
+    assert first.solution.appointments == second.solution.appointments
+    assert check_solution(inst, first.needs, first.solution) == []
+    assert first.report.stages  # the solver ran

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from scheduler.domain import (
+from scheduler.core.domain import (
     DutyRow,
     Scope,
     Service,
     ShiftPattern,
 )
-from scheduler.domain import (
+from scheduler.core.domain import (
     TestRequirement as Requirement,
 )
-from scheduler.duty import duty_periods
-from scheduler.needs import Urgency, compute_needs
+from scheduler.prepare.duty import duty_periods
+from scheduler.prepare.needs import Urgency, compute_needs
 from tests.factories import (
     H0,
     make_employee,

@@ -1,16 +1,21 @@
-"""Candidates (scheduler/candidates.py): each person's options, the pairs
-of sessions that could clash, and the slot-level judgement of a pair."""
+"""Candidates (scheduler/prepare/candidates.py): each person's options,
+the pairs of sessions that could clash, and the slot-level judgement of a
+pair."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from scheduler.candidates import add_conflicts, all_options, slots_clash
-from scheduler.domain import Scope, Service
-from scheduler.domain import TestRequirement as Requirement
-from scheduler.generate import generate_workbook
-from scheduler.io.read import read_instance
-from scheduler.needs import compute_needs
+from scheduler.core.domain import Scope, Service
+from scheduler.core.domain import TestRequirement as Requirement
+from scheduler.dev.generate import generate_workbook
+from scheduler.io.read.read import read_instance
+from scheduler.prepare.candidates import (
+    add_conflicts,
+    all_options,
+    slots_clash,
+)
+from scheduler.prepare.needs import compute_needs
 from tests.factories import H0, make_employee, make_instance, make_session
 
 

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 
 from openpyxl import load_workbook
 
-from scheduler.changes import compute_changes
-from scheduler.domain import Booking, BookingStatus, Service
-from scheduler.io.write_schedule import CHANGE_COLUMNS, write_schedule
-from scheduler.solution import Solution
+from scheduler.core.domain import Booking, BookingStatus, Service
+from scheduler.core.solution import Solution
+from scheduler.io.write.schedule import CHANGE_COLUMNS, write_schedule
+from scheduler.report.changes import compute_changes
 from tests.factories import (
     H0,
     make_appointment,

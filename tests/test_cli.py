@@ -9,7 +9,7 @@ import pytest
 
 from scheduler import __version__
 from scheduler.cli import main
-from scheduler.io.read import read_instance
+from scheduler.io.read.read import read_instance
 
 GENERATE = [
     "generate",

@@ -21,13 +21,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from scheduler.check import check_solution, objective_terms
+from scheduler.check.checker import check_solution, objective_terms
 from scheduler.cli import main
-from scheduler.domain import Service
-from scheduler.generate import generate_workbook
-from scheduler.io.read import read_instance
-from scheduler.needs import compute_needs
-from scheduler.solution import Appointment, Solution
+from scheduler.core.domain import Service
+from scheduler.core.solution import Appointment, Solution
+from scheduler.dev.generate import generate_workbook
+from scheduler.io.read.read import read_instance
+from scheduler.prepare.needs import compute_needs
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = Path("inputs") / "campaign.xlsx"

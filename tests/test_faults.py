@@ -24,17 +24,18 @@ import pandas as pd
 import pytest
 
 from scheduler import pipeline
-from scheduler.check import Violation
+from scheduler.check.checker import Violation
 from scheduler.cli import main
-from scheduler.errors import (
+from scheduler.core.errors import (
     CheckFailedError,
     InputError,
     NoSolutionError,
     PinnedBookingError,
     UsageError,
 )
-from scheduler.generate import generate_workbook
-from scheduler.solution import SolveReport
+from scheduler.core.rules import Rule
+from scheduler.core.solution import SolveReport
+from scheduler.dev.generate import generate_workbook
 from tests.io.workbook_factory import minimal, set_cell, write
 
 REPO = Path(__file__).resolve().parents[1]
@@ -447,7 +448,7 @@ def test_no_schedule_at_all_exit_4_nothing_written(
 def test_checker_rejection_exit_5_nothing_written(
     books, tmp_path, capsys, monkeypatch
 ):
-    bad = Violation("capacity", ("E1",), "S1 slot 540: 3 > 2")
+    bad = Violation(Rule.CAPACITY, ("E1",), "S1 slot 540: 3 > 2")
     monkeypatch.setattr(pipeline, "check_solution", lambda *a: [bad])
     out = tmp_path / "run"
     code = main(

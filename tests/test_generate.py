@@ -1,8 +1,9 @@
-"""Tests of the seeded workbook generator (scheduler/generate.py).
+"""Tests of the seeded workbook generator (scheduler/dev/generate.py).
 
 The workbook is read back with openpyxl and turned into the domain objects
-of scheduler/domain.py (so their invariants are checked too); demand is
-counted with scheduler.needs, independently of the generator's own plan.
+of scheduler/core/domain.py (so their invariants are checked too); demand is
+counted with scheduler.prepare.needs, independently of the generator's
+own plan.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from scheduler.domain import (
+from scheduler.core.domain import (
     Employee,
     Instance,
     Product,
@@ -23,17 +24,17 @@ from scheduler.domain import (
     Session,
     Settings,
 )
-from scheduler.domain import (
+from scheduler.core.domain import (
     TestRequirement as Requirement,
 )
-from scheduler.generate import expected_follow_up_doses, generate_workbook
-from scheduler.io.schema import HEADERS
-from scheduler.needs import compute_needs
+from scheduler.dev.generate import expected_follow_up_doses, generate_workbook
+from scheduler.io.read.schema import HEADERS
+from scheduler.prepare.needs import compute_needs
 
 SMALL = {"employees": 240, "workplaces": 3, "days": 21, "seed": 7}
 
 # The generator writes every sheet of the contract with the reader's headers
-# (declared once, in scheduler/io/schema.py); bookings stay out.
+# (declared once, in scheduler/io/read/schema.py); bookings stay out.
 SHEETS = {name: cols for name, cols in HEADERS.items() if name != "bookings"}
 
 Book = dict[str, list[dict[str, object]]]

@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from scheduler.candidates import all_options
-from scheduler.check import check_solution
-from scheduler.domain import Scope, Service, SiteKind
-from scheduler.domain import TestRequirement as Requirement
-from scheduler.greedy import greedy_schedule, guide_from
+from scheduler.check.checker import check_solution
+from scheduler.core.domain import Scope, Service, SiteKind
+from scheduler.core.domain import TestRequirement as Requirement
+from scheduler.heuristics.greedy import greedy_schedule, guide_from
 from scheduler.model.lp_bound import lp_relaxation, vaccination_classes
-from scheduler.needs import compute_needs
+from scheduler.prepare.candidates import all_options
+from scheduler.prepare.needs import compute_needs
 from tests.factories import (
     H0,
     make_employee,

@@ -1,4 +1,4 @@
-"""The history database (scheduler/history.py): schema and migrations,
+"""The history database (scheduler/rounds/history.py): schema and migrations,
 idempotent attendance, a run that never fails for history's sake, and a
 ``record`` that keeps workbook and history together or not at all."""
 
@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from scheduler import history
 from scheduler.cli import main
-from scheduler.generate import generate_workbook
-from scheduler.history import (
+from scheduler.dev.generate import generate_workbook
+from scheduler.io.read.read import read_instance
+from scheduler.io.write.rosters import ATTENDANCE_COLUMN, HEADER_ROW
+from scheduler.rounds import history
+from scheduler.rounds.history import (
     MIGRATIONS,
     HistoryError,
     Visit,
@@ -25,8 +27,6 @@ from scheduler.history import (
     read_figures,
     transaction,
 )
-from scheduler.io.read import read_instance
-from scheduler.io.write_rosters import ATTENDANCE_COLUMN, HEADER_ROW
 
 
 def _visit(emp: str = "E1", sid: str = "V1", **kw) -> Visit:

@@ -21,13 +21,13 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from scheduler.cli import main
-from scheduler.generate import generate_workbook
-from scheduler.io.excel import BulkWorkbook, protect_sheets
-from scheduler.io.write_coverage import write_coverage
-from scheduler.io.write_rosters import write_rosters
-from scheduler.io.write_schedule import write_schedule
-from scheduler.needs import compute_needs
-from scheduler.solution import Solution, UnmetNeed
+from scheduler.core.solution import Solution, UnmetNeed
+from scheduler.dev.generate import generate_workbook
+from scheduler.io.write.coverage import write_coverage
+from scheduler.io.write.excel import BulkWorkbook, protect_sheets
+from scheduler.io.write.rosters import write_rosters
+from scheduler.io.write.schedule import write_schedule
+from scheduler.prepare.needs import compute_needs
 from tests.factories import (
     make_appointment,
     make_employee,

@@ -13,9 +13,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from scheduler.cli import main
-from scheduler.generate import generate_workbook
-from scheduler.io.read import read_instance
-from scheduler.io.write_rosters import (
+from scheduler.dev.generate import generate_workbook
+from scheduler.io.read.read import read_instance
+from scheduler.io.write.rosters import (
     ATTENDANCE_COLUMN,
     EMPLOYEE_ID_COLUMN,
     HEADER_ROW,

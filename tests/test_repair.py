@@ -1,29 +1,33 @@
-"""The tests' repair (scheduler/repair.py): each person's tests re-planned
-alone, on cases small enough to reason about by hand."""
+"""The tests' repair (scheduler/heuristics/repair.py): each person's
+tests re-planned alone, on cases small enough to reason about by hand."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from scheduler import pipeline
-from scheduler.candidates import all_options
-from scheduler.check import check_solution, needs_met
-from scheduler.domain import Scope, Service
-from scheduler.domain import TestRequirement as Requirement
-from scheduler.generate import generate_workbook
-from scheduler.greedy import (
+from scheduler.check.checker import check_solution, needs_met
+from scheduler.core.domain import Scope, Service
+from scheduler.core.domain import TestRequirement as Requirement
+from scheduler.core.solution import Solution
+from scheduler.dev.generate import generate_workbook
+from scheduler.heuristics.day_chain import best_test_days, coverage_value
+from scheduler.heuristics.greedy import (
     BookingState,
     _find,
     fill_schedule,
     greedy_schedule,
     refill_state,
 )
-from scheduler.io.read import read_instance
-from scheduler.needs import TestNeed as Need
-from scheduler.needs import compute_needs
-from scheduler.repair import fill_and_repair, repair_tests, take_places
-from scheduler.solution import Solution
-from scheduler.test_days import best_test_days, coverage_value
+from scheduler.heuristics.repair import (
+    fill_and_repair,
+    repair_tests,
+    take_places,
+)
+from scheduler.io.read.read import read_instance
+from scheduler.prepare.candidates import all_options
+from scheduler.prepare.needs import TestNeed as Need
+from scheduler.prepare.needs import compute_needs
 from tests.factories import H0, make_employee, make_instance, make_session
 
 DAYS = [H0 + timedelta(days=d) for d in range(14)]

@@ -8,9 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from scheduler.candidates import all_options
-from scheduler.check import check_solution, objective_terms
-from scheduler.domain import (
+from scheduler.check.checker import check_solution, objective_terms
+from scheduler.core.domain import (
     Absence,
     Booking,
     Scope,
@@ -18,19 +17,20 @@ from scheduler.domain import (
     ShiftPattern,
     SiteKind,
 )
-from scheduler.domain import (
+from scheduler.core.domain import (
     TestRequirement as Requirement,
 )
-from scheduler.errors import PinnedBookingError
+from scheduler.core.errors import PinnedBookingError
+from scheduler.core.solution import Solution
 from scheduler.model.solve import (
     SolveParams,
     build_model,
     extract_solution,
     solve_built,
 )
-from scheduler.needs import compute_needs
 from scheduler.pipeline import schedule
-from scheduler.solution import Solution
+from scheduler.prepare.candidates import all_options
+from scheduler.prepare.needs import compute_needs
 from tests.factories import (
     H0,
     make_appointment,
@@ -46,7 +46,8 @@ PARAMS = SolveParams(time_limit=10, workers=1)
 
 def solve(inst):
     """Schedule (the pipeline runs the checker and raises on a violation)."""
-    needs, sol, report, _ = schedule(inst, PARAMS)
+    extra = schedule(inst, PARAMS)
+    needs, sol, report = extra.needs, extra.solution, extra.report
     assert check_solution(inst, needs, sol) == []
     return needs, sol, report
 

@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from scheduler.domain import Scope, Service
-from scheduler.domain import TestRequirement as Requirement
-from scheduler.needs import compute_needs
-from scheduler.solution import Solution
-from scheduler.stats import compute_coverage, totals
+from scheduler.core.domain import Scope, Service
+from scheduler.core.domain import TestRequirement as Requirement
+from scheduler.core.solution import Solution
+from scheduler.prepare.needs import compute_needs
+from scheduler.report.stats import compute_coverage, totals
 from tests.factories import (
     H0,
     make_appointment,

@@ -21,14 +21,14 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from scheduler.cli import main
-from scheduler.domain import hhmm
-from scheduler.history import DOSES, history_path, read_figures
-from scheduler.io.read import read_instance
-from scheduler.io.write_rosters import (
+from scheduler.core.domain import hhmm
+from scheduler.io.read.read import read_instance
+from scheduler.io.write.rosters import (
     ATTENDANCE_COLUMN,
     EMPLOYEE_ID_COLUMN,
     HEADER_ROW,
 )
+from scheduler.rounds.history import DOSES, history_path, read_figures
 from tests.io import workbook_factory as wf
 
 LIMIT = "5"

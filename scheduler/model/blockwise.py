@@ -1,4 +1,4 @@
-"""Solve a large drive block by block (see scheduler/blocks.py).
+"""Solve a large drive block by block (see scheduler/model/blocks.py).
 
 Each block is one ordinary model (same rules, same levels) of its own
 staff, built against the capacity that the other blocks' current
@@ -18,17 +18,23 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from scheduler.blocks import (
+from scheduler.check.checker import needs_met
+from scheduler.core.domain import EmployeeId, Instance
+from scheduler.core.solution import (
+    Appointment,
+    Solution,
+    SolveReport,
+    SolveStatus,
+    roster_order,
+)
+from scheduler.model.blocks import (
     Block,
     block_instance,
     block_needs,
     reserved_by,
     shared_sessions,
 )
-from scheduler.bounds import needs_alone
-from scheduler.candidates import EmployeeOptions
-from scheduler.check import needs_met
-from scheduler.domain import EmployeeId, Instance
+from scheduler.model.bounds import needs_alone
 from scheduler.model.solve import (
     SolveParams,
     budget_spent,
@@ -37,8 +43,8 @@ from scheduler.model.solve import (
     hint_from_solution,
     solve_built,
 )
-from scheduler.needs import Needs
-from scheduler.solution import Appointment, Solution, SolveReport, roster_order
+from scheduler.prepare.candidates import EmployeeOptions
+from scheduler.prepare.needs import Needs
 
 Progress = Callable[[str], None]
 
@@ -87,7 +93,7 @@ def solve_by_blocks(
     current = Current(blocks)
     for a in start.appointments:
         current.add(block_of.get(a.employee_id, -1), a)
-    report = SolveReport(status="FEASIBLE", bound_source="cp-sat")
+    report = SolveReport(status=SolveStatus.FEASIBLE, bound_source="cp-sat")
     own_bounds: list[float | None] = []
     all_optimal = True
     left = params.time_limit
@@ -145,7 +151,7 @@ def solve_by_blocks(
             )
             if rnd == 0 and not shared[b.index]:
                 own_bounds.append(rep.best_bound)
-                all_optimal &= rep.status == "OPTIMAL"
+                all_optimal &= rep.status is SolveStatus.OPTIMAL
             else:
                 all_optimal = False
             if enough is not None and enough(total_gain):
@@ -167,7 +173,9 @@ def solve_by_blocks(
     if len(own_bounds) == len(blocks) and None not in own_bounds:
         bound = sum(own_bounds)
     report.status = (
-        "OPTIMAL" if all_optimal and len(solved) == len(blocks) else "FEASIBLE"
+        SolveStatus.OPTIMAL
+        if all_optimal and len(solved) == len(blocks)
+        else SolveStatus.FEASIBLE
     )
     report.best_bound = bound
     apps = sorted(

@@ -2,7 +2,7 @@
 
 Rules 2 (service and product), 3 (reach), 4 (availability) and 10 (need)
 hold by construction: a booking variable exists only for an option that
-obeys them (scheduler/candidates.py). Every function here has the same
+obeys them (scheduler/prepare/candidates.py). Every function here has the same
 signature so that ``HARD_RULES`` can apply them in order.
 """
 
@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from scheduler.candidates import EmployeeOptions
-from scheduler.domain import EmployeeId, Instance, Service, SessionId
-from scheduler.duty import duty_periods
+from scheduler.core.domain import EmployeeId, Instance, Service, SessionId
+from scheduler.core.rules import Rule, team_away_limit, team_jabs_limit
 from scheduler.model.variables import TEST, ScheduleVars
-from scheduler.needs import Needs
+from scheduler.prepare.candidates import EmployeeOptions
+from scheduler.prepare.duty import duty_periods
+from scheduler.prepare.needs import Needs
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +179,7 @@ def add_team_continuity(
                 continue
             upper = sum(terms[i][1] for i in active)
             on_duty = sum(1 for ps in periods if ps.at(t))
-            limit = max(1, int(share * on_duty + 1e-9))
+            limit = team_away_limit(share, on_duty)
             if upper <= limit or (active, limit) in seen:
                 continue
             seen.add((active, limit))
@@ -199,7 +200,7 @@ def add_side_effect_spreading(
         per_team_day[e.team_key, inst.sessions[sid].date].append(x)
     teams = inst.teams()
     for (team, _), xs in sorted(per_team_day.items()):
-        limit = max(1, int(share * len(teams[team]) + 1e-9))
+        limit = team_jabs_limit(share, len(teams[team]))
         if len(xs) > limit:
             m.add(sum(xs) <= limit)
 
@@ -248,16 +249,29 @@ def add_pinned_bookings(
         m.add(v.slot_count[key] >= count)
 
 
-Rule = Callable[[cp_model.CpModel, ModelData, ScheduleVars], None]
+AddRule = Callable[[cp_model.CpModel, ModelData, ScheduleVars], None]
 
-#: Hard rules in the order of domain.md (structural rules omitted).
-HARD_RULES: tuple[tuple[str, Rule], ...] = (
-    ("slot_link", add_slot_link),
-    ("capacity", add_capacity),
-    ("one_place_at_a_time", add_one_place_at_a_time),
-    ("dose_intervals", add_dose_intervals),
-    ("team_continuity", add_team_continuity),
-    ("side_effect_spreading", add_side_effect_spreading),
-    ("pinned_bookings", add_pinned_bookings),
-    ("no_swab_after_jab", add_no_swab_after_jab),
+#: What ties the model's variables together before any rule: slot counts.
+STRUCTURE: tuple[AddRule, ...] = (add_slot_link,)
+
+#: The hard rules the model states as constraints, by the rule's id, in
+#: the order of domain.md. Rules 2 (service and product), 3 (reach),
+#: 4 (availability) and 10 (need) hold by construction: a booking variable
+#: exists only for an option that keeps them (prepare/candidates.py).
+HARD_RULES: dict[Rule, AddRule] = {
+    Rule.CAPACITY: add_capacity,
+    Rule.ONE_PLACE_AT_A_TIME: add_one_place_at_a_time,
+    Rule.DOSE_INTERVALS: add_dose_intervals,
+    Rule.TEAM_CONTINUITY: add_team_continuity,
+    Rule.SIDE_EFFECT_SPREADING: add_side_effect_spreading,
+    Rule.PINNED_BOOKINGS: add_pinned_bookings,
+    Rule.NO_SWAB_AFTER_JAB: add_no_swab_after_jab,
+}
+
+#: The rules that hold by construction of the options.
+BY_CONSTRUCTION: tuple[Rule, ...] = (
+    Rule.SERVICE_AND_PRODUCT,
+    Rule.REACH,
+    Rule.AVAILABILITY,
+    Rule.NEED,
 )

@@ -32,7 +32,6 @@ On those drives the bound then sits 0.1–0.2 % above the optimum.
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
@@ -42,15 +41,16 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 from ortools.linear_solver import linear_solver_pb2, pywraplp
 
-from scheduler.bounds import (
+from scheduler.core.domain import EmployeeId, Instance, Service
+from scheduler.core.rules import team_away_limit
+from scheduler.model.bounds import (
     appointment_values,
     most_disjoint,
     slot_places,
     usable_places,
 )
-from scheduler.candidates import EmployeeOptions
-from scheduler.domain import EmployeeId, Instance, Service
-from scheduler.needs import Needs, Urgency, need_weight
+from scheduler.prepare.candidates import EmployeeOptions
+from scheduler.prepare.needs import Needs, Urgency, need_weight
 
 #: GLOP's and PDLP's time limit; past it the caller falls back to a cheaper
 #: bound.
@@ -402,7 +402,7 @@ def _dated_lp(instance, classes, spans, cap) -> float | None:
     share = instance.settings.team_away_max_share
     teams = instance.teams()
     for (team, sid), zs in sorted(in_team.items()):
-        k = max(1, math.floor(share * len(teams[team]) + 1e-9))
+        k = team_away_limit(share, len(teams[team]))
         _at_most(lp, zs, k * most_disjoint(spans[team, sid]))
     return _dual_bound(lp)
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from scheduler.domain import SiteKind
+from scheduler.core.domain import SiteKind
 from scheduler.model.constraints import ModelData
 from scheduler.model.variables import TEST, ScheduleVars
-from scheduler.needs import Urgency, need_weight
+from scheduler.prepare.needs import Urgency, need_weight
 
 
 @dataclass(frozen=True, slots=True)

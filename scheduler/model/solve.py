@@ -18,13 +18,19 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from scheduler.candidates import EmployeeOptions, all_options
-from scheduler.domain import EmployeeId, Instance, Service
-from scheduler.model.constraints import HARD_RULES, ModelData
+from scheduler.core.domain import EmployeeId, Instance, Service
+from scheduler.core.solution import (
+    Appointment,
+    Solution,
+    SolveReport,
+    SolveStatus,
+    roster_order,
+)
+from scheduler.model.constraints import HARD_RULES, STRUCTURE, ModelData
 from scheduler.model.objective import OBJECTIVE_LEVELS, Term
 from scheduler.model.variables import TEST, ScheduleVars, create_vars
-from scheduler.needs import Needs
-from scheduler.solution import Appointment, Solution, SolveReport, roster_order
+from scheduler.prepare.candidates import EmployeeOptions, all_options
+from scheduler.prepare.needs import Needs
 
 log = logging.getLogger("scheduler")
 INT_MAX = cp_model.INT_MAX
@@ -84,8 +90,8 @@ def build_model(
         options = all_options(instance, needs)
     v = create_vars(model, instance, options)
     data = ModelData(instance=instance, needs=needs, options=options)
-    for _, rule in HARD_RULES:
-        rule(model, data, v)
+    for add in (*STRUCTURE, *HARD_RULES.values()):
+        add(model, data, v)
     terms = [level(model, data, v) for level in OBJECTIVE_LEVELS]
     log.info(
         "model: %d booking variables, %d slot groups, %d slot counts, "
@@ -131,7 +137,7 @@ def solve_built(
     m, v = built.model, built.vars
     if deadline is None:
         deadline = time.monotonic() + params.time_limit
-    report = SolveReport(status="UNKNOWN")
+    report = SolveReport(status=SolveStatus.UNKNOWN)
     values = hint
     all_optimal = True
     levels = [t for t in built.terms if t.size]
@@ -181,7 +187,7 @@ def solve_built(
             all_optimal = False
             if values is None or "all" not in values:
                 if i == 0:
-                    report.status = name
+                    report.status = SolveStatus(name)
                     return values, report
                 break
             # Keep the schedule so far, hold this level at its value and
@@ -201,10 +207,12 @@ def solve_built(
                 else abs(bound - value) / max(1.0, abs(bound))
             )
         _hold_level(m, term, value)
-    report.status = "OPTIMAL" if all_optimal else "FEASIBLE"
+    report.status = (
+        SolveStatus.OPTIMAL if all_optimal else SolveStatus.FEASIBLE
+    )
     report.stopped_by = None if all_optimal else "time_limit"
     if not report.stages or "value" not in report.stages[0]:
-        report.status = "HEURISTIC"
+        report.status = SolveStatus.HEURISTIC
         report.warnings.append(
             "the solver found no schedule within its time limit; the greedy "
             "schedule with its open needs filled in is used (raise "
@@ -509,3 +517,24 @@ def _representable(options, appointments) -> list[Appointment]:
                 ):
                     dropped.add(b if b.service is Service.NUCLEIC_TEST else a)
     return [a for a in appointments if a not in dropped]
+
+
+def solve_params(
+    settings,
+    time_limit: float | None = None,
+    gap_limit: float | None = None,
+    seed: int = 0,
+    workers: int = 1,
+) -> SolveParams:
+    """The solver's settings: the workbook's, unless given here (the
+    command line's); ``gap_limit`` in percent, as in the workbook."""
+    if time_limit is None:
+        time_limit = settings.time_limit_seconds
+    if gap_limit is None:
+        gap_limit = settings.gap_limit_percent
+    return SolveParams(
+        time_limit=time_limit,
+        gap_limit=gap_limit / 100,
+        seed=seed,
+        workers=workers,
+    )

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from scheduler.candidates import EmployeeOptions, Option
-from scheduler.domain import EmployeeId, Instance, SessionId, TeamKey
+from scheduler.core.domain import EmployeeId, Instance, SessionId, TeamKey
+from scheduler.prepare.candidates import EmployeeOptions, Option
 
 TEST = -1  # need position of a test booking
 

@@ -32,10 +32,10 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from scheduler.cli import main
-from scheduler.errors import InputError
-from scheduler.io.read import read_instance
-from scheduler.io.schema import HEADERS, HEADERS_ZH, SHEET_NAMES_ZH
-from scheduler.io.workbook import _sheet_paths
+from scheduler.core.errors import InputError
+from scheduler.io.read.read import read_instance
+from scheduler.io.read.schema import HEADERS, HEADERS_ZH, SHEET_NAMES_ZH
+from scheduler.io.read.workbook import _sheet_paths
 from tests.io.workbook_factory import minimal, set_cell, write
 
 Breaker = Callable[[Path], Path]

@@ -4,15 +4,15 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from scheduler.domain import (
+from scheduler.core.domain import (
     BookingStatus,
     CalendarKind,
     Scope,
     Service,
     SiteKind,
 )
-from scheduler.io import cells
-from scheduler.io.cells import CellError
+from scheduler.io.read import cells
+from scheduler.io.read.cells import CellError
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ import zipfile
 
 import pytest
 
-from scheduler.errors import InputError
-from scheduler.io.read import read_instance
+from scheduler.core.errors import InputError
+from scheduler.io.read.read import read_instance
 from tests.io.workbook_factory import minimal, write
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

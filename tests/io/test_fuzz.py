@@ -6,9 +6,9 @@ from datetime import date, datetime, time, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.domain import Instance
-from scheduler.errors import InputError
-from scheduler.io.read import read_instance
+from scheduler.core.domain import Instance
+from scheduler.core.errors import InputError
+from scheduler.io.read.read import read_instance
 from tests.io.workbook_factory import MINIMAL, minimal, write
 
 TEXT = st.text(

@@ -7,10 +7,10 @@ from datetime import date, datetime, timezone
 from icalendar import Calendar
 from openpyxl import load_workbook
 
-from scheduler.domain import Service, SiteKind
-from scheduler.io.write_calendars import write_calendars
-from scheduler.io.write_notices import NOTICE_COLUMNS, write_notices
-from scheduler.solution import Solution
+from scheduler.core.domain import Service, SiteKind
+from scheduler.core.solution import Solution
+from scheduler.io.write.calendars import write_calendars
+from scheduler.io.write.notices import NOTICE_COLUMNS, write_notices
 from tests.factories import (
     make_appointment,
     make_employee,
@@ -187,7 +187,7 @@ def test_calendar_events_written_directly_match_the_library(tmp_path):
     commas, semicolons, backslashes, line breaks and long Chinese text."""
     from dataclasses import replace
 
-    from scheduler.io.write_calendars import _event
+    from scheduler.io.write.calendars import _event
 
     instance, solution = case()
     tricky = "张三, 李四; \\ 王五\n第二行" + "长" * 40

@@ -4,16 +4,16 @@ from datetime import date, datetime, time
 
 import pytest
 
-from scheduler.domain import (
+from scheduler.core.domain import (
     OFFICE,
     BookingStatus,
     Scope,
     Service,
     SiteKind,
 )
-from scheduler.errors import InputError
-from scheduler.io.read import read_instance
-from scheduler.io.schema import HEADERS, HEADERS_ZH, SHEET_NAMES_ZH
+from scheduler.core.errors import InputError
+from scheduler.io.read.read import read_instance
+from scheduler.io.read.schema import HEADERS, HEADERS_ZH, SHEET_NAMES_ZH
 from tests.io.workbook_factory import (
     find,
     issues,
@@ -545,7 +545,7 @@ def test_path_as_string(tmp_path):
 
 
 def test_huge_sheet_of_formatted_empty_rows_is_slimmed(tmp_path, monkeypatch):
-    from scheduler.io import workbook
+    from scheduler.io.read import workbook
 
     monkeypatch.setattr(workbook, "SLIM_ABOVE_BYTES", 0)
     s = minimal()
@@ -561,7 +561,7 @@ def test_huge_sheet_of_formatted_empty_rows_is_slimmed(tmp_path, monkeypatch):
 
 
 def test_slim_sheet_keeps_value_rows_only():
-    from scheduler.io.workbook import slim_sheet
+    from scheduler.io.read.workbook import slim_sheet
 
     xml = (
         b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
@@ -587,7 +587,7 @@ def test_plain_inline_strings_read_as_the_same_values(tmp_path):
     exactly what openpyxl reads from the original."""
     from openpyxl import Workbook, load_workbook
 
-    from scheduler.io.workbook import plain_strings, read_raw
+    from scheduler.io.read.workbook import plain_strings, read_raw
 
     texts = ["007", " padded ", "R&D <ops>", "客服中心", "a  b", "x"]
     wb = Workbook(write_only=True)
@@ -620,7 +620,7 @@ def _patch_sheet(path, sheet, replacements):
     import re
     import zipfile
 
-    from scheduler.io.workbook import _sheet_paths
+    from scheduler.io.read.workbook import _sheet_paths
 
     out = path.with_name("patched.xlsx")
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w") as zout:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from scheduler.errors import InputError
+from scheduler.core.errors import InputError
 from tests.io.workbook_factory import find, issues, minimal, set_cell
 
 # (id, [(sheet, excel row, column, new value)], (sheet, row, column))

@@ -7,16 +7,16 @@ import pytest
 from openpyxl import load_workbook
 
 from scheduler.cli import main
-from scheduler.errors import InputError
-from scheduler.io.read import read_instance
-from scheduler.io.schema import (
+from scheduler.core.errors import InputError
+from scheduler.io.read.read import read_instance
+from scheduler.io.read.schema import (
     HEADERS,
     HEADERS_ZH,
     SETTING_KEYS,
     SHEET_NAMES_ZH,
     SHEETS,
 )
-from scheduler.io.template import COLUMN_TEXT, SHEET_TEXT, write_template
+from scheduler.io.write.template import COLUMN_TEXT, SHEET_TEXT, write_template
 
 #: A tiny valid drive: canonical sheet -> rows of canonical column -> value.
 TINY = {

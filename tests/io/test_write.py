@@ -9,19 +9,19 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from scheduler.domain import Scope, Service, SiteKind
-from scheduler.domain import TestRequirement as Requirement
-from scheduler.i18n import LABELS, dose_label, t
-from scheduler.io.excel import BOX, BulkWorkbook, mask_phone, sheet_title
-from scheduler.io.write_coverage import write_coverage
-from scheduler.io.write_rosters import HEADER_ROW, write_rosters
-from scheduler.io.write_schedule import (
+from scheduler.core.domain import Scope, Service, SiteKind
+from scheduler.core.domain import TestRequirement as Requirement
+from scheduler.core.i18n import LABELS, dose_label, t
+from scheduler.core.solution import Solution, UnmetNeed
+from scheduler.io.write.coverage import write_coverage
+from scheduler.io.write.excel import BOX, BulkWorkbook, mask_phone, sheet_title
+from scheduler.io.write.rosters import HEADER_ROW, write_rosters
+from scheduler.io.write.schedule import (
     ASSIGNMENT_COLUMNS,
     UNMET_COLUMNS,
     write_schedule,
 )
-from scheduler.needs import compute_needs
-from scheduler.solution import Solution, UnmetNeed
+from scheduler.prepare.needs import compute_needs
 from tests.factories import (
     H0,
     make_appointment,

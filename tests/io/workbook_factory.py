@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from scheduler.errors import InputError, InputIssue
-from scheduler.io.read import read_instance
+from scheduler.core.errors import InputError, InputIssue
+from scheduler.io.read.read import read_instance
 
 Sheets = dict[str, list[list[object]]]
 

@@ -1,0 +1,428 @@
+"""Repair: each person's tests planned anew against everyone else's.
+
+The greedy books cadence tests one uncovered day at a time, and the
+vaccinations before them; a person can end up with a test the day after
+an earlier one, or a gap that a different set of dates would close. Here
+each person with uncovered days has their tests taken out and put back
+on the best set of dates still open to them (``best_test_days``, exact for
+that person with everyone else fixed), kept only when it covers more.
+Everyone else's bookings stay, so the schedule stays valid and no need
+met before is lost.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from scheduler.core.domain import Instance, Service
+from scheduler.core.solution import Appointment, Solution
+from scheduler.heuristics.day_chain import anonymous, coverage_value, plan
+from scheduler.heuristics.greedy import (
+    BookingState,
+    _find,
+    _urgency,
+    fill_open_needs,
+    filled_state,
+)
+from scheduler.prepare.candidates import EmployeeOptions, Option, slots_clash
+from scheduler.prepare.needs import Needs, Urgency, need_weight
+
+
+def repair_tests(
+    inst: Instance,
+    needs: Needs,
+    options: dict[str, EmployeeOptions],
+    solution: Solution,
+    held: frozenset[str] = frozenset(),
+) -> Solution:
+    """``solution`` with people's tests re-planned where that covers more
+    of their test needs (people in ``held``, with pinned bookings, keep
+    theirs)."""
+    st, kept = BookingState.holding(inst, solution, options)
+    repair_state(st, needs, options, held)
+    return st.solution(kept)
+
+
+def fill_and_repair(
+    inst: Instance,
+    needs: Needs,
+    options: dict[str, EmployeeOptions],
+    solution: Solution,
+    held: frozenset[str] = frozenset(),
+) -> tuple[Solution, BookingState]:
+    """``fill_schedule``, ``repair_tests`` and ``take_places``, on one
+    booking state (at 100,000 staff, taking the schedule in costs about
+    10 s); the schedule and that state (for ``greedy.refill_state``)."""
+    st, kept = filled_state(inst, needs, options, solution)
+    repair_state(st, needs, options, held)
+    take_places(st, needs, options, held)
+    return st.solution(kept), st
+
+
+def fill_and_repair_state(
+    st: BookingState,
+    needs: Needs,
+    options: dict[str, EmployeeOptions],
+    held: frozenset[str] = frozenset(),
+) -> Solution:
+    """``fill_and_repair`` on the state the greedy left (taking its
+    schedule in again cost 7 s at 100,000 staff)."""
+    fill_open_needs(st, needs, options)
+    repair_state(st, needs, options, held)
+    take_places(st, needs, options, held)
+    return st.solution()
+
+
+def repair_state(
+    st: BookingState,
+    needs: Needs,
+    options: dict[str, EmployeeOptions],
+    held: frozenset[str] = frozenset(),
+    passes: tuple[bool, ...] = (True, False),
+) -> None:
+    """Re-plan everyone's tests in ``st`` (see the module's doc): first
+    everyone, so that spare tests go back to the pool (a thin pass), then
+    those still short."""
+    inst = st.inst
+    horizon = tuple(inst.settings.dates())
+    order = _most_urgent(inst, needs, options, held)
+    every = {
+        eid: _all_dates(inst, options[eid]) for eid in order
+    }  # the same in both passes
+    for thin in passes:
+        for eid in order:
+            _replan(
+                st,
+                inst,
+                needs.tests[eid],
+                options[eid],
+                eid,
+                (horizon, every[eid]),
+                thin,
+            )
+
+
+def _most_urgent(inst, needs, options, held) -> list[str]:
+    """The people whose tests may be re-planned, most urgent first."""
+    return sorted(
+        (e for e in needs.tests if e in options and e not in held),
+        key=lambda e: (-_urgency(needs, e, inst), e),
+    )
+
+
+#: Occupants of a full session that a short person tries to trade places
+#: with, per date (``take_places``).
+OCCUPANTS = 4
+
+#: Trades tried in all, at most: each costs about 1 ms (two re-plans).
+#: 10,000 generated staff try 3,200 (+647 weighted units in 2.9 s); a
+#: tight drive of 100,000 would try 133,000 (+18,355 units in 147 s), so
+#: the most urgent people go first and the trades stop at this many.
+TRADES = 10_000
+
+
+def take_places(
+    st: BookingState,
+    needs: Needs,
+    options: dict[str, EmployeeOptions],
+    held: frozenset[str] = frozenset(),
+) -> None:
+    """Trade places (an ejection move): a person still short of test days
+    tries, on each date of their best plan alone that they lack, each full
+    session open to them there: they take the place of one of a few of its
+    occupants, who then re-plans around it (``_replan`` for both); the
+    trade stays only when the two cover more, weighted, than before.
+    Everyone else's bookings stay, so the schedule stays valid. People in
+    ``held`` take part in no trade.
+
+    The repair alone cannot do this: each person re-plans against the
+    others' bookings as they are, and a full date stays full.
+    """
+    trader = _Trader(st, needs, options, held)
+    horizon = trader.horizon
+    for p in trader.order:
+        ns = needs.tests[p]
+        if _recorded_inside(ns, horizon):
+            continue
+        alone, chosen = plan(anonymous(ns), trader.every[p], horizon)
+        mine = {a.date for a in st.mine[p] if a.service is _TEST}
+        if coverage_value(ns, sorted(mine), horizon) >= alone:
+            continue
+        wanted = set(chosen) - mine
+        for o in options[p].tests:
+            if trader.tries >= TRADES:
+                return
+            if (
+                st.inst.sessions[o.session_id].date in wanted
+                and st.full(o.session_id)
+                and trader.trade(p, o)
+            ):
+                break
+
+
+class _Trader:
+    """``take_places``'s state: who may trade, the test bookings per
+    session, and the trades tried so far."""
+
+    def __init__(self, st: BookingState, needs, options, held) -> None:
+        self.st, self.needs, self.options = st, needs, options
+        inst = st.inst
+        self.horizon = tuple(inst.settings.dates())
+        self.order = _most_urgent(inst, needs, options, held)
+        self.every = {e: _all_dates(inst, options[e]) for e in self.order}
+        #: Per person, their test sessions per day.
+        self.days = {
+            e: Counter(t.day for t in options[e].tests) for e in self.order
+        }
+        self.at_session: dict[str, list[Appointment]] = {}
+        for a in st.apps:
+            if a.service is _TEST:
+                self.at_session.setdefault(a.session_id, []).append(a)
+        self.tries = 0
+
+    def value(self, eid: str) -> float:
+        """A person's test needs met, weighted."""
+        dates = [a.date for a in self.st.mine[eid] if a.service is _TEST]
+        e = self.st.inst.employees[eid]
+        return coverage_value(
+            self.needs.tests[eid], dates, self.horizon
+        ) * need_weight(Urgency.DUE, e.priority)
+
+    def replan(self, eid: str) -> None:
+        st = self.st
+        _replan(
+            st,
+            st.inst,
+            self.needs.tests[eid],
+            self.options[eid],
+            eid,
+            (self.horizon, self.every[eid]),
+            False,
+        )
+
+    def trade(self, p: str, o: Option) -> bool:
+        """``p`` tries to take the place of each of a few occupants of the
+        full session of option ``o``; True once a trade stays."""
+        st, options = self.st, self.options
+        booked = [
+            a
+            for a in self.at_session.get(o.session_id, [])
+            if a in st.apps
+            and a.employee_id != p
+            and a.employee_id in self.days
+        ]
+        # Those with the most test sessions on other days are likeliest to
+        # move (10,000 staff: +647 units in 2.9 s; the first 12 booked,
+        # +440 in 7 s; counting only sessions with room was as good, but
+        # slow where sessions hold hundreds).
+        occupants = sorted(
+            booked,
+            key=lambda a: (
+                self.days[a.employee_id][o.day]
+                - len(options[a.employee_id].tests)
+            ),
+        )[:OCCUPANTS]
+        for a in occupants:
+            self.tries += 1
+            r = a.employee_id
+            mine, theirs = list(st.mine[p]), list(st.mine[r])
+            before_p, before_r = self.value(p), self.value(r)
+            st.unbook(a, _find(options[r], a.session_id))
+            self.replan(p)
+            gain = self.value(p) - before_p
+            if gain > 0:
+                self.replan(r)
+                if gain > before_r - self.value(r):
+                    for b in [*st.mine[p], *st.mine[r]]:
+                        if b.service is _TEST:
+                            self.at_session.setdefault(
+                                b.session_id, []
+                            ).append(b)
+                    return True
+            _restore(st, options, p, mine)
+            _restore(st, options, r, theirs)
+        return False
+
+
+def _restore(st, options, eid: str, apps: list[Appointment]) -> None:
+    """Put one person's bookings back to ``apps``."""
+    keep = set(apps)
+    for a in [a for a in st.mine[eid] if a not in keep]:
+        st.unbook(a, _find(options[eid], a.session_id))
+    now = set(st.mine[eid])
+    for a in apps:
+        if a not in now:
+            st.rebook(a, options)
+
+
+_TEST = Service.NUCLEIC_TEST
+
+
+def _recorded_inside(ns, horizon) -> bool:
+    """A test recorded inside the horizon: the person's tests are left as
+    they are (the chain over dates assumes recorded tests before it)."""
+    return any(n.is_cadence and n.last_test >= horizon[0] for n in ns)
+
+
+def _replan(st, inst, ns, opts, eid, dates, thin: bool) -> None:
+    """One person's tests re-planned (see the module's doc). ``dates``:
+    the horizon's and those of the person's test sessions."""
+    horizon, every = dates
+    if not opts.tests or _recorded_inside(ns, horizon):
+        return
+    old = [a for a in st.mine[eid] if a.service is Service.NUCLEIC_TEST]
+    before = coverage_value(ns, [a.date for a in old], horizon)
+    same = anonymous(ns)  # shared by many: the plans below are cached
+    alone, fewest = plan(same, every, horizon)
+    short = before < alone
+    if not short and thin and len(old) > len(fewest):
+        # Tests that cover nothing the others do not go first, with no fit
+        # checks at all (10,000 staff: 73 more units, and a little faster).
+        old = _drop_spare_tests(st, ns, opts, old, before, horizon)
+    if not short and (not thin or len(old) <= len(fewest)):
+        return  # nothing to gain, even alone in the drive
+    jabs = [a for a in st.mine[eid] if a.service is Service.VACCINATION]
+    # A single booked dose (of any need) may move to another session of
+    # its position: no other booked dose depends on its date.
+    movable = short and len(jabs) == 1
+    test_option = {o.session_id: o for o in opts.tests}
+    taken = {a: test_option[a.session_id] for a in old}
+    if movable:
+        taken[jabs[0]] = _find(opts, jabs[0].session_id)
+    for a, o in taken.items():
+        st.unbook(a, o)
+    open_days = _open_days(st, inst, eid, opts, movable)
+    # More covered, then fewer tests: a test saved is a place for others.
+    best = ((before, -len(old)), None, [])
+    for jab in (
+        _jab_choices(st, eid, opts, jabs[0], taken) if movable else [None]
+    ):
+        days = _free_days(st, open_days, opts, jab)
+        value, chosen = plan(same, tuple(sorted(days)), horizon)
+        score = (value, -len(chosen))
+        if score > best[0]:
+            best = (score, jab, [days[d] for d in chosen])
+    _, jab, slots = best
+    if slots and _book_all(st, eid, opts, jab, jabs, slots):
+        return
+    for a, o in taken.items():  # nothing better: as it was
+        st.book(eid, o, o.slots.index(a.slot_start), a.dose)
+
+
+def _drop_spare_tests(st, ns, opts, tests, value, horizon) -> list:
+    """Cancel the tests whose loss costs no covered day, latest first;
+    the tests left (``value``: what they cover now)."""
+    left = list(tests)
+    for a in sorted(tests, key=lambda a: a.date, reverse=True):
+        rest = [b for b in left if b is not a]
+        if coverage_value(ns, [b.date for b in rest], horizon) >= value:
+            st.unbook(a, _find(opts, a.session_id))
+            left = rest
+    return left
+
+
+def _jab_choices(st, eid, opts, jab, taken) -> list[tuple[Option, int]]:
+    """The dose where it was, then the first and the last slot that fit in
+    each session open to it: rule 11 counts from the dose's start, so an
+    early dose frees the morning two days on, a late one the morning of
+    its own day."""
+    here = taken[jab]
+    out = [(here, here.slots.index(jab.slot_start))]
+    for o in opts.vaccination[0]:
+        out.extend(
+            c for c in _first_and_last(st, eid, opts, o) if c not in out
+        )
+    return out
+
+
+def _first_and_last(st, eid, opts, o: Option) -> list[tuple[Option, int]]:
+    """The first and the last slot of ``o`` that fit now (none, one or
+    two)."""
+    first = _first_fit(st, eid, opts, o)
+    if first is None:
+        return []
+    last = next(
+        i
+        for i in reversed(st.slots_to_try(o))
+        if i == first or st.fits(eid, opts, o, i)
+    )
+    return [(o, first)] if last == first else [(o, first), (o, last)]
+
+
+def _first_fit(st, eid, opts, o: Option) -> int | None:
+    """The first slot of ``o`` that fits now, if any."""
+    return next(
+        (i for i in st.slots_to_try(o) if st.fits(eid, opts, o, i)), None
+    )
+
+
+def _free_days(st, open_days, opts, jab) -> dict[date, list]:
+    """The open test slots per date that do not clash with the dose
+    booked at ``jab`` (None: no dose to place)."""
+    if jab is None:
+        return open_days
+    out = {}
+    for d, slots in open_days.items():
+        ok = [(t, i) for t, i in slots if not _clash(st, opts, jab, (t, i))]
+        if ok:
+            out[d] = ok
+    return out
+
+
+def _clash(st, opts: EmployeeOptions, jab, test) -> bool:
+    """The dose and the test, (option, slot index) each, may not both be
+    booked: rules 5 and 11 at their slots, where their sessions could
+    clash (the same day, or ``overlaps`` and ``blackouts``)."""
+    (v, i), (t, j) = jab, test
+    if v.day != t.day and not opts.may_clash(v.session_id, t.session_id):
+        return False
+    return slots_clash(v, i, t, j, v, st.blackout)
+
+
+def _book_all(st, eid, opts, jab, jabs, slots) -> bool:
+    """Book the dose (if it moves) and one test per day's slots; undo
+    and False if any no longer fits."""
+    booked = []
+    todo = [(jabs[0].dose, [jab])] if jab is not None else []
+    for dose, options in [*todo, *((None, s) for s in slots)]:
+        for o, i in options:
+            if st.fits(eid, opts, o, i):
+                st.book(eid, o, i, dose)
+                booked.append((st.mine[eid][-1], o))
+                break
+        else:
+            for a, o in booked:
+                st.unbook(a, o)
+            return False
+    return True
+
+
+def _all_dates(inst, opts) -> tuple[date, ...]:
+    return tuple(
+        sorted({inst.sessions[o.session_id].date for o in opts.tests})
+    )
+
+
+def _open_days(
+    st, inst, eid, opts, every_session: bool
+) -> dict[date, list[tuple[Option, int]]]:
+    """Per date, the person's test slots that fit now, roomiest session
+    first (as the greedy spreads the load): the first and the last per
+    session (rule 11 may leave only one of them beside a dose), or
+    (without ``every_session``) only the first per date, which is all the
+    chain needs when no dose moves (fit checks are most of the repair's
+    time)."""
+    out: dict[date, list[tuple[Option, int]]] = {}
+    for o in sorted(opts.tests, key=lambda o: -st.places_left(o.session_id)):
+        d = inst.sessions[o.session_id].date
+        if every_session:
+            found = _first_and_last(st, eid, opts, o)
+        elif d in out:
+            continue
+        else:
+            i = _first_fit(st, eid, opts, o)
+            found = [] if i is None else [(o, i)]
+        if found:
+            out.setdefault(d, []).extend(found)
+    return out

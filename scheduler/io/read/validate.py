@@ -1,0 +1,878 @@
+"""Cross-row and cross-sheet checks, and construction of the Instance.
+
+Cells are parsed already (``read``); here ids are registered (duplicates
+ignoring case), references resolved to the defining sheet's spelling, and
+rules that span columns or sheets checked. Each issue points at the cell
+holding the offending value. Domain objects are built only from rows that
+passed every check, so their own invariants never fire on user data (if
+one does, it still becomes an issue, not a traceback).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TypeVar
+
+from scheduler.core.domain import (
+    OFFICE,
+    Absence,
+    Booking,
+    BookingStatus,
+    CalendarKind,
+    DutyRow,
+    Employee,
+    Instance,
+    Product,
+    Scope,
+    Service,
+    Session,
+    Settings,
+    ShiftPattern,
+    Site,
+    SiteKind,
+    TestRequirement,
+    Workplace,
+    hhmm,
+)
+from scheduler.core.errors import InputError, InputIssue
+from scheduler.io.read import cells
+from scheduler.io.read.cells import fold
+from scheduler.io.read.schema import SETTING_BY_NAME, SETTING_INDEX, label_key
+from scheduler.io.read.table import Record, Report, Table
+
+T = TypeVar("T")
+
+#: entity -> (sheet defining it, its id column)
+DEFINED_IN = {
+    "workplace": ("workplaces", "workplace_id"),
+    "site": ("sites", "site_id"),
+    "product": ("products", "product"),
+    "session": ("sessions", "session_id"),
+    "pattern": ("shift_patterns", "pattern_id"),
+    "employee": ("employees", "employee_id"),
+}
+
+
+def _a(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def build_instance(tables: dict[str, Table], rep: Report) -> Instance:
+    """Check everything, then build; raises InputError listing all issues."""
+    return _Builder(tables, rep).run()
+
+
+class _Builder:
+    def __init__(self, tables: dict[str, Table], rep: Report) -> None:
+        self.t = tables
+        self.rep = rep
+        self.ids: dict[str, dict[str, str]] = {}  # entity -> fold -> id
+
+    # --- helpers -----------------------------------------------------------
+
+    def make(
+        self, table: Table, rec: Record, start: int, ctor: Callable[[], T]
+    ) -> T | None:
+        """Build a domain object from a row without any issue.
+
+        ``start`` is the issue count before this row's checks began; rows
+        with a reported cell or a blank required cell are skipped.
+        """
+        if self.rep.count() != start or rec.bad:
+            return None
+        if any(c.name not in rec.values for c in table.spec.required_columns):
+            return None
+        try:
+            return ctor()
+        except ValueError as e:
+            self.rep.issues.append(
+                InputIssue(
+                    table.title, rec.row, None, None, f"a valid row ({e})"
+                )
+            )
+            return None
+
+    def register(self, name: str, column: str, entity: str) -> None:
+        """Ids of sheet ``name``, unique ignoring case and full-width."""
+        table = self.t[name]
+        seen: dict[str, tuple[str, int]] = {}
+        for rec in table.records:
+            ident = rec.get(column)
+            if not isinstance(ident, str):
+                continue
+            k = fold(ident)
+            if k in seen:
+                first, row = seen[k]
+                self.rep.cell(
+                    table,
+                    rec,
+                    column,
+                    f"a unique {column}: '{first}' is already on row {row}",
+                )
+            else:
+                seen[k] = (ident, rec.row)
+        self.ids[entity] = {k: v for k, (v, _) in seen.items()}
+
+    def ref(
+        self,
+        table: Table,
+        rec: Record,
+        column: str,
+        entity: str,
+        report: bool = True,
+    ) -> str | None:
+        """The canonical id a cell names; an issue if it names none."""
+        ident = rec.get(column)
+        if not isinstance(ident, str) or column in rec.bad:
+            return None
+        canon = self.ids.get(entity, {}).get(fold(ident))
+        if canon is None and report:
+            sheet, id_column = DEFINED_IN[entity]
+            where = self.t[sheet]
+            missing = "" if where.present else " (that sheet is missing)"
+            extra = " (or office)" if entity == "pattern" else ""
+            self.rep.cell(
+                table,
+                rec,
+                column,
+                f"{_a(id_column)} {id_column} listed in sheet "
+                f"'{where.title}'{missing}{extra}",
+            )
+        return canon
+
+    def need(self, table: Table, rec: Record, column: str, why: str) -> None:
+        """A cell that must be filled in because of another one."""
+        if column not in rec.bad:
+            self.rep.cell(table, rec, column, why, value=None)
+
+    # --- the run -----------------------------------------------------------
+
+    def run(self) -> Instance:
+        settings = self.settings()
+        workplaces = self.workplaces()
+        sites = self.sites()
+        travel = self.travel(sites)
+        products = self.products()
+        sessions = self.sessions()
+        horizon = self.horizon(settings)
+        patterns = self.patterns()
+        holidays, workdays = self.calendar()
+        employees = self.employees(horizon[0] if horizon else None)
+        absences = self.absences()
+        duty = self.duty()
+        requirements = self.requirements(employees)
+        bookings = self.bookings(sessions, horizon)
+        settings_obj = None
+        if horizon is not None:
+            try:
+                settings_obj = Settings(
+                    horizon_start=horizon[0],
+                    horizon_end=horizon[1],
+                    **settings,
+                )
+            except ValueError as e:
+                self.rep.issues.append(
+                    InputIssue(
+                        self.t["settings"].title, None, None, None, str(e)
+                    )
+                )
+        if self.rep.issues or settings_obj is None:
+            raise InputError(self._sorted(self.rep.issues))
+        return Instance(
+            settings=settings_obj,
+            workplaces=workplaces,
+            sites=sites,
+            travel=travel,
+            products=products,
+            sessions=sessions,
+            patterns=patterns,
+            employees=employees,
+            holidays=frozenset(holidays),
+            workdays=frozenset(workdays),
+            absences=tuple(absences),
+            duty=tuple(duty),
+            test_requirements=tuple(requirements),
+            bookings=tuple(bookings),
+            notices=tuple(self.rep.notices),
+        )
+
+    def _sorted(self, issues: list[InputIssue]) -> list[InputIssue]:
+        """File and sheet problems first, then by sheet and row."""
+        order = {t.title: i for i, t in enumerate(self.t.values())}
+        return sorted(
+            issues,
+            key=lambda x: (
+                x.row is not None,
+                order.get(x.sheet, -1),
+                x.row or 0,
+            ),
+        )
+
+    # --- settings ----------------------------------------------------------
+
+    def settings(self) -> dict[str, object]:
+        table = self.t["settings"]
+        out: dict[str, object] = {}
+        self.setting_rows: dict[str, Record] = {}
+        for rec in table.records:
+            key = rec.get("key")
+            if not isinstance(key, str):
+                continue
+            name = SETTING_INDEX.get(label_key(key))
+            if name is None:
+                self.rep.notice(
+                    f"sheet '{table.title}', row {rec.row}: setting "
+                    f"'{key}' is unknown and ignored"
+                )
+                continue
+            if name in self.setting_rows:
+                self.rep.cell(
+                    table,
+                    rec,
+                    "key",
+                    f"each setting once: '{name}' is already on row "
+                    f"{self.setting_rows[name].row}",
+                )
+                continue
+            self.setting_rows[name] = rec
+            if not rec.given("value"):
+                continue
+            try:
+                out[name] = cells.parse(
+                    SETTING_BY_NAME[name], rec.raw["value"]
+                )
+            except cells.CellError as e:
+                self.rep.cell(table, rec, "value", f"{name}: {e.expected}")
+        return out
+
+    def horizon(self, settings: dict[str, object]) -> tuple[date, date] | None:
+        """From settings, else the first and last session dates."""
+        table = self.t["settings"]
+        dates = [
+            d
+            for r in self.t["sessions"].records
+            if isinstance(d := r.get("date"), date)
+        ]
+        start = settings.pop("horizon_start", None)
+        end = settings.pop("horizon_end", None)
+        bad = {"horizon_start", "horizon_end"} & {
+            k for k, r in self.setting_rows.items() if "value" in r.bad
+        }
+        if bad:
+            return None
+        start = start or (min(dates) if dates else None)
+        end = end or (max(dates) if dates else None)
+        if start is None or end is None:
+            self.rep.sheet(
+                table,
+                "horizon_start and horizon_end in sheet 'settings', or at "
+                "least one session to take them from",
+            )
+            return None
+        if end < start:  # type: ignore[operator]
+            key = (
+                "horizon_end"
+                if "horizon_end" in self.setting_rows
+                else ("horizon_start")
+            )
+            rec = self.setting_rows.get(key)
+            expected = (
+                f"horizon_end on or after horizon_start ({start}); "
+                f"horizon_end is {end}"
+            )
+            if rec is None:
+                self.rep.sheet(table, expected)
+            else:
+                self.rep.cell(table, rec, "value", expected)
+            return None
+        return start, end  # type: ignore[return-value]
+
+    # --- places and products -----------------------------------------------
+
+    def workplaces(self) -> dict[str, Workplace]:
+        table = self.t["workplaces"]
+        self.register("workplaces", "workplace_id", "workplace")
+        out = {}
+        for rec in table.records:
+            n0 = self.rep.count()
+            v = rec.values
+            w = self.make(
+                table,
+                rec,
+                n0,
+                lambda: Workplace(
+                    id=v["workplace_id"],
+                    name=v["name"],
+                    city=v.get("city", ""),
+                    address=v.get("address", ""),
+                ),
+            )
+            if w is not None:
+                out[w.id] = w
+        return out
+
+    def sites(self) -> dict[str, Site]:
+        table = self.t["sites"]
+        self.register("sites", "site_id", "site")
+        out = {}
+        for rec in table.records:
+            n0 = self.rep.count()
+            wp = self.ref(table, rec, "workplace_id", "workplace")
+            kind = rec.get("kind")
+            if kind is SiteKind.ONSITE and not rec.given("workplace_id"):
+                self.need(
+                    table,
+                    rec,
+                    "workplace_id",
+                    "the workplace_id of the building an onsite site is in",
+                )
+            v = rec.values
+            s = self.make(
+                table,
+                rec,
+                n0,
+                lambda: Site(
+                    id=v["site_id"],
+                    name=v["name"],
+                    kind=kind,
+                    workplace_id=wp,
+                    address=v.get("address", ""),
+                ),
+            )
+            if s is not None:
+                out[s.id] = s
+        return out
+
+    def travel(self, sites: dict[str, Site]) -> dict[tuple[str, str], int]:
+        table = self.t["travel"]
+        out: dict[tuple[str, str], int] = {}
+        rows: dict[tuple[str, str], int] = {}
+        for rec in table.records:
+            n0 = self.rep.count()
+            wp = self.ref(table, rec, "workplace_id", "workplace")
+            site = self.ref(table, rec, "site_id", "site")
+            minutes = rec.get("minutes")
+            if wp is None or site is None or self.rep.count() != n0:
+                continue
+            if (wp, site) in rows:
+                self.rep.cell(
+                    table,
+                    rec,
+                    "site_id",
+                    "one row per workplace and site: this pair is already "
+                    f"on row {rows[(wp, site)]}",
+                )
+                continue
+            rows[(wp, site)] = rec.row
+            s = sites.get(site)
+            if s and s.kind is SiteKind.ONSITE and s.workplace_id == wp:
+                if minutes:
+                    self.rep.notice(
+                        f"sheet '{table.title}', row {rec.row}: {site} is in "
+                        f"{wp}'s own building; travel there is 0 minutes"
+                    )
+                continue
+            if isinstance(minutes, int):
+                out[(wp, site)] = minutes
+        return out
+
+    def products(self) -> dict[str, Product]:
+        table = self.t["products"]
+        self.register("products", "product", "product")
+        out = {}
+        for rec in table.records:
+            n0 = self.rep.count()
+            v = rec.values
+            lo, hi = v.get("min_interval_days"), v.get("max_interval_days")
+            if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
+                self.rep.cell(
+                    table,
+                    rec,
+                    "max_interval_days",
+                    f"max_interval_days of at least min_interval_days ({lo})",
+                )
+            a, b = v.get("min_age"), v.get("max_age")
+            if isinstance(a, int) and isinstance(b, int) and a > b:
+                self.rep.cell(
+                    table, rec, "max_age", f"max_age of at least min_age ({a})"
+                )
+            p = self.make(
+                table,
+                rec,
+                n0,
+                lambda: Product(
+                    name=v["product"],
+                    doses=v["doses"],
+                    min_interval_days=v["min_interval_days"],
+                    max_interval_days=v["max_interval_days"],
+                    min_age=v.get("min_age", 18),
+                    max_age=v.get("max_age"),
+                    booster_after_days=v.get("booster_after_days"),
+                ),
+            )
+            if p is not None:
+                out[p.name] = p
+        return out
+
+    # --- sessions and the horizon -------------------------------------------
+
+    def sessions(self) -> dict[str, Session]:
+        table = self.t["sessions"]
+        self.register("sessions", "session_id", "session")
+        has_products = self.t["products"].present
+        out = {}
+        vaccinations = False
+        for rec in table.records:
+            n0 = self.rep.count()
+            v = rec.values
+            site = self.ref(table, rec, "site_id", "site")
+            service = v.get("service")
+            product = None
+            if service is Service.VACCINATION:
+                vaccinations = True
+                if rec.given("product"):
+                    product = self.ref(
+                        table,
+                        rec,
+                        "product",
+                        "product",
+                        report=has_products,
+                    )
+                else:
+                    self.need(
+                        table,
+                        rec,
+                        "product",
+                        "a product: a vaccination session offers one",
+                    )
+            elif service is Service.NUCLEIC_TEST and rec.given("product"):
+                self.rep.notice(
+                    f"sheet '{table.title}', row {rec.row}: a nucleic_test "
+                    "session offers no product; the product is ignored"
+                )
+            start, end, slot = (
+                v.get("start"),
+                v.get("end"),
+                v.get("slot_minutes"),
+            )
+            if isinstance(start, int) and isinstance(end, int):
+                if end <= start:
+                    self.rep.cell(
+                        table,
+                        rec,
+                        "end",
+                        f"an end after the start ({hhmm(start)})",
+                    )
+                elif isinstance(slot, int) and end - start < slot:
+                    self.rep.cell(
+                        table,
+                        rec,
+                        "slot_minutes",
+                        f"slots that fit in the session: {hhmm(start)} to "
+                        f"{hhmm(end)} is {end - start} minutes",
+                        value=rec.raw.get("slot_minutes", slot),
+                    )
+            wps = self._workplace_list(table, rec)
+            if service is Service.VACCINATION and product is None:
+                continue  # reported: blank, unknown, or no products sheet
+            s = self.make(
+                table,
+                rec,
+                n0,
+                lambda: Session(
+                    id=v["session_id"],
+                    service=service,
+                    site_id=site,
+                    date=v["date"],
+                    start=start,
+                    end=end,
+                    capacity_per_slot=v["capacity_per_slot"],
+                    slot_minutes=slot,
+                    product=product,
+                    doses_available=v.get("doses_available"),
+                    observation_seats=v.get("observation_seats"),
+                    provider=v.get("provider", ""),
+                    workplaces=wps,
+                ),
+            )
+            if s is not None:
+                out[s.id] = s
+        if vaccinations and not has_products:
+            self.rep.sheet(
+                self.t["products"],
+                "a sheet named 'products' (or '疫苗'): there are "
+                "vaccination sessions",
+            )
+        return out
+
+    def _workplace_list(
+        self, table: Table, rec: Record
+    ) -> frozenset[str] | None:
+        items = rec.get("workplaces")
+        if not items or "workplaces" in rec.bad:
+            return None
+        known = self.ids.get("workplace", {})
+        got = {i: known.get(fold(i)) for i in items}  # type: ignore[union-attr]
+        unknown = [i for i, c in got.items() if c is None]
+        if unknown:
+            self.rep.cell(
+                table,
+                rec,
+                "workplaces",
+                "workplace ids listed in sheet "
+                f"'{self.t['workplaces'].title}' (unknown: "
+                f"{', '.join(unknown)})",
+            )
+            return None
+        return frozenset(c for c in got.values() if c)
+
+    # --- duty ----------------------------------------------------------------
+
+    def patterns(self) -> dict[str, ShiftPattern]:
+        table = self.t["shift_patterns"]
+        self.register("shift_patterns", "pattern_id", "pattern")
+        ids = self.ids["pattern"]
+        office = fold(OFFICE.id)
+        ids[office] = OFFICE.id  # built in; a row named office replaces it
+        out = {OFFICE.id: OFFICE}
+        for rec in table.records:
+            n0 = self.rep.count()
+            v = rec.values
+            start, end = v.get("start"), v.get("end")
+            if isinstance(start, int) and start == end:
+                self.rep.cell(
+                    table,
+                    rec,
+                    "end",
+                    "an end different from the start (an end before the "
+                    "start means the next morning)",
+                )
+            days = v.get("days")
+            ident = v.get("pattern_id")
+            if isinstance(ident, str) and fold(ident) == office:
+                ident = OFFICE.id
+            p = self.make(
+                table,
+                rec,
+                n0,
+                lambda: ShiftPattern(
+                    id=ident,
+                    start=start,
+                    end=end,
+                    weekdays=days.weekdays,
+                    cycle_on=days.cycle_on,
+                    cycle_off=days.cycle_off,
+                    cycle_anchor=days.anchor,
+                ),
+            )
+            if p is not None:
+                out[p.id] = p
+        return out
+
+    def calendar(self) -> tuple[set[date], set[date]]:
+        table = self.t["calendar"]
+        seen: dict[date, tuple[CalendarKind, int]] = {}
+        for rec in table.records:
+            d, kind = rec.get("date"), rec.get("kind")
+            if not isinstance(d, date) or kind is None:
+                continue
+            if d in seen and seen[d][0] is not kind:
+                self.rep.cell(
+                    table,
+                    rec,
+                    "kind",
+                    f"one kind per date: row {seen[d][1]} makes {d} a "
+                    f"{seen[d][0]}",
+                )
+                continue
+            seen.setdefault(d, (kind, rec.row))  # type: ignore[arg-type]
+        hol = {d for d, (k, _) in seen.items() if k is CalendarKind.HOLIDAY}
+        return hol, set(seen) - hol
+
+    # --- people --------------------------------------------------------------
+
+    def employees(self, horizon_start: date | None) -> dict[str, Employee]:
+        table = self.t["employees"]
+        self.register("employees", "employee_id", "employee")
+        out = {}
+        for rec in table.records:
+            n0 = self.rep.count()
+            v = rec.values
+            wp = self.ref(table, rec, "workplace_id", "workplace")
+            pattern = OFFICE.id
+            if rec.given("shift_pattern"):
+                pattern = self.ref(table, rec, "shift_pattern", "pattern")
+            product = self.ref(table, rec, "last_product", "product")
+            doses = v.get("doses_received", 0)
+            if isinstance(doses, int) and doses > 0:
+                why = f"(doses_received is {doses})"
+                if not rec.given("last_dose_date"):
+                    self.need(
+                        table,
+                        rec,
+                        "last_dose_date",
+                        f"the last dose's date {why}",
+                    )
+                if not rec.given("last_product"):
+                    self.need(
+                        table,
+                        rec,
+                        "last_product",
+                        f"the last dose's product {why}",
+                    )
+            if horizon_start is not None:
+                for col in ("last_dose_date", "last_test_date", "birth_date"):
+                    d = v.get(col)
+                    if isinstance(d, date) and d >= horizon_start:
+                        self.rep.cell(
+                            table,
+                            rec,
+                            col,
+                            f"a date before horizon_start ({horizon_start})"
+                            + (
+                                ""
+                                if col == "birth_date"
+                                else ": history lies before the horizon"
+                            ),
+                        )
+            e = self.make(
+                table,
+                rec,
+                n0,
+                lambda: Employee(
+                    id=v["employee_id"],
+                    name=v["name"],
+                    workplace_id=wp,
+                    department=v["department"],
+                    team=v.get("team", ""),
+                    role=v.get("role", ""),
+                    shift_pattern=pattern,
+                    birth_date=v.get("birth_date"),
+                    age=v.get("age"),
+                    phone=v.get("phone", ""),
+                    doses_received=doses,
+                    last_dose_date=v.get("last_dose_date"),
+                    last_product=product,
+                    exemption=v.get("vaccination_exemption"),
+                    last_test_date=v.get("last_test_date"),
+                    priority=v.get("priority", 3),
+                ),
+            )
+            if e is not None:
+                out[e.id] = e
+        return out
+
+    def absences(self) -> list[Absence]:
+        table = self.t["absences"]
+        out = []
+        for rec in table.records:
+            n0 = self.rep.count()
+            v = rec.values
+            emp = self.ref(table, rec, "employee_id", "employee")
+            a, b = v.get("start_date"), v.get("end_date")
+            if isinstance(a, date) and isinstance(b, date) and b < a:
+                self.rep.cell(
+                    table,
+                    rec,
+                    "end_date",
+                    f"an end_date on or after start_date ({a})",
+                )
+            x = self.make(
+                table,
+                rec,
+                n0,
+                lambda: Absence(
+                    employee_id=emp,
+                    start_date=a,
+                    end_date=b,
+                    reason=v.get("reason", ""),
+                ),
+            )
+            if x is not None:
+                out.append(x)
+        return out
+
+    def duty(self) -> list[DutyRow]:
+        table = self.t["duty"]
+        out = []
+        for rec in table.records:
+            n0 = self.rep.count()
+            v = rec.values
+            emp = self.ref(table, rec, "employee_id", "employee")
+            start, end = v.get("start"), v.get("end")
+            if isinstance(start, int) and start == end:
+                self.rep.cell(
+                    table,
+                    rec,
+                    "end",
+                    "an end different from the start (an end before the "
+                    "start means the next morning)",
+                )
+            x = self.make(
+                table,
+                rec,
+                n0,
+                lambda: DutyRow(
+                    employee_id=emp, date=v["date"], start=start, end=end
+                ),
+            )
+            if x is not None:
+                out.append(x)
+        return out
+
+    def requirements(
+        self, employees: dict[str, Employee]
+    ) -> list[TestRequirement]:
+        table = self.t["test_requirements"]
+        self.register("test_requirements", "requirement_id", "requirement")
+        out = []
+        for rec in table.records:
+            n0 = self.rep.count()
+            v = rec.values
+            scope = v.get("scope")
+            value = v.get("value") or None
+            if (
+                isinstance(scope, Scope)
+                and scope is not Scope.ALL
+                and not value
+            ):
+                self.need(table, rec, "value", f"a value for scope '{scope}'")
+            self._cadence_or_window(table, rec)
+            r = self.make(
+                table,
+                rec,
+                n0,
+                lambda: TestRequirement(
+                    id=v["requirement_id"],
+                    scope=scope,
+                    value=None if scope is Scope.ALL else value,
+                    every_days=v.get("every_days"),
+                    window_start=v.get("window_start"),
+                    window_end=v.get("window_end"),
+                ),
+            )
+            if r is not None:
+                out.append(r)
+                if not any(r.applies_to(e) for e in employees.values()):
+                    self.rep.notice(
+                        f"sheet '{table.title}', row {rec.row}: requirement "
+                        f"'{r.id}' applies to no employee"
+                    )
+        return out
+
+    def _cadence_or_window(self, table: Table, rec: Record) -> None:
+        cols = ("every_days", "window_start", "window_end")
+        if any(c in rec.bad for c in cols):
+            return
+        every, ws, we = (rec.given(c) for c in cols)
+        if every and (ws or we):
+            self.rep.cell(
+                table,
+                rec,
+                "every_days",
+                "either every_days or a window (window_start and "
+                "window_end), not both",
+            )
+        elif not every and ws != we:
+            missing = "window_end" if ws else "window_start"
+            self.need(
+                table, rec, missing, f"a {missing} too: a window needs both"
+            )
+        elif not every and not ws:
+            self.need(
+                table,
+                rec,
+                "every_days",
+                "every_days, or window_start and window_end",
+            )
+        elif ws and we:
+            a, b = rec.get("window_start"), rec.get("window_end")
+            if b < a:  # type: ignore[operator]
+                self.rep.cell(
+                    table,
+                    rec,
+                    "window_end",
+                    f"a window_end on or after window_start ({a})",
+                )
+
+    # --- bookings ------------------------------------------------------------
+
+    def bookings(
+        self,
+        sessions: dict[str, Session],
+        horizon: tuple[date, date] | None,
+    ) -> list[Booking]:
+        table = self.t["bookings"]
+        out = []
+        booked: dict[tuple[str, str], int] = {}
+        for rec in table.records:
+            n0 = self.rep.count()
+            v = rec.values
+            status = v.get("status", BookingStatus.BOOKED)
+            history = status is not BookingStatus.BOOKED
+            emp = self.ref(table, rec, "employee_id", "employee", not history)
+            sid = self.ref(table, rec, "session_id", "session", not history)
+            where = f"sheet '{table.title}', row {rec.row}"
+            if (
+                history
+                and (emp is None or sid is None)
+                and self.rep.count() == n0
+            ):
+                if rec.given("employee_id") and rec.given("session_id"):
+                    self.rep.notice(
+                        f"{where}: history row names an unknown "
+                        f"{'employee' if emp is None else 'session'}; ignored"
+                    )
+                continue
+            session = sessions.get(sid) if sid else None
+            slot = v.get("slot_start")
+            if session is not None and isinstance(slot, int):
+                starts = [a for a, _ in session.slots]
+                if slot not in starts:
+                    shown = ", ".join(hhmm(a) for a in starts[:4])
+                    more = ", …" if len(starts) > 4 else ""
+                    msg = f"a slot start of session {sid} ({shown}{more})"
+                    if history:
+                        self.rep.notice(f"{where}: expected {msg}")
+                    else:
+                        self.rep.cell(table, rec, "slot_start", msg)
+            if not history and emp and sid and self.rep.count() == n0:
+                if (emp, sid) in booked:
+                    self.rep.cell(
+                        table,
+                        rec,
+                        "session_id",
+                        f"one booking per employee and session: {emp} is "
+                        f"already booked there on row {booked[(emp, sid)]}",
+                    )
+                booked[(emp, sid)] = rec.row
+            pinned = bool(v.get("pinned", False))
+            if (
+                pinned
+                and not history
+                and session is not None
+                and horizon is not None
+                and not horizon[0] <= session.date <= horizon[1]
+            ):
+                self.rep.notice(
+                    f"warning: {where}: pinned booking of {emp} in session "
+                    f"{sid} on {session.date} is outside the horizon "
+                    f"({horizon[0]} to {horizon[1]}); ignored"
+                )
+                continue
+            b = self.make(
+                table,
+                rec,
+                n0,
+                lambda: Booking(
+                    employee_id=emp,
+                    session_id=sid,
+                    slot_start=slot,
+                    pinned=pinned,
+                    status=status,
+                ),
+            )
+            if b is not None:
+                out.append(b)
+        return out
