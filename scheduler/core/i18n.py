@@ -120,6 +120,27 @@ _EN: dict[str, str] = {
     "notice.sep": "; ",
     "cal.description.vaccination": "{dose}, {product}",
     "cal.description.nucleic_test": "Nucleic-acid test",
+    "cal.person.summary": "{service} ({what})",
+    "cal.person.description": "Session {session}, slot {start}-{end}.",
+    "cal.person.calname": "My vaccination and test appointments",
+    "cal.readme": (
+        "Calendars of this run\n"
+        "\n"
+        "calendar-<workplace>.ics: for the workplace's shared calendar."
+        " One event per session that the workplace's staff are booked in,"
+        " with how many are booked. No names, no doses, no products.\n"
+        "\n"
+        "people/<employee_id>.ics: for that one person only. Send it to"
+        " them alone (it shows their doses and tests), never to a group.\n"
+        "\n"
+        "Importing the files of a later run updates these events instead"
+        " of adding copies (each event keeps its UID).\n"
+    ),
+    "cal.session.summary": "{what}: {n} booked",
+    "cal.session.description": (
+        "Session {session}. {workplace}: {n} booked. "
+        "All workplaces: {booked} of {places} places booked."
+    ),
     # scheduler history
     "hist.title": "History of the drives ({path})",
     "hist.runs": "Runs recorded",
@@ -239,6 +260,26 @@ _ZH: dict[str, str] = {
     "notice.sep": "；",
     "cal.description.vaccination": "{dose}，{product}",
     "cal.description.nucleic_test": "核酸检测",
+    "cal.person.summary": "{service}（{what}）",
+    "cal.person.description": "场次 {session}，时段 {start}-{end}。",
+    "cal.person.calname": "我的接种与检测预约",
+    "cal.readme": (
+        "本次运行的日历文件\n"
+        "\n"
+        "calendar-<职场编号>.ics：供职场共享日历使用。每个有本职场员工预约的"
+        "场次一个事件，只含预约人数；不含姓名、剂次和疫苗。\n"
+        "\n"
+        "people/<工号>.ics：仅供本人使用。请单独发给本人（内含其接种剂次和"
+        "检测安排），切勿群发。\n"
+        "\n"
+        "导入之后运行生成的文件会更新这些事件，而不会重复添加（每个事件的 UID"
+        " 保持不变）。\n"
+    ),
+    "cal.session.summary": "{what}：已约 {n} 人",
+    "cal.session.description": (
+        "场次 {session}。{workplace}：已约 {n} 人。"
+        "全部职场：{places} 个名额已约 {booked} 个。"
+    ),
     "hist.title": "历次活动汇总（{path}）",
     "hist.runs": "已记录排程次数",
     "hist.rounds": "已登记到场的排程次数",

@@ -1,15 +1,13 @@
-"""notices.xlsx (mail merge) and the per-workplace .ics calendars."""
+"""notices.xlsx (mail merge)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
-from icalendar import Calendar
 from openpyxl import load_workbook
 
 from scheduler.core.domain import Service, SiteKind
 from scheduler.core.solution import Solution
-from scheduler.io.write.calendars import write_calendars
 from scheduler.io.write.notices import NOTICE_COLUMNS, write_notices
 from tests.factories import (
     make_appointment,
@@ -137,79 +135,3 @@ def test_no_appointments_header_only(tmp_path):
     path = tmp_path / "notices.xlsx"
     write_notices(path, instance, Solution(), "en")
     assert rows_of(path) == [NOTICE_COLUMNS]
-
-
-# calendars ---------------------------------------------------------------
-
-
-def test_calendars_parse_back(tmp_path):
-    instance, solution = case()
-    files = write_calendars(tmp_path / "calendars", instance, solution, "en")
-    names = sorted(p.name for p in (tmp_path / "calendars").iterdir())
-    assert names == ["calendar-W1.ics", "calendar-W_2.ics"]
-    assert sorted(p.name for p in files) == names
-    events = []
-    for p in files:
-        cal = Calendar.from_ical(p.read_bytes())
-        events += list(cal.walk("VEVENT"))
-        raw = p.read_text(encoding="utf-8")
-        assert not any(ph in raw for ph in PHONES)
-    assert len(events) == len(solution.appointments)
-    uids = {str(e["UID"]) for e in events}
-    assert uids == {
-        f"{a.employee_id}-{a.session_id}-{a.slot_start}@scheduler"
-        for a in solution.appointments
-    }
-    ev = next(e for e in events if str(e["UID"]) == "00123-V1-840@scheduler")
-    start, end = ev.decoded("DTSTART"), ev.decoded("DTEND")
-    assert start.replace(tzinfo=None) == datetime(2021, 6, 8, 14, 0)
-    assert end.replace(tzinfo=None) == datetime(2021, 6, 8, 14, 30)
-    assert start.utcoffset().total_seconds() == 8 * 3600
-    assert ev["DTSTART"].params["TZID"] == "Asia/Shanghai"
-    assert str(ev["SUMMARY"]) == "Vaccination - 张三"
-    assert str(ev["LOCATION"]) == (
-        "Xiangmihu Community Health Centre, 1 Xiangmihu Rd"
-    )
-    assert "CoronaVac" in str(ev["DESCRIPTION"])
-    assert "2" in str(ev["DESCRIPTION"])
-
-
-def test_calendars_are_reproducible(tmp_path):
-    instance, solution = case()
-    a = write_calendars(tmp_path / "a", instance, solution, "zh")
-    b = write_calendars(tmp_path / "b", instance, solution, "zh")
-    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
-
-
-def test_calendar_events_written_directly_match_the_library(tmp_path):
-    """Events are written without the icalendar library (for speed);
-    parsed back, each equals the library's own event, also for names with
-    commas, semicolons, backslashes, line breaks and long Chinese text."""
-    from dataclasses import replace
-
-    from scheduler.io.write.calendars import _event
-
-    instance, solution = case()
-    tricky = "张三, 李四; \\ 王五\n第二行" + "长" * 40
-    people = dict(instance.employees)
-    people["00123"] = replace(people["00123"], name=tricky)
-    instance = replace(instance, employees=people)
-    files = write_calendars(tmp_path / "c", instance, solution, "zh")
-    parsed = {
-        str(e["UID"]): e
-        for p in files
-        for e in Calendar.from_ical(p.read_bytes()).walk("VEVENT")
-    }
-    raw = b"".join(p.read_bytes() for p in files)
-    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
-    stamp = datetime(2021, 6, 1, tzinfo=timezone.utc)
-    for a in solution.appointments:
-        mine = parsed[
-            f"{a.employee_id}-{a.session_id}-{a.slot_start}@scheduler"
-        ]
-        theirs = Calendar.from_ical(_event(instance, a, "zh", stamp).to_ical())
-        for key in ("UID", "SUMMARY", "LOCATION", "DESCRIPTION"):
-            assert str(mine[key]) == str(theirs[key]), key
-        for key in ("DTSTART", "DTEND", "DTSTAMP"):
-            assert mine.decoded(key) == theirs.decoded(key), key
-    assert tricky in str(parsed["00123-T/2-495@scheduler"]["SUMMARY"])
