@@ -34,6 +34,13 @@ from scheduler.core.errors import (
     PinnedBookingError,
     UsageError,
 )
+from scheduler.core.progress import (
+    ProgressFn,
+    RunProgress,
+    Stage,
+    gap_of,
+    no_progress,
+)
 from scheduler.core.rules import Rule
 from scheduler.core.solution import (
     Solution,
@@ -119,14 +126,34 @@ def schedule(
     say: Say = lambda _: None,
     seconds: dict[str, float] | None = None,
     block_choices: int = BLOCK_CHOICES,
+    progress: ProgressFn = no_progress,
+    started: float | None = None,
 ) -> Scheduled:
     """Needs, model and solve: the best valid schedule for an instance.
 
     A drive of more than about ``block_choices`` booking choices is solved
     block by block (scheduler/model/blocks.py); a smaller one as one model.
+    ``progress`` is told each stage and each solved block (``started``, a
+    ``time.perf_counter()`` value, is when the run began; default now).
     """
     seconds = seconds if seconds is not None else {}
     clock = time.perf_counter()
+    started = clock if started is None else started
+    solve_from: list[float] = []  # when the solve started, once it has
+
+    def tell(stage: Stage, **figures) -> None:
+        now = time.perf_counter()
+        progress(
+            RunProgress(
+                stage=stage,
+                elapsed=now - started,
+                solve_elapsed=now - solve_from[0] if solve_from else None,
+                time_limit=params.time_limit,
+                **figures,
+            )
+        )
+
+    tell(Stage.PREPARE)
     needs = compute_needs(instance)
     say("Finding every need's candidate sessions …")
     options = all_options(instance, needs, conflicts=False)
@@ -164,6 +191,7 @@ def schedule(
         relaxation_bound = functools.cache(
             lambda: _sum(relaxation.value, tight.result())
         )
+        tell(Stage.START)
         start, state, start_met = _start(
             instance,
             needs,
@@ -178,6 +206,12 @@ def schedule(
         seconds["build"] = time.perf_counter() - clock
         clock = time.perf_counter()
         deadline = time.monotonic() + params.time_limit
+        solve_from.append(time.perf_counter())
+        tell(
+            Stage.SOLVE,
+            total=len(blocks) if built is None else 0,
+            needs_met=start_met,
+        )
         say(
             "Starting point: needs met "
             f"{start_met:,.2f} "
@@ -207,7 +241,15 @@ def schedule(
                 blocks,
                 say,
                 prepared,
-                _gap_limit(params.gap_limit, start_met, relaxation_bound, say),
+                _after_block(
+                    _gap_limit(
+                        params.gap_limit, start_met, relaxation_bound, say
+                    ),
+                    start_met,
+                    relaxation_bound,
+                    len(blocks),
+                    tell,
+                ),
             )
         else:
             values, report = solve_built(
@@ -250,6 +292,12 @@ def schedule(
         or report.best_bound < mine["needs_met"] - 1e-6
     ):
         report.best_bound, report.bound_source = relaxed, source
+    tell(
+        Stage.CHECK,
+        needs_met=mine["needs_met"],
+        bound=report.best_bound,
+        gap=gap_of(mine["needs_met"], report.best_bound),
+    )
     solution, violations = _valid_schedule(
         instance, needs, solution, (start, greedy), report
     )
@@ -299,6 +347,38 @@ def _gap_limit(
         return True
 
     return enough
+
+
+def _after_block(
+    limit: Callable[[float], bool] | None,
+    start_met: float,
+    bound: Callable[[], float | None],
+    blocks: int,
+    tell: Callable[..., None],
+) -> Callable[[float], bool]:
+    """For ``solve_by_blocks``: tells the progress callback each solved
+    block, then asks the gap ``limit`` (if any) whether to stop. The
+    bound is shown once known (the gap limit awaits it at the first
+    block's end); it is never awaited here, so progress costs no time."""
+    solved = 0
+
+    def after(gained: float) -> bool:
+        nonlocal solved
+        solved += 1
+        stop = limit is not None and limit(gained)
+        best = bound() if bound.cache_info().currsize else None
+        met = start_met + gained
+        tell(
+            Stage.SOLVE,
+            done=min(solved, blocks),
+            total=blocks,
+            needs_met=met,
+            bound=best,
+            gap=gap_of(met, best),
+        )
+        return stop
+
+    return after
 
 
 def _sum(*parts: float | None) -> float | None:
@@ -395,13 +475,20 @@ def _check_pinned(instance: Instance, needs: Needs, pinned) -> None:
         )
 
 
-def run(opts: RunOptions, say: Say = lambda _: None) -> RunResult:
-    """The whole run; raises SchedulerError subclasses for the user."""
+def run(
+    opts: RunOptions,
+    say: Say = lambda _: None,
+    progress: ProgressFn = no_progress,
+) -> RunResult:
+    """The whole run; raises SchedulerError subclasses for the user.
+    ``say`` gets the command line's text lines, ``progress`` the same
+    steps as figures (core/progress.py)."""
     from scheduler.io.read.read import read_instance
 
     seconds: dict[str, float] = {}
     start = time.perf_counter()
     target = _target_folder(opts)
+    progress(RunProgress(stage=Stage.READ, elapsed=0.0))
     say(f"Reading {opts.book} …")
     raw = Path(opts.book).read_bytes() if Path(opts.book).is_file() else b""
     instance = read_instance(opts.book)
@@ -416,7 +503,9 @@ def run(opts: RunOptions, say: Say = lambda _: None) -> RunResult:
         f"{len(instance.horizon_sessions()):,} sessions from "
         f"{s.horizon_start} to {s.horizon_end}."
     )
-    found = schedule(instance, params, say, seconds)
+    found = schedule(
+        instance, params, say, seconds, progress=progress, started=start
+    )
     needs, solution, report = found.needs, found.solution, found.report
     from scheduler.report.reasons import unmet_needs
 
@@ -443,6 +532,19 @@ def run(opts: RunOptions, say: Say = lambda _: None) -> RunResult:
             lang=lang,
         )
         say(f"Writing {target} …")
+        figures = {
+            "time_limit": params.time_limit,
+            "needs_met": report.objective.get("needs_met"),
+            "bound": report.best_bound,
+            "gap": report.gap,
+        }
+        progress(
+            RunProgress(
+                stage=Stage.WRITE,
+                elapsed=time.perf_counter() - start,
+                **figures,
+            )
+        )
         meta = {
             "input": str(opts.book),
             "input_sha256": hashlib.sha256(raw).hexdigest(),
@@ -462,6 +564,11 @@ def run(opts: RunOptions, say: Say = lambda _: None) -> RunResult:
             password=opts.protect_password,
         )
     result.folder = target
+    progress(
+        RunProgress(
+            stage=Stage.DONE, elapsed=time.perf_counter() - start, **figures
+        )
+    )
     return result
 
 
