@@ -1,7 +1,8 @@
 """The ``scheduler`` command: argument parsing, progress and exit codes.
 
 Exit codes: 0 ok; 1 internal error; 2 bad input or usage (a missing file,
-an output folder in use, a bad option, no or an unusable history); 3
+an output folder in use, a bad option, no or an unusable history, a page
+served beyond this machine without a token); 3
 pinned bookings break hard rules; 4 the solver found no schedule in time;
 5 the checker rejected the schedule (a bug: nothing is written).
 """
@@ -149,6 +150,37 @@ def _parser() -> argparse.ArgumentParser:
         "--xlsx", type=Path, metavar="FILE", help="also write a workbook"
     )
     _verbosity(h)
+    s = sub.add_parser(
+        "serve", help="HR's page in the browser: the whole drive"
+    )
+    s.add_argument("--port", type=int, default=8765, help="default 8765")
+    s.add_argument(
+        "--outputs",
+        type=Path,
+        default=Path("outputs"),
+        help="folder of the run folders and history.sqlite (default outputs)",
+    )
+    s.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="do not open the browser",
+    )
+    s.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to serve on (default 127.0.0.1: this computer "
+        "only); any other needs --token",
+    )
+    s.add_argument(
+        "--token", help="secret the page asks each browser for once"
+    )
+    s.add_argument(
+        "--max-upload-mb",
+        type=int,
+        default=50,
+        help="largest workbook accepted (default 50 MB)",
+    )
+    _verbosity(s)
     return p
 
 
@@ -198,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
             return _record(args)
         if args.command == "history":
             return _history(args)
+        if args.command == "serve":
+            return _serve(args)
         return _run(args)
     except SchedulerError as err:
         print(f"\n{err}", file=sys.stderr)
@@ -279,6 +313,21 @@ def _history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from scheduler.web.serve import check_serving, serve
+
+    check_serving(args.host, args.token)  # before importing the server
+    serve(
+        args.outputs,
+        host=args.host,
+        port=args.port,
+        token=args.token,
+        browser=not args.no_browser,
+        max_upload_mb=args.max_upload_mb,
+    )
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from scheduler.pipeline import RunOptions, run
     from scheduler.report.summary import summary_text
@@ -313,7 +362,7 @@ def _run(args: argparse.Namespace) -> int:
         ),
         say,
     )
-    _add_to_history(result)
+    add_to_history(result)
     if args.quiet:
         print(result.folder)
     else:
@@ -321,7 +370,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_to_history(result) -> None:
+def add_to_history(result) -> None:
     """The run is in place: add it to history.sqlite beside it. Never
     fails the run (a warning on stderr instead; see history.py)."""
     from scheduler.core.domain import hhmm

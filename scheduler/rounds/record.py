@@ -335,7 +335,11 @@ def record(
     attendance: Iterable[str | Path] = (),
     out: str | Path | None = None,
     say: Callable[[str], None] = print,
+    rosters: str | Path | None = None,
 ) -> RecordResult:
+    """Read the marks (``attendance`` sheets, else the marked ``rosters``
+    workbook, by default the run folder's rosters.xlsx) and write the next
+    round's workbook."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise UsageError(f"Run folder {run_dir} not found.")
@@ -361,7 +365,9 @@ def record(
             for k, st in read_sheet_marks(f).items():
                 _add(marks, *k, st, str(f))
     else:
-        marks = read_roster_marks(run_dir / "rosters.xlsx")
+        marks = read_roster_marks(
+            Path(rosters) if rosters else run_dir / "rosters.xlsx"
+        )
     instance = read_instance(source)
     db = history_path(run_dir.parent)
 
