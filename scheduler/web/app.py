@@ -314,9 +314,13 @@ def create_app(
             },
             q.get("page", "1"),
         )
+        kind = q.get("change", "")
         changes, change_page = _filtered(
-            view["changes"],
-            {"change": q.get("change", "")},
+            # by default whom to notify: every change but ``kept``
+            view["changes"]
+            if kind
+            else [c for c in view["changes"] if c.get("change") != "kept"],
+            {"change": kind},
             q.get("cpage", "1"),
         )
         chart_rows = [
@@ -694,12 +698,10 @@ def _run_view(folder: Path, stamp: float) -> dict:
     vaccination, tests = read_coverage(folder)
     sched = folder / "schedule.xlsx"
     unmet = read_sheet(sched, "unmet")
-    changes = [
-        c for c in read_sheet(sched, "changes") if c.get("change") != "kept"
-    ]
+    changes = read_sheet(sched, "changes")
     files, folders = _listing(folder)
     counts: dict[str, int] = {}
-    for c in read_sheet(sched, "changes"):
+    for c in changes:
         counts[str(c.get("change"))] = counts.get(str(c.get("change")), 0) + 1
     return {
         "meta": meta,

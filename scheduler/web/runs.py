@@ -44,6 +44,7 @@ class RunState:
     started: float = field(default_factory=time.monotonic)
     status: str = "running"
     progress: dict | None = None
+    progress_at: float = 0.0  # when the last progress came
     folder: str | None = None
     error: dict | None = None
 
@@ -52,6 +53,10 @@ class RunState:
             "id": self.id,
             "status": self.status,
             "progress": self.progress,
+            # seconds since that progress: the page counts on from it
+            "since": round(time.monotonic() - self.progress_at, 1)
+            if self.progress is not None and self.status == "running"
+            else 0.0,
             "folder": self.folder,
             "error": self.error,
             "waited": round(time.monotonic() - self.started, 1),
@@ -140,7 +145,10 @@ class Runs:
             except ValueError:
                 continue
             if "progress" in msg:
-                state.progress = msg["progress"]
+                state.progress, state.progress_at = (
+                    msg["progress"],
+                    time.monotonic(),
+                )
             elif "done" in msg:
                 state.folder = msg["done"]["folder"]
             elif "error" in msg:

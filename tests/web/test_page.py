@@ -162,6 +162,14 @@ def test_the_page_runs_as_the_command_line_does_and_serves_its_files(
     assert f"{folder.name}/calendars/{cal.name}" in z.namelist()
     history = client.get("/history").text
     assert f'href="/runs/{folder.name}"' in history
+    # whom to notify: every kind of change of the changes sheet, countable
+    sheet = read_sheet(folder / "schedule.xlsx", "changes")
+    for kind in ("new", "moved", "cancelled", "kept"):
+        n = sum(c["change"] == kind for c in sheet)
+        page = client.get(f"/runs/{folder.name}?change={kind}").text
+        notify = page[page.index('id="notify"') : page.index('id="record"')]
+        assert f"{kind}: {n:,}" in notify
+        assert notify.count('<tr><td class="id">') == min(n, 50)
 
 
 def test_nothing_outside_the_run_folders_is_served(
@@ -327,3 +335,26 @@ def test_every_asset_ships_in_a_non_editable_install():
     for page in (web / "templates").glob("*.html"):
         text = page.read_text()
         assert "http://" not in text and "https://" not in text, page
+
+
+def test_every_label_the_page_uses_is_in_both_languages():
+    import scheduler.web
+    from scheduler.core.progress import Stage
+    from scheduler.web.labels import EN, ZH
+
+    assert set(EN) == set(ZH)
+    web = Path(scheduler.web.__file__).parent
+    used = set()
+    for path in [*web.glob("templates/*.html"), *web.glob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        key = r"""["']([\w.]*\w)["']"""
+        used |= set(re.findall(r"\bL\(\s*" + key, text))
+        used |= set(re.findall(r"\blabel\(\s*" + key, text))
+        used |= set(re.findall(r"""["']((?:err|opt)\.[\w.]*\w)["']""", text))
+    # and those put together: stages, changes, the progress's own
+    used |= {f"stage.{s}" for s in [*Stage, "queued"]}
+    used |= {f"change.{c}" for c in ("kept", "moved", "cancelled", "new")}
+    assert len(used) > 50, "labels not found"
+    assert not used - set(EN), used - set(EN)
+    for key in EN:
+        assert EN[key].count("{") == ZH[key].count("{"), key

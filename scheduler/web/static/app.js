@@ -53,14 +53,16 @@ function draw(box, state) {
   }
   document.getElementById("bar-stage").style.width = `${100 * share}%`;
   const lines = [];
+  // The figures are those of the last stage or block; the clock goes on.
+  const since = (state && state.since) || 0;
   if (p.elapsed != null) {
-    lines.push(fill(labels.elapsed, { s: p.elapsed.toFixed(0) }));
+    lines.push(fill(labels.elapsed, { s: (p.elapsed + since).toFixed(0) }));
   }
   if (p.time_limit) {
     // The solver's time limit counts its work, not the clock: on a busy
     // computer the solve may take longer, so the bar stops at its end.
     const after = stages.indexOf(stage) > stages.indexOf("solve");
-    const s = p.solve_elapsed == null ? 0 : p.solve_elapsed;
+    const s = p.solve_elapsed == null ? 0 : p.solve_elapsed + since;
     document.getElementById("bar-time").style.width = after ? "100%"
       : `${Math.min(100, (100 * s) / p.time_limit)}%`;
     if (stage === "solve") {
