@@ -523,7 +523,36 @@ def create_app(
                     resp = RedirectResponse("/login", 303)
                 await resp(scope, receive, send)
                 return
+        if scope["type"] == "http" and scope["method"] == "POST":
+            await _limited(scope, receive, send, inner)
+            return
         await inner(scope, receive, send)
+
+    async def _limited(scope, receive, send, inner):
+        """A request body larger than the upload limit is cut off as it
+        comes (a body sent without its length included), and refused."""
+        limit, seen, started = cfg.max_bytes + 64 * 1024, 0, False
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _TooLarge
+            return message
+
+        async def watched(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await inner(scope, counted, watched)
+        except _TooLarge:
+            if started:
+                raise
+            page = refused(Request(scope), "err.too_big", 413)
+            await page(scope, receive, send)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -537,6 +566,10 @@ def create_app(
     )
     app.state.runs, app.state.config = runs, cfg
     return app
+
+
+class _TooLarge(Exception):
+    """A request body beyond the upload limit."""
 
 
 class _Guard:

@@ -206,6 +206,19 @@ def test_an_oversized_upload_is_refused(outputs, tmp_path):
         r = _upload(c, big)
         assert r.status_code == 413
         assert "larger than 1 MB" in r.text
+        # nor sent without its length: cut off as it comes
+        head = (
+            b'--B\r\nContent-Disposition: form-data; name="book"; '
+            b'filename="big.xlsx"\r\n\r\n'
+        )
+        chunks = iter([head, *[b"x" * 65536] * 40, b"\r\n--B--\r\n"])
+        r = c.post(
+            "/upload",
+            content=chunks,
+            headers={"content-type": "multipart/form-data; boundary=B"},
+        )
+        assert r.status_code == 413
+        assert "larger than 1 MB" in r.text
     assert not (outputs / ".uploads").exists()  # nothing kept
 
 
@@ -218,13 +231,31 @@ def test_upload_names_are_sanitised(client, outputs, small_book):
     assert not (outputs.parent / "evil name;rm.xlsx").exists()
 
 
-def test_cancel_stops_the_run_and_leaves_no_run_folder(
-    client, outputs, tmp_path
-):
-    book = generate_workbook(
-        tmp_path / "big.xlsx", employees=400, workplaces=3, days=14, seed=2
+@pytest.fixture(scope="module")
+def long_book(tmp_path_factory) -> Path:
+    """A drive that takes a while: the run is still going when stopped."""
+    return generate_workbook(
+        tmp_path_factory.mktemp("long") / "long.xlsx",
+        employees=400,
+        workplaces=3,
+        days=14,
+        seed=2,
     )
-    ref = _book_ref(_upload(client, book).text)
+
+
+def _until_solving(client: TestClient, run_id: str) -> None:
+    for _ in range(600):  # well into the run: reading is over
+        p = client.get(f"/api/progress/{run_id}").json()["progress"]
+        if p and p["stage"] in ("start", "solve"):
+            return
+        time.sleep(0.1)
+    raise AssertionError("the run did not start solving")
+
+
+def test_cancel_stops_the_run_and_leaves_no_run_folder(
+    client, outputs, long_book
+):
+    ref = _book_ref(_upload(client, long_book).text)
     r = client.post(
         "/run", data={"book": ref, "time_limit": "120", "gap_limit": "0"}
     )
@@ -235,11 +266,7 @@ def test_cancel_stops_the_run_and_leaves_no_run_folder(
     assert "already going on" in again.text
     runs = client.app.state.runs
     pid = runs.proc.pid
-    for _ in range(600):  # well into the run: reading is over
-        p = client.get(f"/api/progress/{run_id}").json()["progress"]
-        if p and p["stage"] in ("start", "solve"):
-            break
-        time.sleep(0.1)
+    _until_solving(client, run_id)
     r = client.post(f"/cancel/{run_id}")
     assert "nothing was written" in r.text
     assert client.get(f"/api/progress/{run_id}").json()["status"] == (
@@ -249,6 +276,19 @@ def test_cancel_stops_the_run_and_leaves_no_run_folder(
     assert _folders(outputs) == [".uploads"]  # no run, no partial folder
     # and the folder is free for the next run
     assert not runs.busy()
+
+
+def test_stopping_the_page_mid_run_leaves_no_run_folder(outputs, long_book):
+    with TestClient(create_app(outputs)) as c:
+        ref = _book_ref(_upload(c, long_book).text)
+        r = c.post(
+            "/run", data={"book": ref, "time_limit": "120", "gap_limit": "0"}
+        )
+        pid = c.app.state.runs.proc.pid
+        _until_solving(c, r.url.path.rsplit("/", 1)[1])
+    # the server has stopped (its shutdown ran): the run with it
+    assert _group_ends(pid)
+    assert _folders(outputs) == [".uploads"]
 
 
 def test_serving_beyond_this_machine_needs_a_token(capsys):
