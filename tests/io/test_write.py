@@ -506,3 +506,18 @@ def test_numeric_looking_ids_stay_text_for_readers(tmp_path):
     df = pd.read_excel(path, sheet_name="assignments", dtype=str)
     assert df.loc[0, "employee_id"] == "000001"
     assert df.loc[0, "session_id"] == "0042"
+
+
+def test_empty_team_is_written_as_the_department(tmp_path):
+    """Issue 20 #1: a blank team is the department (domain.md, "Team"),
+    in both the assignments and the unmet sheet."""
+    instance, solution, unmet = case()  # E2 and E3 have no team
+    path = tmp_path / "schedule.xlsx"
+    write_schedule(path, instance, solution, unmet)
+    for sheet in ("assignments", "unmet"):
+        df = pd.read_excel(path, sheet_name=sheet, dtype=object)
+        team = dict(zip(df["employee_id"], df["team"], strict=True))
+        assert team["E2"] == "-Ops", sheet
+        assert team["E3"] == "Cards", sheet
+        if sheet == "assignments":
+            assert team["00123"] == "A"  # a team given stays itself

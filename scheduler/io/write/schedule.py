@@ -165,7 +165,7 @@ def _person(e: Employee, xf: dict[str, XfPair]) -> list:
         (e.name, xf["text"]),
         (e.workplace_id, xf["id"]),
         (e.department, xf["text"]),
-        (e.team, xf["text"]),
+        (e.team_name, xf["text"]),
     ]
 
 
