@@ -407,8 +407,13 @@ def _complete_hint(
     solver.parameters.max_deterministic_time = 10.0
     status = _solve(solver, fixed, None)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        log.warning(
-            "the hint could not be completed (%s)", solver.status_name(status)
+        # Internal detail (issue 20 #7): the solver then starts from the
+        # bookings alone and finds the helper values itself; HR has
+        # nothing to act on, so this is no warning.
+        log.debug(
+            "the hint could not be completed (%s); the solver starts "
+            "from the bookings alone",
+            solver.status_name(status),
         )
         return values
     out = dict(values)
