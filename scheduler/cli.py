@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import select
 import sys
 import time
 import traceback
@@ -216,6 +218,15 @@ class _Say:
 
 
 def main(argv: list[str] | None = None) -> int:
+    code = _main(argv)
+    try:
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+    except BrokenPipeError:
+        return _quiet_after_broken_pipe()
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
@@ -239,15 +250,49 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nInterrupted: nothing was written.", file=sys.stderr)
         return 130
+    except BrokenPipeError as err:
+        if _stdout_gone():
+            return _quiet_after_broken_pipe()
+        return _internal_error(err, args.verbose)
     except Exception as err:  # the last line of defence for HR users
-        if args.verbose:
-            traceback.print_exc()
-        print(
-            f"\nInternal error ({type(err).__name__}); nothing was written. "
-            "Run again with --verbose and report the output.",
-            file=sys.stderr,
-        )
-        return 1
+        return _internal_error(err, args.verbose)
+
+
+def _internal_error(err: Exception, verbose: bool) -> int:
+    if verbose:
+        traceback.print_exc()
+    print(
+        f"\nInternal error ({type(err).__name__}); nothing was written. "
+        "Run again with --verbose and report the output.",
+        file=sys.stderr,
+    )
+    return 1
+
+
+#: The exit status of a command whose reader left (128 + SIGPIPE), as a
+#: shell reports for tools that stop on a closed pipe.
+BROKEN_PIPE_EXIT = 141
+
+
+def _stdout_gone() -> bool:
+    """Whether standard output is a pipe whose reader has closed it (as
+    ``| head`` does), rather than some other pipe breaking inside."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(ev & select.POLLERR for _, ev in poller.poll(0))
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _quiet_after_broken_pipe() -> int:
+    """``scheduler history | head``: the reader has what it wanted. Stop
+    without a message; what Python still holds for stdout goes nowhere,
+    so nothing complains at exit either."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return BROKEN_PIPE_EXIT
 
 
 def _generate(args: argparse.Namespace) -> int:

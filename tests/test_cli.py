@@ -142,3 +142,25 @@ def test_bad_limits_are_refused_before_reading(argv, expected, capsys):
     assert main(["run", *argv]) == 2
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["template", "{tmp}/t.xlsx"], [*GENERATE, "--out", "{tmp}/g.xlsx"]],
+    ids=["template", "generate"],
+)
+def test_output_cut_short_by_a_pipe_exits_quietly(argv, tmp_path):
+    """Issue 20 #6: ``scheduler … | head`` closes the pipe early; the
+    command stops without "Internal error (BrokenPipeError)"."""
+    args = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scheduler", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # the reader is gone before anything is printed
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert "Internal error" not in err and "Traceback" not in err, err
+    assert "BrokenPipe" not in err and "Exception ignored" not in err, err
+    assert proc.returncode != 1  # 1 is an internal error
