@@ -207,3 +207,32 @@ def test_totals_lines():
     assert "target 90.0%, 1 short" in lines[0]
     assert "31/56 person-days" in lines[1]
     assert "1/2 screening" in lines[1]
+
+
+def test_window_met_by_the_last_recorded_test_counts_as_met():
+    """Issue 20 #5: a screening window (05-28..06-03) that the last
+    recorded test (05-31) meets is a need of the run, counted as met, in
+    run.json's counts and in coverage; E2 (tested 05-20) still needs
+    one."""
+    from scheduler.check.checker import counts_of
+
+    inst = make_instance(
+        employees=[
+            make_employee("E1", last_test_date=date(2021, 5, 31)),
+            make_employee("E2", last_test_date=date(2021, 5, 20)),
+        ],
+        test_requirements=(
+            Requirement(
+                id="S",
+                scope=Scope.ALL,
+                window_start=date(2021, 5, 28),
+                window_end=date(2021, 6, 3),
+            ),
+        ),
+    )
+    needs = compute_needs(inst)
+    assert "E1" not in needs.tests  # nothing to schedule for E1
+    counts = counts_of(inst, needs, Solution())
+    assert (counts["test_windows"], counts["test_windows_met"]) == (2, 1)
+    (w,) = compute_coverage(inst, needs, Solution()).workplaces
+    assert (w.window_needs, w.window_met) == (2, 1)

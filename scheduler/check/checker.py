@@ -633,6 +633,9 @@ def counts_of(inst: Instance, needs: Needs, sol: Solution) -> dict[str, int]:
             else:
                 pdays += len(dates)
                 covered += n.covered_days(tests, dates)
+    before = sum(len(ids) for ids in needs.met_before.values())
+    windows += before
+    windows_met += before
     return {
         "vaccination_needs": vacc_needs,
         "vaccination_met": vacc_met,

@@ -156,4 +156,7 @@ def block_needs(needs: Needs, block: Block) -> Needs:
         },
         tests={k: needs.tests[k] for k in ids if k in needs.tests},
         exempt={k: needs.exempt[k] for k in ids if k in needs.exempt},
+        met_before={
+            k: needs.met_before[k] for k in ids if k in needs.met_before
+        },
     )

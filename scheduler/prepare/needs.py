@@ -9,7 +9,7 @@ person-days) or a screening window.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import IntEnum
 
@@ -113,6 +113,9 @@ class Needs:
     tests: dict[EmployeeId, tuple[TestNeed, ...]]
     #: Exempt employees not fully vaccinated, with the dose they lack.
     exempt: dict[EmployeeId, int]
+    #: Screening windows already met by the last recorded test: needs of
+    #: the run, counted as met (domain.md), with nothing to schedule.
+    met_before: dict[EmployeeId, tuple[str, ...]] = field(default_factory=dict)
 
     def test_needs(self) -> list[TestNeed]:
         return [n for ns in self.tests.values() for n in ns]
@@ -123,6 +126,7 @@ def compute_needs(instance: Instance) -> Needs:
     vacc: dict[EmployeeId, VaccinationNeed] = {}
     exempt: dict[EmployeeId, int] = {}
     tests: dict[EmployeeId, tuple[TestNeed, ...]] = {}
+    met_before: dict[EmployeeId, tuple[str, ...]] = {}
     for e in instance.employees.values():
         if e.is_exempt:
             lacking = _lacking_dose(instance, e)
@@ -139,7 +143,31 @@ def compute_needs(instance: Instance) -> Needs:
         )
         if t:
             tests[e.id] = t
-    return Needs(vaccination=vacc, tests=tests, exempt=exempt)
+        done = windows_met_before(instance, e)
+        if done:
+            met_before[e.id] = done
+    return Needs(
+        vaccination=vacc, tests=tests, exempt=exempt, met_before=met_before
+    )
+
+
+def windows_met_before(instance: Instance, e: Employee) -> tuple[str, ...]:
+    """Ids of the screening windows (overlapping the horizon) that the
+    employee's last recorded test already meets, as after a first round
+    recorded with ``scheduler record``."""
+    h0, h1 = instance.settings.horizon_start, instance.settings.horizon_end
+    last = e.last_test_date
+    if last is None:
+        return ()
+    return tuple(
+        r.id
+        for r in instance.requirements_of(e)
+        if r.every_days is None
+        and r.window_start is not None
+        and r.window_end is not None
+        and max(r.window_start, h0) <= min(r.window_end, h1)
+        and r.window_start <= last <= r.window_end
+    )
 
 
 def series_length(instance: Instance, e: Employee) -> int | None:

@@ -226,6 +226,9 @@ def person_outcome(
         elif need.window is not None:
             windows += 1
             met += need.met_by(test_dates)
+    before = len(needs.met_before.get(e.id, ()))
+    windows += before
+    met += before
     return PersonOutcome(
         exempt=e.is_exempt,
         fully_before=fully_before,
