@@ -712,7 +712,11 @@ def run_json(result: RunResult, meta: dict) -> dict:
         "stages": r.stages,
         "greedy_baseline": meta["greedy_baseline"],
         "unmet_by_reason": _by_reason(result.unmet),
-        "warnings": [*result.instance.notices, *r.warnings],
+        "warnings": [
+            *result.instance.notices,
+            *result.instance.warnings,
+            *r.warnings,
+        ],
     }
 
 

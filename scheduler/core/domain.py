@@ -402,6 +402,9 @@ class Instance:
     test_requirements: tuple[TestRequirement, ...] = ()
     bookings: tuple[Booking, ...] = ()
     notices: tuple[str, ...] = ()
+    #: Input that is valid but probably not meant (a test requirement
+    #: that matches nobody): shown in the summary and in run.json.
+    warnings: tuple[str, ...] = ()
     #: Capacity taken outside this instance's staff (decomposed solves).
     reserved: Reserved = field(default_factory=Reserved)
     _cache: dict = field(default_factory=dict, compare=False, repr=False)

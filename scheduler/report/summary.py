@@ -26,7 +26,7 @@ def summary_text(result: RunResult) -> str:
     if reasons:
         top = ", ".join(f"{k} {v:,}" for k, v in reasons.most_common(4))
         lines.append(f"  unmet {sum(reasons.values()):,}: {top}")
-    for w in r.warnings:
+    for w in (*result.instance.warnings, *r.warnings):
         lines.append(f"  warning: {w}")
     lines.append(f"  written: {result.folder}")
     return "\n".join(lines)

@@ -1,9 +1,19 @@
 """Every kind of input error, located at the exact sheet, row and column."""
 
+import json
+
 import pytest
 
+from scheduler.cli import main
 from scheduler.core.errors import InputError
-from tests.io.workbook_factory import find, issues, minimal, set_cell
+from tests.io.workbook_factory import (
+    find,
+    issues,
+    minimal,
+    read,
+    set_cell,
+    write,
+)
 
 # (id, [(sheet, excel row, column, new value)], (sheet, row, column))
 CELL_ERRORS = [
@@ -496,3 +506,57 @@ def test_error_message_lists_every_issue(tmp_path):
     assert (
         "2 problems" in text and "WP9" in text and "capacity_per_slot" in text
     )
+
+
+def test_requirement_for_an_unknown_workplace(tmp_path):
+    """Issue 20 #2: scope workplace, value WP-404 (not in workplaces) is
+    an input error at the value cell, not a screening quietly dropped."""
+    s = minimal()
+    s["test_requirements"].append(
+        ["R3", "workplace", "WP-404", None, "2021-06-10", "2021-06-12"]
+    )
+    issue = find(issues(tmp_path, s), "test_requirements", 4, "value")
+    assert issue.value == "WP-404"
+    assert "workplace_id" in issue.expected
+    assert "workplaces" in issue.expected
+
+
+@pytest.mark.parametrize("scope", ["department", "team", "role"])
+def test_requirement_matching_nobody_is_a_warning(tmp_path, scope):
+    """Issue 20 #2: a department, team or role nobody has is valid input,
+    with a warning naming the cell and the value."""
+    s = minimal()
+    s["test_requirements"].append(["R3", scope, "Pilots", 7, None, None])
+    inst = read(tmp_path, s)
+    (warning,) = inst.warnings
+    assert "row 4" in warning and "'Pilots'" in warning and "R3" in warning
+    assert [r.value for r in inst.test_requirements][-1] == "Pilots"
+
+
+def test_requirement_warning_reaches_summary_and_run_json(tmp_path, capsys):
+    """The warning is printed with the summary and kept in run.json."""
+    s = minimal()
+    s["test_requirements"].append(["R3", "role", "Pilots", 7, None, None])
+    path = write(tmp_path, s)
+    out = tmp_path / "run"
+    code = main(["run", str(path), "--out", str(out), "--time-limit", "2"])
+    assert code == 0
+    summary = capsys.readouterr().out
+    assert "warning:" in summary and "'Pilots'" in summary
+    meta = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert any("'Pilots'" in w for w in meta["warnings"])
+
+
+@pytest.mark.parametrize("product", [None, "VaxA", "VaxZ"])
+def test_unknown_service_is_reported_as_a_service(tmp_path, product):
+    """Issue 20 #3: an unknown service is reported under ``service`` with
+    its value and what a service may be; the row's product is not judged
+    by a service the row does not have."""
+    s = minimal()
+    set_cell(s, "sessions", 2, "service", "flu jab")
+    set_cell(s, "sessions", 2, "product", product)
+    found = issues(tmp_path, s)
+    assert [(i.sheet, i.row) for i in found] == [("sessions", 2)]
+    issue = find(found, "sessions", 2, "service")
+    assert issue.value == "flu jab"
+    assert "service" in issue.expected and "vaccination" in issue.expected

@@ -429,7 +429,7 @@ ENUMS: dict[str, tuple[type[StrEnum], dict[str, str], str]] = {
             "pcr": "nucleic_test",
             "pcr_test": "nucleic_test",
         },
-        "vaccination/接种 or nucleic_test/核酸",
+        "a service: vaccination/接种 or nucleic_test/核酸",
     ),
     "site_kind": (
         SiteKind,

@@ -49,6 +49,8 @@ class Report:
 
     issues: list[InputIssue] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    #: Valid input that probably is not what HR meant (the run goes on).
+    warnings: list[str] = field(default_factory=list)
 
     def cell(
         self,
@@ -81,6 +83,9 @@ class Report:
 
     def notice(self, text: str) -> None:
         self.notices.append(text)
+
+    def warning(self, text: str) -> None:
+        self.warnings.append(text)
 
     def count(self) -> int:
         return len(self.issues)

@@ -195,6 +195,7 @@ class _Builder:
             test_requirements=tuple(requirements),
             bookings=tuple(bookings),
             notices=tuple(self.rep.notices),
+            warnings=tuple(self.rep.warnings),
         )
 
     def _sorted(self, issues: list[InputIssue]) -> list[InputIssue]:
@@ -738,6 +739,9 @@ class _Builder:
                 and not value
             ):
                 self.need(table, rec, "value", f"a value for scope '{scope}'")
+            elif scope is Scope.WORKPLACE and value:
+                # A typo here would quietly drop a screening (issue 20).
+                value = self.ref(table, rec, "value", "workplace")
             self._cadence_or_window(table, rec)
             r = self.make(
                 table,
@@ -755,9 +759,11 @@ class _Builder:
             if r is not None:
                 out.append(r)
                 if not any(r.applies_to(e) for e in employees.values()):
-                    self.rep.notice(
-                        f"sheet '{table.title}', row {rec.row}: requirement "
-                        f"'{r.id}' applies to no employee"
+                    self.rep.warning(
+                        f"sheet '{table.title}', row {rec.row}, column "
+                        f"'{table.header('value')}': no employee has "
+                        f"{scope} '{value}'; requirement '{r.id}' applies "
+                        "to no one"
                     )
         return out
 
