@@ -20,6 +20,7 @@ from pathlib import Path
 
 from scheduler import __version__
 from scheduler.core.errors import SchedulerError, UsageError
+from scheduler.core.messages import Msg
 
 EXAMPLE = Path("inputs") / "campaign.xlsx"
 
@@ -245,28 +246,39 @@ def _main(argv: list[str] | None) -> int:
             return _serve(args)
         return _run(args)
     except SchedulerError as err:
-        print(f"\n{err}", file=sys.stderr)
+        print("\n" + err.render(_language(args, err)), file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
-        print("\nInterrupted: nothing was written.", file=sys.stderr)
+        text = Msg("cli.interrupted").render(_language(args))
+        print(f"\n{text}", file=sys.stderr)
         return 130
     except BrokenPipeError as err:
         if _stdout_gone():
             return _quiet_after_broken_pipe()
-        return _internal_error(err, args.verbose)
+        return _internal_error(err, args)
     except Exception as err:  # the last line of defence for HR users
-        return _internal_error(err, args.verbose)
+        return _internal_error(err, args)
 
 
-def _internal_error(err: Exception, verbose: bool) -> int:
-    if verbose:
+def _internal_error(err: Exception, args: argparse.Namespace) -> int:
+    if args.verbose:
         traceback.print_exc()
-    print(
-        f"\nInternal error ({type(err).__name__}); nothing was written. "
-        "Run again with --verbose and report the output.",
-        file=sys.stderr,
-    )
+    text = Msg("cli.internal", name=type(err).__name__)
+    print(f"\n{text.render(_language(args))}", file=sys.stderr)
     return 1
+
+
+def _language(
+    args: argparse.Namespace, err: SchedulerError | None = None
+) -> str:
+    """The language to tell HR something in: ``--lang``, else the one the
+    error was found in (the workbook's), else the workbook's setting."""
+    lang = getattr(args, "lang", None) or (err.lang if err else None)
+    if lang is None and args.command == "run":
+        from scheduler.io.read.language import workbook_language
+
+        lang = workbook_language(args.book)
+    return lang or "en"
 
 
 #: The exit status of a command whose reader left (128 + SIGPIPE), as a
@@ -299,7 +311,7 @@ def _generate(args: argparse.Namespace) -> int:
     from scheduler.dev.generate import generate_workbook
 
     if args.out.exists():
-        raise UsageError(f"{args.out} exists; choose a new file name.")
+        raise UsageError(Msg("usage.file_exists", path=str(args.out)))
     path = generate_workbook(
         args.out,
         employees=args.employees,
@@ -317,7 +329,7 @@ def _template(args: argparse.Namespace) -> int:
     from scheduler.io.write.template import write_template
 
     if args.file.exists():
-        raise UsageError(f"{args.file} exists; choose a new file name.")
+        raise UsageError(Msg("usage.file_exists", path=str(args.file)))
     path = write_template(args.file, lang=args.lang, example=args.example)
     if not args.quiet:
         print(f"Wrote {path}")
@@ -348,7 +360,7 @@ def _history(args: argparse.Namespace) -> int:
     figures = read_figures(db)  # exit 2 when there is none yet
     lang = args.lang or figures.language or "en"
     if args.xlsx is not None and args.xlsx.exists():
-        raise UsageError(f"{args.xlsx} exists; choose a new file name.")
+        raise UsageError(Msg("usage.file_exists", path=str(args.xlsx)))
     if not args.quiet:
         print(history_text(figures, lang, db))
     if args.xlsx is not None:
@@ -378,20 +390,14 @@ def _run(args: argparse.Namespace) -> int:
     from scheduler.report.summary import summary_text
 
     if args.time_limit is not None and args.time_limit <= 0:
-        raise UsageError("--time-limit must be a positive number of seconds.")
+        raise UsageError(Msg("usage.time_limit"))
     if args.gap_limit is not None and not 0 <= args.gap_limit <= 100:
-        raise UsageError("--gap-limit must be a percentage from 0 to 100.")
+        raise UsageError(Msg("usage.gap_limit"))
     if args.workers < 1:
-        raise UsageError("--workers must be 1 or more.")
+        raise UsageError(Msg("usage.workers"))
     if not args.book.exists():
-        raise UsageError(
-            f"Input workbook {args.book} not found"
-            + (
-                " (run from the project folder, or name a workbook)."
-                if args.book == EXAMPLE
-                else "."
-            )
-        )
+        key = "example_missing" if args.book == EXAMPLE else "book_missing"
+        raise UsageError(Msg(f"usage.{key}", path=str(args.book)))
     say = _Say(args.quiet)
     result = run(
         RunOptions(

@@ -34,6 +34,7 @@ from scheduler.core.errors import (
     PinnedBookingError,
     UsageError,
 )
+from scheduler.core.messages import Msg
 from scheduler.core.progress import (
     ProgressFn,
     RunProgress,
@@ -257,8 +258,11 @@ def schedule(
             )
             if values is None:
                 raise NoSolutionError(
-                    "The solver found no schedule within "
-                    f"{params.time_limit:g} s (status {report.status})."
+                    Msg(
+                        "error.no_solution",
+                        seconds=f"{params.time_limit:g}",
+                        status=str(report.status),
+                    )
                 )
             found = extract_solution(built, values)
         seconds["solve"] = time.perf_counter() - clock
@@ -273,10 +277,7 @@ def schedule(
         solution, mine = start, objective_terms(instance, needs, start)
         report.status = SolveStatus.FEASIBLE
     if base["needs_met"] > mine["needs_met"] + 1e-6:
-        report.warnings.append(
-            "the solver's schedule met fewer needs than the greedy "
-            "baseline; the greedy schedule is used"
-        )
+        report.warnings.append(Msg("warning.greedy_better"))
         solution, mine = greedy, base
     report.objective = mine
     source = "lp"
@@ -308,10 +309,7 @@ def schedule(
     seconds["check"] = time.perf_counter() - clock
     if violations:
         lines = "\n".join(f"  - {v}" for v in violations[:20])
-        raise CheckFailedError(
-            "Internal error: the schedule breaks hard rules and was not "
-            f"written:\n{lines}"
-        )
+        raise CheckFailedError(Msg("error.check_failed", lines=lines))
     return Scheduled(
         needs=needs,
         solution=solution,
@@ -447,9 +445,7 @@ def _valid_schedule(
             instance, needs, fallback
         ):
             report.warnings.append(
-                "internal error, please report it: the solver's schedule "
-                f"broke a hard rule ({violations[0]}); the greedy schedule "
-                "is used instead"
+                Msg("warning.fallback", violation=str(violations[0]))
             )
             report.status = SolveStatus.HEURISTIC
             report.objective = objective_terms(instance, needs, fallback)
@@ -470,8 +466,7 @@ def _check_pinned(instance: Instance, needs: Needs, pinned) -> None:
     if violations:
         lines = "\n".join(f"  - {v}" for v in violations)
         raise PinnedBookingError(
-            "Pinned bookings break hard rules; fix or unpin them in the "
-            f"'bookings' sheet:\n{lines}"
+            Msg("error.pinned", sheet="bookings", lines=lines)
         )
 
 
@@ -576,10 +571,7 @@ def _target_folder(opts: RunOptions) -> Path:
     if opts.out is not None:
         out = Path(opts.out)
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
-            raise UsageError(
-                f"The output folder {out} already exists and is not empty; "
-                "choose a new --out folder (runs never overwrite each other)."
-            )
+            raise UsageError(Msg("usage.out_not_empty", path=str(out)))
         return out
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     out = opts.outputs_root / stamp

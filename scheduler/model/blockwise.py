@@ -20,6 +20,7 @@ from dataclasses import replace
 
 from scheduler.check.checker import needs_met
 from scheduler.core.domain import EmployeeId, Instance
+from scheduler.core.messages import Msg
 from scheduler.core.solution import (
     Appointment,
     Solution,
@@ -165,9 +166,7 @@ def solve_by_blocks(
         report.stopped_by = "time_limit"
         if len(solved) < len(blocks):
             report.warnings.append(
-                f"the time limit was spent after {len(solved)} of "
-                f"{len(blocks)} blocks; the others keep the greedy schedule "
-                "(raise --time-limit for a better one)"
+                Msg("warning.blocks_time", done=len(solved), total=len(blocks))
             )
     bound = None
     if len(own_bounds) == len(blocks) and None not in own_bounds:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from scheduler.core.domain import EmployeeId, Instance, Service
+from scheduler.core.messages import Msg
 from scheduler.core.solution import (
     Appointment,
     Solution,
@@ -213,17 +214,9 @@ def solve_built(
     report.stopped_by = None if all_optimal else "time_limit"
     if not report.stages or "value" not in report.stages[0]:
         report.status = SolveStatus.HEURISTIC
-        report.warnings.append(
-            "the solver found no schedule within its time limit; the greedy "
-            "schedule with its open needs filled in is used (raise "
-            "--time-limit for a better one)"
-        )
+        report.warnings.append(Msg("warning.no_schedule_in_time"))
     if any(st.get("stopped_by") == "wall_clock" for st in report.stages):
-        report.warnings.append(
-            "the wall-clock limit ended a solver stage before its "
-            "deterministic limit: a rerun may give a slightly different "
-            "schedule (raise --time-limit for reproducible runs)"
-        )
+        report.warnings.append(Msg("warning.wall_clock"))
     m.proto.clear_objective()
     return values, report
 

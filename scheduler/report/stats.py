@@ -23,6 +23,7 @@ from scheduler.core.domain import (
     Session,
     SessionId,
 )
+from scheduler.core.messages import Msg
 from scheduler.core.solution import Appointment, Solution
 from scheduler.prepare.needs import Needs
 
@@ -317,22 +318,39 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f}%"
 
 
-def totals(coverage: CoverageStats) -> list[str]:
+def totals(coverage: CoverageStats, lang: str = "en") -> list[str]:
     """A few lines for the terminal: each workplace's projected rate
     against the target, then the tests covered."""
     lines = []
     for w in coverage.workplaces:
-        mark = "ok" if w.meets_target else f"{w.missing} short"
+        mark = (
+            Msg("summary.ok")
+            if w.meets_target
+            else Msg("summary.short", n=w.missing)
+        )
         lines.append(
-            f"{w.workplace_id} {w.name}: vaccinated {w.fully_after}/"
-            f"{w.headcount} = {_pct(w.rate)} "
-            f"(target {_pct(w.target)}, {mark})"
+            Msg(
+                "summary.workplace",
+                id=w.workplace_id,
+                name=w.name,
+                fully=w.fully_after,
+                headcount=w.headcount,
+                rate=_pct(w.rate),
+                target=_pct(w.target),
+                mark=mark,
+            ).render(lang)
         )
     t = coverage.total
     if t is not None and (t.person_days or t.window_needs):
         lines.append(
-            f"tests: {t.person_days_covered}/{t.person_days} person-days "
-            f"covered ({_pct(t.person_day_rate)}), {t.window_met}/"
-            f"{t.window_needs} screening needs met ({_pct(t.window_rate)})"
+            Msg(
+                "summary.tests",
+                covered=t.person_days_covered,
+                days=t.person_days,
+                day_rate=_pct(t.person_day_rate),
+                met=t.window_met,
+                windows=t.window_needs,
+                window_rate=_pct(t.window_rate),
+            ).render(lang)
         )
     return lines

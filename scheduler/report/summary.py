@@ -4,29 +4,52 @@ from __future__ import annotations
 
 from collections import Counter
 
+from scheduler.core.messages import Msg, render
 from scheduler.report.result import RunResult
 from scheduler.report.stats import compute_coverage, totals
 
 
-def summary_text(result: RunResult) -> str:
+def summary_text(result: RunResult, lang: str | None = None) -> str:
+    """The summary in ``lang`` (default: the run's language)."""
+    lang = lang or result.lang or "en"
     r, c = result.report, result.counts
-    lines = ["", "Summary"]
+
+    def say(key: str, **fields: object) -> str:
+        return Msg(key, **fields).render(lang)
+
+    lines = ["", say("summary.title")]
     gap = "-" if r.gap is None else f"{100 * r.gap:.2f}%"
     lines.append(
-        f"  solver: {r.status}, needs met {r.objective['needs_met']:,.1f} "
-        f"weighted units (bound {r.best_bound or 0:,.1f}, gap {gap})"
+        "  "
+        + say(
+            "summary.solver",
+            status=str(r.status),
+            met=f"{r.objective['needs_met']:,.1f}",
+            bound=f"{r.best_bound or 0:,.1f}",
+            gap=gap,
+        )
     )
     cov = compute_coverage(result.instance, result.needs, result.solution)
-    lines += [f"  {line}" for line in totals(cov)]
+    lines += [f"  {line}" for line in totals(cov, lang)]
     lines.append(
-        f"  vaccinations booked {c['vaccination_met']:,} of "
-        f"{c['vaccination_needs']:,} needs; appointments {c['appointments']:,}"
+        "  "
+        + say(
+            "summary.vaccinations",
+            met=f"{c['vaccination_met']:,}",
+            needs=f"{c['vaccination_needs']:,}",
+            n=f"{c['appointments']:,}",
+        )
     )
     reasons = Counter(u.reason for u in result.unmet)
     if reasons:
-        top = ", ".join(f"{k} {v:,}" for k, v in reasons.most_common(4))
-        lines.append(f"  unmet {sum(reasons.values()):,}: {top}")
+        top = say("summary.sep").join(
+            f"{k} {v:,}" for k, v in reasons.most_common(4)
+        )
+        lines.append(
+            "  "
+            + say("summary.unmet", n=f"{sum(reasons.values()):,}", top=top)
+        )
     for w in (*result.instance.warnings, *r.warnings):
-        lines.append(f"  warning: {w}")
-    lines.append(f"  written: {result.folder}")
+        lines.append("  " + say("summary.warning", text=render(w, lang)))
+    lines.append("  " + say("summary.written", folder=str(result.folder)))
     return "\n".join(lines)

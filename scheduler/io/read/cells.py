@@ -27,13 +27,15 @@ from scheduler.core.domain import (
     SiteKind,
     hhmm,
 )
+from scheduler.core.messages import Msg, nothing
 from scheduler.io.read.schema import Column, Kind
 
 
 class CellError(ValueError):
-    """A cell value that cannot mean what its column needs."""
+    """A cell value that cannot mean what its column needs; ``expected``
+    says what it should be (a catalogue message)."""
 
-    def __init__(self, expected: str) -> None:
+    def __init__(self, expected: Msg) -> None:
         super().__init__(expected)
         self.expected = expected
 
@@ -90,7 +92,7 @@ def _is_number(value: object) -> bool:
 
 def _finite(value: float) -> float:
     if not math.isfinite(value):
-        raise CellError("a finite number")
+        raise CellError(Msg("cell.finite"))
     return value
 
 
@@ -141,23 +143,23 @@ def parse_text(value: object, number_format: str | None = None) -> str:
         return number_as_text(value, number_format)  # type: ignore[arg-type]
     if isinstance(value, str):
         return value.strip()
-    raise CellError("text")
+    raise CellError(Msg("cell.text"))
 
 
 def parse_id(value: object, number_format: str | None = None) -> str:
     """Ids are text; numbers as shown, spaces and full-width normalised."""
     if isinstance(value, bool | datetime | date | time | timedelta):
-        raise CellError("an id (text or a number)")
+        raise CellError(Msg("cell.id"))
     s = norm(parse_text(value, number_format))
     if not s:
-        raise CellError("an id (text or a number)")
+        raise CellError(Msg("cell.id"))
     return s
 
 
 def parse_key(value: object, number_format: str | None = None) -> str:
     """A name matched ignoring case: department, team, role, scope value."""
     if isinstance(value, bool | datetime | date | time | timedelta):
-        raise CellError("a name (text)")
+        raise CellError(Msg("cell.name"))
     return norm(parse_text(value, number_format))
 
 
@@ -171,7 +173,7 @@ def parse_ids(
     if _is_number(value):
         return (parse_id(value, number_format),)
     if not isinstance(value, str):
-        raise CellError("ids separated by commas, such as WP1,WP2")
+        raise CellError(Msg("cell.ids"))
     text = unicodedata.normalize("NFKC", value)
     items = tuple(norm(p) for p in _LIST_SEP.split(text))
     return tuple(p for p in items if p)
@@ -193,7 +195,7 @@ def parse_exemption(value: object) -> str | None:
 # --- numbers ---------------------------------------------------------------
 
 
-def _to_float(value: object, expected: str) -> float:
+def _to_float(value: object, expected: Msg) -> float:
     if _is_number(value):
         f = float(value)  # type: ignore[arg-type]
     elif isinstance(value, str):
@@ -208,25 +210,27 @@ def _to_float(value: object, expected: str) -> float:
     return f
 
 
-def _range_text(lo: float | None, hi: float | None, gt: bool) -> str:
+def _range_text(lo: float | None, hi: float | None, gt: bool) -> Msg:
     def n(x: float) -> str:
         return str(int(x)) if float(x).is_integer() else str(x)
 
     if lo is not None and hi is not None:
-        return f" from {n(lo)} to {n(hi)}"
+        return Msg("range.between", lo=n(lo), hi=n(hi))
     if lo is not None:
         if gt:
-            return f" greater than {n(lo)}"
-        return " of 1 or more" if lo == 1 else f", {n(lo)} or more"
+            return Msg("range.greater", lo=n(lo))
+        if lo == 1:
+            return Msg("range.one_or_more")
+        return Msg("range.at_least", lo=n(lo))
     if hi is not None:
-        return f", at most {n(hi)}"
-    return ""
+        return Msg("range.at_most", hi=n(hi))
+    return nothing()
 
 
-def int_expected(lo: float | None, hi: float | None) -> str:
+def int_expected(lo: float | None, hi: float | None) -> Msg:
     if lo == 1 and hi is None:
-        return "a positive whole number (1, 2, 3, …)"
-    return "a whole number" + _range_text(lo, hi, False)
+        return Msg("cell.int_positive")
+    return Msg("cell.int", range=_range_text(lo, hi, False))
 
 
 def parse_int(
@@ -248,7 +252,7 @@ def parse_number(
     hi: float | None = None,
     gt: bool = False,
 ) -> float:
-    expected = "a number" + _range_text(lo, hi, gt)
+    expected = Msg("cell.number", range=_range_text(lo, hi, gt))
     f = _to_float(value, expected)
     if lo is not None and (f <= lo if gt else f < lo):
         raise CellError(expected)
@@ -257,7 +261,7 @@ def parse_number(
     return f
 
 
-SHARE_EXPECTED = "a share from 0 to 1, such as 0.9, 90% or 90"
+SHARE_EXPECTED = Msg("cell.share")
 
 
 def parse_share(value: object) -> float:
@@ -275,7 +279,7 @@ def parse_share(value: object) -> float:
 
 _TRUE = frozenset({"yes", "y", "true", "t", "1", "是", "对", "✓"})
 _FALSE = frozenset({"no", "n", "false", "f", "0", "否", "不", "✗"})
-BOOL_EXPECTED = "yes or no (also true/false, 1/0, 是/否, Y/N)"
+BOOL_EXPECTED = Msg("cell.bool")
 
 
 def parse_bool(value: object) -> bool:
@@ -294,7 +298,7 @@ def parse_bool(value: object) -> bool:
 
 # --- dates and times -------------------------------------------------------
 
-DATE_EXPECTED = "a date such as 2021-06-01"
+DATE_EXPECTED = Msg("cell.date")
 _DATE_RES = (
     re.compile(
         r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
@@ -310,8 +314,7 @@ def _ymd(y: int, m: int, d: int) -> date:
         return date(y, m, d)
     except ValueError:
         raise CellError(
-            f"a real date ({y}-{m:02d}-{d:02d} does not exist), "
-            "such as 2021-06-01"
+            Msg("cell.date_real", day=f"{y}-{m:02d}-{d:02d}")
         ) from None
 
 
@@ -347,10 +350,8 @@ _TIME_RE = re.compile(
 _HHMM_RE = re.compile(r"(\d{1,2})(\d{2})")
 
 
-def time_expected(allow_2400: bool) -> str:
-    if allow_2400:
-        return "a time such as 09:00 (00:00 to 24:00)"
-    return "a time such as 09:00 (00:00 to 23:59)"
+def time_expected(allow_2400: bool) -> Msg:
+    return Msg("cell.end_time" if allow_2400 else "cell.time")
 
 
 def _hm(h: int, m: int, s: int, allow_2400: bool) -> int:
@@ -358,9 +359,9 @@ def _hm(h: int, m: int, s: int, allow_2400: bool) -> int:
     if m > 59 or s > 59 or minutes > 1440 or (s and minutes == 1440):
         raise CellError(time_expected(allow_2400))
     if s:
-        raise CellError("a time in whole minutes, such as 09:30")
+        raise CellError(Msg("cell.time_minutes"))
     if minutes == 1440 and not allow_2400:
-        raise CellError("a time before 24:00 (24:00 is only an end)")
+        raise CellError(Msg("cell.time_before_2400"))
     return minutes
 
 
@@ -429,12 +430,12 @@ ENUMS: dict[str, tuple[type[StrEnum], dict[str, str], str]] = {
             "pcr": "nucleic_test",
             "pcr_test": "nucleic_test",
         },
-        "a service: vaccination/接种 or nucleic_test/核酸",
+        "cell.enum.service",
     ),
     "site_kind": (
         SiteKind,
         {"驻场": "onsite", "on_site": "onsite", "社康": "community"},
-        "onsite/驻场 or community/社康",
+        "cell.enum.site_kind",
     ),
     "calendar_kind": (
         CalendarKind,
@@ -446,7 +447,7 @@ ENUMS: dict[str, tuple[type[StrEnum], dict[str, str], str]] = {
             "work_day": "workday",
             "working_day": "workday",
         },
-        "holiday/节假日 or workday/调休上班",
+        "cell.enum.calendar_kind",
     ),
     "scope": (
         Scope,
@@ -459,7 +460,7 @@ ENUMS: dict[str, tuple[type[StrEnum], dict[str, str], str]] = {
             "班组": "team",
             "岗位": "role",
         },
-        "all/全部, workplace/职场, department/部门, team/团队 or role/岗位",
+        "cell.enum.scope",
     ),
     "booking_status": (
         BookingStatus,
@@ -473,7 +474,7 @@ ENUMS: dict[str, tuple[type[StrEnum], dict[str, str], str]] = {
             "已取消": "cancelled",
             "canceled": "cancelled",
         },
-        "booked, attended/已到, no_show/未到 or cancelled/取消",
+        "cell.enum.booking_status",
     ),
 }
 
@@ -487,7 +488,7 @@ def parse_enum(value: object, choices: str) -> StrEnum:
             return enum(k)
         except ValueError:
             pass
-    raise CellError(expected)
+    raise CellError(Msg(expected))
 
 
 _LANGUAGES = {
@@ -506,7 +507,7 @@ def parse_language(value: object) -> str:
         lang = _LANGUAGES.get(_enum_key(value))
         if lang:
             return lang
-    raise CellError("en or zh (the language of rosters and reports)")
+    raise CellError(Msg("cell.language"))
 
 
 _WEEKDAY_NAMES = (
@@ -530,10 +531,7 @@ _WEEKDAY_NAMES = (
 WEEKDAYS: dict[str, int] = {
     n: i for i, names in enumerate(_WEEKDAY_NAMES) for n in names
 }
-DAYS_EXPECTED = (
-    "weekdays such as Mon,Tue,Wed,Thu,Fri (or 周一,周二,…) "
-    "or a cycle such as cycle:4/2@2021-06-01"
-)
+DAYS_EXPECTED = Msg("cell.days")
 _CYCLE_RE = re.compile(r"cycle ?: ?(\d+) ?/ ?(\d+) ?@ ?(.+)")
 _DAY_SEP = re.compile(r"[,;、 ]+")  # after NFKC
 _RANGE_SEP = re.compile(" ?(?:-|~|\u2013|至|到) ?")
@@ -563,15 +561,12 @@ def parse_days(value: object) -> Days:
     if s.startswith("cycle"):
         m = _CYCLE_RE.fullmatch(s)
         if not m or int(m[1]) < 1:
-            raise CellError(
-                "a cycle such as cycle:4/2@2021-06-01 "
-                "(days on ≥ 1 / days off @ first day on)"
-            )
+            raise CellError(Msg("cell.cycle"))
         try:
             anchor = parse_date(m[3])
         except CellError as e:
             raise CellError(
-                f"a cycle whose first day is {e.expected}"
+                Msg("cell.cycle_first_day", expected=e.expected)
             ) from None
         return Days(cycle_on=int(m[1]), cycle_off=int(m[2]), anchor=anchor)
     days: set[int] = set()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from scheduler.core.domain import Instance
 from scheduler.core.errors import InputIssue
+from scheduler.core.messages import Msg
 from scheduler.io.read import cells
 from scheduler.io.read.schema import (
     COLUMN_INDEX,
@@ -51,13 +52,13 @@ def match_sheets(
     """Canonical sheet name -> parsed Table (``present=False`` if absent)."""
     tables = {s.name: Table(s, s.name) for s in SHEETS}
     for title in others:
-        rep.notice(f"sheet '{title}' is not a worksheet and is ignored")
+        rep.notice(Msg("notice.not_worksheet", sheet=title))
     for sheet in sheets:
         name = SHEET_INDEX.get(label_key(sheet.title))
         if name is None and label_key(sheet.title) in HELP_SHEETS:
             continue
         if name is None:
-            rep.notice(f"sheet '{sheet.title}' is not used (unknown name)")
+            rep.notice(Msg("notice.unknown_sheet", sheet=sheet.title))
             continue
         table = tables[name]
         if table.present:
@@ -67,8 +68,7 @@ def match_sheets(
                     None,
                     None,
                     None,
-                    f"one sheet '{name}': sheet '{table.title}' is "
-                    "the same sheet",
+                    Msg("sheet.twice", name=name, other=table.title),
                 )
             )
             continue
@@ -78,7 +78,8 @@ def match_sheets(
         t = tables[spec.name]
         if spec.required and not t.present:
             rep.sheet(
-                t, f"a sheet named '{spec.name}' (or '{spec.aliases[0]}')"
+                t,
+                Msg("sheet.required", name=spec.name, alias=spec.aliases[0]),
             )
     return tables
 
@@ -125,10 +126,7 @@ def parse_sheet(
     found = find_header(spec, sheet.rows)
     if found is None:
         names = ", ".join(c.name for c in spec.columns)
-        rep.sheet(
-            table,
-            f"a header row naming the columns ({names}); none was found",
-        )
+        rep.sheet(table, Msg("header.none", names=names))
         return
     index, match = found
     header = sheet.rows[index]
@@ -143,8 +141,7 @@ def parse_sheet(
                     header.row,
                     text,
                     text,
-                    f"each column once: '{table.headers[name]}' is "
-                    f"the same column ({name})",
+                    Msg("column.twice", first=table.headers[name], name=name),
                 )
             )
             continue
@@ -152,16 +149,21 @@ def parse_sheet(
         columns[col] = name
     for col, (value, _) in sorted(header.cells.items()):
         if col not in match:
-            rep.notice(f"sheet '{table.title}': column '{value}' is not used")
+            rep.notice(
+                Msg("notice.unused_column", sheet=table.title, column=value)
+            )
     for c in spec.required_columns:
         if c.name not in table.headers:
-            alias = f" (or '{c.aliases[0]}')" if c.aliases else ""
-            rep.sheet(
-                table,
-                f"a column '{c.name}'{alias} in the header row "
-                f"(row {header.row})",
-                column=c.name,
-            )
+            if c.aliases:
+                why = Msg(
+                    "column.required_alias",
+                    name=c.name,
+                    alias=c.aliases[0],
+                    row=header.row,
+                )
+            else:
+                why = Msg("column.required", name=c.name, row=header.row)
+            rep.sheet(table, why, column=c.name)
     unheaded: set[int] = set()
     specs = {columns[c]: spec.column(columns[c]) for c in columns}
     first = min(columns, default=None)
@@ -173,10 +175,7 @@ def parse_sheet(
             table.records.append(rec)
         unheaded.update(c for c in row.cells if c not in header.cells)
     for col in sorted(unheaded):
-        rep.notice(
-            f"sheet '{table.title}': values in column {col} have no "
-            "header and are not used"
-        )
+        rep.notice(Msg("notice.unheaded", sheet=table.title, col=col))
 
 
 #: How a template marks its example rows (first column, after NFKC).
@@ -209,13 +208,7 @@ def _parse_row(
         formula = sheet.uncalculated.get((row.row, col))
         if formula is not None:
             rec.raw[name] = formula
-            pending.append(
-                (
-                    name,
-                    "a stored value: this formula was never calculated; "
-                    "open the file in Excel and save it",
-                )
-            )
+            pending.append((name, Msg("cell.uncalculated")))
             continue
         got = row.cells.get(col)
         if got is None:
@@ -224,7 +217,7 @@ def _parse_row(
         rec.raw[name] = value
         code = cells.error_code(value)
         if code is not None:
-            pending.append((name, f"a value, not the Excel error {code}"))
+            pending.append((name, Msg("cell.excel_error", code=code)))
             continue
         try:
             rec.values[name] = cells.parse(specs[name], value, fmt, epoch)
@@ -238,7 +231,7 @@ def _parse_row(
         if c.name in rec.raw:
             continue
         if c.required and c.name in table.headers:
-            rep.cell(table, rec, c.name, "a value (this column is required)")
+            rep.cell(table, rec, c.name, Msg("cell.required"))
         elif c.default is not None:
             rec.values[c.name] = c.default
     return rec

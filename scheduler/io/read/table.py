@@ -48,6 +48,8 @@ class Report:
     """Every problem and notice found, in the order found."""
 
     issues: list[InputIssue] = field(default_factory=list)
+    #: Notices and warnings are catalogue messages (``Msg``) where the
+    #: catalogue has them: str all the same, in English.
     notices: list[str] = field(default_factory=list)
     #: Valid input that probably is not what HR meant (the run goes on).
     warnings: list[str] = field(default_factory=list)

@@ -36,6 +36,7 @@ from scheduler.core.domain import (
     hhmm,
 )
 from scheduler.core.errors import InputError, InputIssue
+from scheduler.core.messages import Msg, nothing
 from scheduler.io.read import cells
 from scheduler.io.read.cells import fold
 from scheduler.io.read.schema import SETTING_BY_NAME, SETTING_INDEX, label_key
@@ -88,7 +89,11 @@ class _Builder:
         except ValueError as e:
             self.rep.issues.append(
                 InputIssue(
-                    table.title, rec.row, None, None, f"a valid row ({e})"
+                    table.title,
+                    rec.row,
+                    None,
+                    None,
+                    Msg("row.invalid", error=str(e)),
                 )
             )
             return None
@@ -108,7 +113,12 @@ class _Builder:
                     table,
                     rec,
                     column,
-                    f"a unique {column}: '{first}' is already on row {row}",
+                    Msg(
+                        "id.unique",
+                        column=table.header(column),
+                        first=first,
+                        row=row,
+                    ),
                 )
             else:
                 seen[k] = (ident, rec.row)
@@ -130,18 +140,25 @@ class _Builder:
         if canon is None and report:
             sheet, id_column = DEFINED_IN[entity]
             where = self.t[sheet]
-            missing = "" if where.present else " (that sheet is missing)"
-            extra = " (or office)" if entity == "pattern" else ""
+            name = where.header(id_column)
+            missing = Msg("ref.sheet_missing") if not where.present else None
+            extra = Msg("ref.or_office") if entity == "pattern" else None
             self.rep.cell(
                 table,
                 rec,
                 column,
-                f"{_a(id_column)} {id_column} listed in sheet "
-                f"'{where.title}'{missing}{extra}",
+                Msg(
+                    "ref.listed",
+                    a=_a(name),
+                    column=name,
+                    sheet=where.title,
+                    missing=missing or nothing(),
+                    extra=extra or nothing(),
+                ),
             )
         return canon
 
-    def need(self, table: Table, rec: Record, column: str, why: str) -> None:
+    def need(self, table: Table, rec: Record, column: str, why: Msg) -> None:
         """A cell that must be filled in because of another one."""
         if column not in rec.bad:
             self.rep.cell(table, rec, column, why, value=None)
@@ -174,11 +191,17 @@ class _Builder:
             except ValueError as e:
                 self.rep.issues.append(
                     InputIssue(
-                        self.t["settings"].title, None, None, None, str(e)
+                        self.t["settings"].title,
+                        None,
+                        None,
+                        None,
+                        Msg("settings.invalid", error=str(e)),
                     )
                 )
         if self.rep.issues or settings_obj is None:
-            raise InputError(self._sorted(self.rep.issues))
+            raise InputError(
+                self._sorted(self.rep.issues), settings.get("language")
+            )
         return Instance(
             settings=settings_obj,
             workplaces=workplaces,
@@ -223,8 +246,12 @@ class _Builder:
             name = SETTING_INDEX.get(label_key(key))
             if name is None:
                 self.rep.notice(
-                    f"sheet '{table.title}', row {rec.row}: setting "
-                    f"'{key}' is unknown and ignored"
+                    Msg(
+                        "notice.setting_unknown",
+                        sheet=table.title,
+                        row=rec.row,
+                        key=key,
+                    )
                 )
                 continue
             if name in self.setting_rows:
@@ -232,8 +259,11 @@ class _Builder:
                     table,
                     rec,
                     "key",
-                    f"each setting once: '{name}' is already on row "
-                    f"{self.setting_rows[name].row}",
+                    Msg(
+                        "setting.twice",
+                        name=name,
+                        row=self.setting_rows[name].row,
+                    ),
                 )
                 continue
             self.setting_rows[name] = rec
@@ -244,7 +274,12 @@ class _Builder:
                     SETTING_BY_NAME[name], rec.raw["value"]
                 )
             except cells.CellError as e:
-                self.rep.cell(table, rec, "value", f"{name}: {e.expected}")
+                self.rep.cell(
+                    table,
+                    rec,
+                    "value",
+                    Msg("setting.value", name=name, expected=e.expected),
+                )
         return out
 
     def horizon(self, settings: dict[str, object]) -> tuple[date, date] | None:
@@ -265,11 +300,7 @@ class _Builder:
         start = start or (min(dates) if dates else None)
         end = end or (max(dates) if dates else None)
         if start is None or end is None:
-            self.rep.sheet(
-                table,
-                "horizon_start and horizon_end in sheet 'settings', or at "
-                "least one session to take them from",
-            )
+            self.rep.sheet(table, Msg("horizon.none", sheet=table.title))
             return None
         if end < start:  # type: ignore[operator]
             key = (
@@ -278,10 +309,7 @@ class _Builder:
                 else ("horizon_start")
             )
             rec = self.setting_rows.get(key)
-            expected = (
-                f"horizon_end on or after horizon_start ({start}); "
-                f"horizon_end is {end}"
-            )
+            expected = Msg("horizon.order", start=str(start), end=str(end))
             if rec is None:
                 self.rep.sheet(table, expected)
             else:
@@ -326,7 +354,10 @@ class _Builder:
                     table,
                     rec,
                     "workplace_id",
-                    "the workplace_id of the building an onsite site is in",
+                    Msg(
+                        "site.onsite_workplace",
+                        column=table.header("workplace_id"),
+                    ),
                 )
             v = rec.values
             s = self.make(
@@ -361,8 +392,7 @@ class _Builder:
                     table,
                     rec,
                     "site_id",
-                    "one row per workplace and site: this pair is already "
-                    f"on row {rows[(wp, site)]}",
+                    Msg("travel.pair_twice", row=rows[(wp, site)]),
                 )
                 continue
             rows[(wp, site)] = rec.row
@@ -370,8 +400,13 @@ class _Builder:
             if s and s.kind is SiteKind.ONSITE and s.workplace_id == wp:
                 if minutes:
                     self.rep.notice(
-                        f"sheet '{table.title}', row {rec.row}: {site} is in "
-                        f"{wp}'s own building; travel there is 0 minutes"
+                        Msg(
+                            "notice.travel_own",
+                            sheet=table.title,
+                            row=rec.row,
+                            site=site,
+                            workplace=wp,
+                        )
                     )
                 continue
             if isinstance(minutes, int):
@@ -391,12 +426,25 @@ class _Builder:
                     table,
                     rec,
                     "max_interval_days",
-                    f"max_interval_days of at least min_interval_days ({lo})",
+                    Msg(
+                        "product.max_interval",
+                        column=table.header("max_interval_days"),
+                        low_column=table.header("min_interval_days"),
+                        low=lo,
+                    ),
                 )
             a, b = v.get("min_age"), v.get("max_age")
             if isinstance(a, int) and isinstance(b, int) and a > b:
                 self.rep.cell(
-                    table, rec, "max_age", f"max_age of at least min_age ({a})"
+                    table,
+                    rec,
+                    "max_age",
+                    Msg(
+                        "product.max_age",
+                        column=table.header("max_age"),
+                        low_column=table.header("min_age"),
+                        low=a,
+                    ),
                 )
             p = self.make(
                 table,
@@ -445,12 +493,11 @@ class _Builder:
                         table,
                         rec,
                         "product",
-                        "a product: a vaccination session offers one",
+                        Msg("session.product_needed"),
                     )
             elif service is Service.NUCLEIC_TEST and rec.given("product"):
                 self.rep.notice(
-                    f"sheet '{table.title}', row {rec.row}: a nucleic_test "
-                    "session offers no product; the product is ignored"
+                    Msg("notice.test_product", sheet=table.title, row=rec.row)
                 )
             start, end, slot = (
                 v.get("start"),
@@ -463,15 +510,19 @@ class _Builder:
                         table,
                         rec,
                         "end",
-                        f"an end after the start ({hhmm(start)})",
+                        Msg("session.end_after_start", start=hhmm(start)),
                     )
                 elif isinstance(slot, int) and end - start < slot:
                     self.rep.cell(
                         table,
                         rec,
                         "slot_minutes",
-                        f"slots that fit in the session: {hhmm(start)} to "
-                        f"{hhmm(end)} is {end - start} minutes",
+                        Msg(
+                            "session.slots_fit",
+                            start=hhmm(start),
+                            end=hhmm(end),
+                            minutes=end - start,
+                        ),
                         value=rec.raw.get("slot_minutes", slot),
                     )
             wps = self._workplace_list(table, rec)
@@ -502,8 +553,7 @@ class _Builder:
         if vaccinations and not has_products:
             self.rep.sheet(
                 self.t["products"],
-                "a sheet named 'products' (or '疫苗'): there are "
-                "vaccination sessions",
+                Msg("sheet.products_needed", name="products", alias="疫苗"),
             )
         return out
 
@@ -521,9 +571,11 @@ class _Builder:
                 table,
                 rec,
                 "workplaces",
-                "workplace ids listed in sheet "
-                f"'{self.t['workplaces'].title}' (unknown: "
-                f"{', '.join(unknown)})",
+                Msg(
+                    "ref.workplaces_listed",
+                    sheet=self.t["workplaces"].title,
+                    unknown=", ".join(unknown),
+                ),
             )
             return None
         return frozenset(c for c in got.values() if c)
@@ -546,8 +598,7 @@ class _Builder:
                     table,
                     rec,
                     "end",
-                    "an end different from the start (an end before the "
-                    "start means the next morning)",
+                    Msg("end.differs"),
                 )
             days = v.get("days")
             ident = v.get("pattern_id")
@@ -583,8 +634,12 @@ class _Builder:
                     table,
                     rec,
                     "kind",
-                    f"one kind per date: row {seen[d][1]} makes {d} a "
-                    f"{seen[d][0]}",
+                    Msg(
+                        "calendar.one_kind",
+                        row=seen[d][1],
+                        date=str(d),
+                        kind=str(seen[d][0]),
+                    ),
                 )
                 continue
             seen.setdefault(d, (kind, rec.row))  # type: ignore[arg-type]
@@ -607,21 +662,19 @@ class _Builder:
             product = self.ref(table, rec, "last_product", "product")
             doses = v.get("doses_received", 0)
             if isinstance(doses, int) and doses > 0:
-                why = f"(doses_received is {doses})"
-                if not rec.given("last_dose_date"):
-                    self.need(
-                        table,
-                        rec,
-                        "last_dose_date",
-                        f"the last dose's date {why}",
-                    )
-                if not rec.given("last_product"):
-                    self.need(
-                        table,
-                        rec,
-                        "last_product",
-                        f"the last dose's product {why}",
-                    )
+                doses_col = table.header("doses_received")
+                for col in ("last_dose_date", "last_product"):
+                    if not rec.given(col):
+                        self.need(
+                            table,
+                            rec,
+                            col,
+                            Msg(
+                                f"employee.{col}",
+                                column=doses_col,
+                                doses=doses,
+                            ),
+                        )
             if horizon_start is not None:
                 for col in ("last_dose_date", "last_test_date", "birth_date"):
                     d = v.get(col)
@@ -630,11 +683,11 @@ class _Builder:
                             table,
                             rec,
                             col,
-                            f"a date before horizon_start ({horizon_start})"
-                            + (
-                                ""
+                            Msg(
+                                "employee.before_horizon"
                                 if col == "birth_date"
-                                else ": history lies before the horizon"
+                                else "employee.history_before_horizon",
+                                start=str(horizon_start),
                             ),
                         )
             e = self.make(
@@ -677,7 +730,12 @@ class _Builder:
                     table,
                     rec,
                     "end_date",
-                    f"an end_date on or after start_date ({a})",
+                    Msg(
+                        "absence.end_order",
+                        column=table.header("end_date"),
+                        low_column=table.header("start_date"),
+                        start=str(a),
+                    ),
                 )
             x = self.make(
                 table,
@@ -707,8 +765,7 @@ class _Builder:
                     table,
                     rec,
                     "end",
-                    "an end different from the start (an end before the "
-                    "start means the next morning)",
+                    Msg("end.differs"),
                 )
             x = self.make(
                 table,
@@ -738,7 +795,12 @@ class _Builder:
                 and scope is not Scope.ALL
                 and not value
             ):
-                self.need(table, rec, "value", f"a value for scope '{scope}'")
+                self.need(
+                    table,
+                    rec,
+                    "value",
+                    Msg("requirement.value_needed", scope=str(scope)),
+                )
             elif scope is Scope.WORKPLACE and value:
                 # A typo here would quietly drop a screening (issue 20).
                 value = self.ref(table, rec, "value", "workplace")
@@ -760,10 +822,15 @@ class _Builder:
                 out.append(r)
                 if not any(r.applies_to(e) for e in employees.values()):
                     self.rep.warning(
-                        f"sheet '{table.title}', row {rec.row}, column "
-                        f"'{table.header('value')}': no employee has "
-                        f"{scope} '{value}'; requirement '{r.id}' applies "
-                        "to no one"
+                        Msg(
+                            "warning.requirement_nobody",
+                            sheet=table.title,
+                            row=rec.row,
+                            column=table.header("value"),
+                            scope=Msg(f"word.scope.{scope}"),
+                            value=value,
+                            id=r.id,
+                        )
                     )
         return out
 
@@ -772,25 +839,29 @@ class _Builder:
         if any(c in rec.bad for c in cols):
             return
         every, ws, we = (rec.given(c) for c in cols)
+        names = {
+            "every": table.header("every_days"),
+            "start": table.header("window_start"),
+            "end": table.header("window_end"),
+        }
         if every and (ws or we):
             self.rep.cell(
-                table,
-                rec,
-                "every_days",
-                "either every_days or a window (window_start and "
-                "window_end), not both",
+                table, rec, "every_days", Msg("requirement.both", **names)
             )
         elif not every and ws != we:
             missing = "window_end" if ws else "window_start"
             self.need(
-                table, rec, missing, f"a {missing} too: a window needs both"
+                table,
+                rec,
+                missing,
+                Msg("requirement.window_both", missing=table.header(missing)),
             )
         elif not every and not ws:
             self.need(
                 table,
                 rec,
                 "every_days",
-                "every_days, or window_start and window_end",
+                Msg("requirement.cadence_or_window", **names),
             )
         elif ws and we:
             a, b = rec.get("window_start"), rec.get("window_end")
@@ -799,7 +870,12 @@ class _Builder:
                     table,
                     rec,
                     "window_end",
-                    f"a window_end on or after window_start ({a})",
+                    Msg(
+                        "requirement.window_order",
+                        column=names["end"],
+                        low_column=names["start"],
+                        start=str(a),
+                    ),
                 )
 
     # --- bookings ------------------------------------------------------------
@@ -819,16 +895,20 @@ class _Builder:
             history = status is not BookingStatus.BOOKED
             emp = self.ref(table, rec, "employee_id", "employee", not history)
             sid = self.ref(table, rec, "session_id", "session", not history)
-            where = f"sheet '{table.title}', row {rec.row}"
+            where = Msg("where.row", sheet=table.title, row=rec.row)
             if (
                 history
                 and (emp is None or sid is None)
                 and self.rep.count() == n0
             ):
                 if rec.given("employee_id") and rec.given("session_id"):
+                    what = "employee" if emp is None else "session"
                     self.rep.notice(
-                        f"{where}: history row names an unknown "
-                        f"{'employee' if emp is None else 'session'}; ignored"
+                        Msg(
+                            "notice.history_unknown",
+                            where=where,
+                            what=Msg(f"word.{what}"),
+                        )
                     )
                 continue
             session = sessions.get(sid) if sid else None
@@ -838,9 +918,17 @@ class _Builder:
                 if slot not in starts:
                     shown = ", ".join(hhmm(a) for a in starts[:4])
                     more = ", …" if len(starts) > 4 else ""
-                    msg = f"a slot start of session {sid} ({shown}{more})"
+                    msg = Msg(
+                        "booking.slot_start", session=sid, shown=shown + more
+                    )
                     if history:
-                        self.rep.notice(f"{where}: expected {msg}")
+                        self.rep.notice(
+                            Msg(
+                                "notice.history_slot",
+                                where=where,
+                                expected=msg,
+                            )
+                        )
                     else:
                         self.rep.cell(table, rec, "slot_start", msg)
             if not history and emp and sid and self.rep.count() == n0:
@@ -849,8 +937,11 @@ class _Builder:
                         table,
                         rec,
                         "session_id",
-                        f"one booking per employee and session: {emp} is "
-                        f"already booked there on row {booked[(emp, sid)]}",
+                        Msg(
+                            "booking.twice",
+                            employee=emp,
+                            row=booked[(emp, sid)],
+                        ),
                     )
                 booked[(emp, sid)] = rec.row
             pinned = bool(v.get("pinned", False))
@@ -862,9 +953,15 @@ class _Builder:
                 and not horizon[0] <= session.date <= horizon[1]
             ):
                 self.rep.notice(
-                    f"warning: {where}: pinned booking of {emp} in session "
-                    f"{sid} on {session.date} is outside the horizon "
-                    f"({horizon[0]} to {horizon[1]}); ignored"
+                    Msg(
+                        "notice.pinned_outside",
+                        where=where,
+                        employee=emp,
+                        session=sid,
+                        date=str(session.date),
+                        start=str(horizon[0]),
+                        end=str(horizon[1]),
+                    )
                 )
                 continue
             b = self.make(

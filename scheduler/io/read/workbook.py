@@ -25,13 +25,11 @@ from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900
 
 from scheduler.core.errors import InputError, InputIssue
+from scheduler.core.messages import Msg
 
 
-def _not_xlsx(what: str) -> str:
-    return (
-        f"an .xlsx workbook (Excel 2007+), but {what}; open it in Excel "
-        "and save it as .xlsx"
-    )
+def _not_xlsx(what: Msg) -> Msg:
+    return Msg("file.not_xlsx", what=what)
 
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -66,16 +64,16 @@ class RawWorkbook:
     epoch: datetime = CALENDAR_WINDOWS_1900
 
 
-def _file_issue(path: Path, expected: str) -> InputError:
+def _file_issue(path: Path, expected: Msg) -> InputError:
     return InputError([InputIssue(path.name, None, None, str(path), expected)])
 
 
 def _sniff(path: Path) -> None:
     """Reject what is certainly not an .xlsx with a message HR can act on."""
     if not path.exists():
-        raise _file_issue(path, "an existing .xlsx file (file not found)")
+        raise _file_issue(path, Msg("file.missing"))
     if not path.is_file():
-        raise _file_issue(path, "an .xlsx file, not a folder")
+        raise _file_issue(path, Msg("file.folder"))
     with path.open("rb") as f:
         head = f.read(8)
     if head.startswith(_ZIP_MAGIC):
@@ -84,18 +82,13 @@ def _sniff(path: Path) -> None:
         if path.stat().st_size < 50_000_000 and (
             "EncryptedPackage".encode("utf-16-le") in path.read_bytes()
         ):
-            raise _file_issue(
-                path,
-                "an .xlsx workbook without a password, but this one is "
-                "password-protected; open it in Excel, remove the password "
-                "and save it as .xlsx",
-            )
-        raise _file_issue(path, _not_xlsx("this is an old .xls file"))
+            raise _file_issue(path, Msg("file.password"))
+        raise _file_issue(path, _not_xlsx(Msg("file.what.xls")))
     if not head:
-        raise _file_issue(path, _not_xlsx("the file is empty"))
+        raise _file_issue(path, _not_xlsx(Msg("file.what.empty")))
     if path.suffix.lower() in (".csv", ".txt", ".tsv"):
-        raise _file_issue(path, _not_xlsx("this is a text (CSV) file"))
-    raise _file_issue(path, _not_xlsx("this is not an Excel file"))
+        raise _file_issue(path, _not_xlsx(Msg("file.what.csv")))
+    raise _file_issue(path, _not_xlsx(Msg("file.what.other")))
 
 
 def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
@@ -326,5 +319,5 @@ def read_raw(path: str | Path) -> RawWorkbook:
     except Exception as e:
         detail = f"{type(e).__name__}: {e}"[:200]
         raise _file_issue(
-            path, _not_xlsx(f"the file is damaged ({detail})")
+            path, _not_xlsx(Msg("file.what.damaged", detail=detail))
         ) from e
