@@ -820,7 +820,9 @@ class _Builder:
             )
             if r is not None:
                 out.append(r)
-                if not any(r.applies_to(e) for e in employees.values()):
+                if scope is Scope.ALL and not employees:
+                    pass  # no employees at all: reported where they are
+                elif not any(r.applies_to(e) for e in employees.values()):
                     self.rep.warning(
                         Msg(
                             "warning.requirement_nobody",
