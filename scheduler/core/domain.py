@@ -206,6 +206,24 @@ class Session:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SessionOption:
+    """A session HR could still arrange (sheet ``session_options``, or one
+    the capacity planner proposes), and what holding it costs."""
+
+    session: Session
+    cost: float = 1.0
+    generated: bool = False
+
+    def __post_init__(self) -> None:
+        if self.cost < 0:
+            raise ValueError(f"option {self.session.id}: negative cost")
+
+    @property
+    def id(self) -> SessionId:
+        return self.session.id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ShiftPattern:
     """Weekday pattern (``weekdays`` set, 0 = Monday) or an on/off cycle."""
 
@@ -401,6 +419,10 @@ class Instance:
     duty: tuple[DutyRow, ...] = ()
     test_requirements: tuple[TestRequirement, ...] = ()
     bookings: tuple[Booking, ...] = ()
+    #: Sessions that could be added (read only for capacity planning).
+    session_options: dict[SessionId, SessionOption] = field(
+        default_factory=dict
+    )
     notices: tuple[str, ...] = ()
     #: Input that is valid but probably not meant (a test requirement
     #: that matches nobody): shown in the summary and in run.json.

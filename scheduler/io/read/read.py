@@ -17,6 +17,8 @@ from scheduler.core.messages import Msg
 from scheduler.io.read import cells
 from scheduler.io.read.schema import (
     COLUMN_INDEX,
+    OPTION_SHEET_KEYS,
+    SESSION_OPTIONS,
     SHEET_INDEX,
     SHEETS,
     Column,
@@ -34,12 +36,17 @@ HEADER_SCAN_ROWS = 30
 HELP_SHEETS = frozenset({"readme", "说明"})
 
 
-def read_instance(path: str | Path) -> Instance:
+def read_instance(path: str | Path, with_options: bool = False) -> Instance:
     """The workbook at ``path`` as an Instance; InputError lists every
-    problem (file, sheets, columns, cells, cross-sheet references)."""
+    problem (file, sheets, columns, cells, cross-sheet references).
+
+    ``with_options``: also read the ``session_options`` sheet (only
+    ``scheduler plan-capacity`` does; a run ignores it)."""
     raw = read_raw(path)
     rep = Report()
-    tables = match_sheets(raw.sheets, raw.other_sheets, rep, raw.epoch)
+    tables = match_sheets(
+        raw.sheets, raw.other_sheets, rep, raw.epoch, with_options
+    )
     return build_instance(tables, rep)
 
 
@@ -48,15 +55,24 @@ def match_sheets(
     others: list[str],
     rep: Report,
     epoch: datetime,
+    with_options: bool = False,
 ) -> dict[str, Table]:
     """Canonical sheet name -> parsed Table (``present=False`` if absent)."""
     tables = {s.name: Table(s, s.name) for s in SHEETS}
+    if with_options:
+        tables[SESSION_OPTIONS.name] = Table(
+            SESSION_OPTIONS, SESSION_OPTIONS.name
+        )
     for title in others:
         rep.notice(Msg("notice.not_worksheet", sheet=title))
     for sheet in sheets:
         name = SHEET_INDEX.get(label_key(sheet.title))
         if name is None and label_key(sheet.title) in HELP_SHEETS:
             continue
+        if name is None and label_key(sheet.title) in OPTION_SHEET_KEYS:
+            if not with_options:
+                continue  # read by plan-capacity only (capacity.md)
+            name = SESSION_OPTIONS.name
         if name is None:
             rep.notice(Msg("notice.unknown_sheet", sheet=sheet.title))
             continue

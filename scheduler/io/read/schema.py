@@ -361,3 +361,21 @@ COLUMN_INDEX: dict[str, dict[str, str]] = {
 }
 SETTING_INDEX: dict[str, str] = _index({k.name: () for k in SETTING_KEYS})
 SETTING_BY_NAME: dict[str, Column] = {k.name: k for k in SETTING_KEYS}
+
+#: Sessions HR could still add (capacity.md): read only by
+#: ``scheduler plan-capacity``, so kept out of ``SHEETS`` (a run, the
+#: template and the generator know nothing of it).
+SESSION_OPTIONS = SheetSpec(
+    "session_options",
+    ("候选场次",),
+    (
+        *SESSIONS.columns,
+        C("cost", "费用", kind=Kind.NUMBER, lo=0, default=1.0),
+    ),
+)
+OPTION_SHEET_KEYS: frozenset[str] = frozenset(
+    label_key(n) for n in (SESSION_OPTIONS.name, *SESSION_OPTIONS.aliases)
+)
+COLUMN_INDEX[SESSION_OPTIONS.name] = _index(
+    {c.name: c.aliases for c in SESSION_OPTIONS.columns}
+)

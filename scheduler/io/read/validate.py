@@ -27,6 +27,7 @@ from scheduler.core.domain import (
     Scope,
     Service,
     Session,
+    SessionOption,
     Settings,
     ShiftPattern,
     Site,
@@ -39,7 +40,12 @@ from scheduler.core.errors import InputError, InputIssue
 from scheduler.core.messages import Msg, nothing
 from scheduler.io.read import cells
 from scheduler.io.read.cells import fold
-from scheduler.io.read.schema import SETTING_BY_NAME, SETTING_INDEX, label_key
+from scheduler.io.read.schema import (
+    SESSION_OPTIONS,
+    SETTING_BY_NAME,
+    SETTING_INDEX,
+    label_key,
+)
 from scheduler.io.read.table import Record, Report, Table
 
 T = TypeVar("T")
@@ -180,6 +186,7 @@ class _Builder:
         duty = self.duty()
         requirements = self.requirements(employees)
         bookings = self.bookings(sessions, horizon)
+        session_options = self.session_options(horizon)
         settings_obj = None
         if horizon is not None:
             try:
@@ -217,6 +224,7 @@ class _Builder:
             duty=tuple(duty),
             test_requirements=tuple(requirements),
             bookings=tuple(bookings),
+            session_options=session_options,
             notices=tuple(self.rep.notices),
             warnings=tuple(self.rep.warnings),
         )
@@ -980,4 +988,59 @@ class _Builder:
             )
             if b is not None:
                 out.append(b)
+        return out
+
+    # --- session options (capacity planning only) ----------------------------
+
+    def session_options(
+        self, horizon: tuple[date, date] | None
+    ) -> dict[str, SessionOption]:
+        """The ``session_options`` sheet, present only when the reader was
+        asked for it: every row checked as a row of ``sessions`` is (a
+        second builder reads the sheet as if it were that one, so the
+        checks and messages are the same), its ``session_id`` unique and
+        not one of ``sessions``, and its cost."""
+        table = self.t.get(SESSION_OPTIONS.name)
+        if table is None or not table.present:
+            return {}
+        sub = _Builder({**self.t, "sessions": table}, self.rep)
+        sub.ids = dict(self.ids)
+        found = sub.sessions()
+        taken = self.ids.get("session", {})
+        rows = {
+            fold(r.get("session_id")): r.row
+            for r in self.t["sessions"].records
+            if isinstance(r.get("session_id"), str)
+        }
+        out: dict[str, SessionOption] = {}
+        for rec in table.records:
+            ident = rec.get("session_id")
+            if not isinstance(ident, str) or "session_id" in rec.bad:
+                continue
+            if fold(ident) in taken:
+                self.rep.cell(
+                    table,
+                    rec,
+                    "session_id",
+                    "a session_id not in sheet "
+                    f"'{self.t['sessions'].title}' (it is on row "
+                    f"{rows.get(fold(ident), '?')} there): an option is a "
+                    "session not arranged yet",
+                )
+                continue
+            session = found.get(ident)
+            if session is None or rec.bad:
+                continue
+            if horizon is not None and not (
+                horizon[0] <= session.date <= horizon[1]
+            ):
+                self.rep.notice(
+                    f"sheet '{table.title}', row {rec.row}: option "
+                    f"{ident} on {session.date} is outside the horizon "
+                    f"({horizon[0]} to {horizon[1]}); ignored"
+                )
+                continue
+            out[session.id] = SessionOption(
+                session=session, cost=float(rec.values.get("cost", 1.0))
+            )
         return out
