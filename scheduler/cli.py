@@ -184,7 +184,38 @@ def _parser() -> argparse.ArgumentParser:
         help="largest workbook accepted (default 50 MB)",
     )
     _verbosity(s)
+    _plan_capacity_parser(sub)
     return p
+
+
+def _plan_capacity_parser(sub) -> None:
+    c = sub.add_parser(
+        "plan-capacity",
+        help="the least sessions to add so every building reaches its "
+        "target, with a proven bound",
+    )
+    c.add_argument("book", nargs="?", type=Path, default=EXAMPLE)
+    c.add_argument("--out", type=Path, help="new answer folder to write")
+    c.add_argument(
+        "--target",
+        type=float,
+        metavar="P",
+        help="target rate for every workplace (0.9, or 90 for 90 %%)",
+    )
+    c.add_argument("--max-added", type=int, metavar="N")
+    c.add_argument(
+        "--tests",
+        type=float,
+        metavar="SHARE",
+        help="not supported yet (vaccination targets only)",
+    )
+    c.add_argument(
+        "--time-limit",
+        type=float,
+        help="solver seconds of each ordinary schedule",
+    )
+    c.add_argument("--lang", choices=("en", "zh"))
+    _verbosity(c)
 
 
 def _verbosity(p: argparse.ArgumentParser) -> None:
@@ -244,6 +275,8 @@ def _main(argv: list[str] | None) -> int:
             return _history(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "plan-capacity":
+            return _plan_capacity(args)
         return _run(args)
     except SchedulerError as err:
         print("\n" + err.render(_language(args, err)), file=sys.stderr)
@@ -418,6 +451,38 @@ def _run(args: argparse.Namespace) -> int:
         print(result.folder)
     else:
         print(summary_text(result))
+    return 0
+
+
+def _plan_capacity(args: argparse.Namespace) -> int:
+    from scheduler.plan_capacity import CapacityOptions, plan_capacity
+    from scheduler.report.capacity import summary_text
+
+    if args.tests is not None:
+        raise UsageError("--tests is not supported yet.")
+    target = args.target
+    if target is not None:
+        target = target / 100 if target > 1 else target
+        if not 0 < target <= 1:
+            raise UsageError("--target must be a rate, 0.9 or 90.")
+    if args.max_added is not None and args.max_added < 0:
+        raise UsageError("--max-added must be 0 or more.")
+    if args.time_limit is not None and args.time_limit <= 0:
+        raise UsageError("--time-limit must be a positive number of seconds.")
+    if not args.book.exists():
+        raise UsageError(f"Input workbook {args.book} not found.")
+    report = plan_capacity(
+        CapacityOptions(
+            book=args.book,
+            out=args.out,
+            target=target,
+            max_added=args.max_added,
+            time_limit=args.time_limit,
+            lang=args.lang,
+        ),
+        _Say(args.quiet),
+    )
+    print(report.folder if args.quiet else summary_text(report, args.lang))
     return 0
 
 

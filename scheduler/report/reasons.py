@@ -128,6 +128,19 @@ def unmet_needs(
     return out
 
 
+def first_dose_reason(
+    inst: Instance, need: VaccinationNeed, opts: EmployeeOptions | None
+) -> str:
+    """Why a need's first booking has no candidate at all, by the same
+    tests as the unmet list (no_session, no_product, out_of_reach,
+    not_available); capacity planning's ceiling counts these."""
+    e = inst.employees[need.employee_id]
+    reason, _ = _why_vaccination(
+        inst, e, need, 0, need.earliest, opts, BookingState(inst), [], "en"
+    )
+    return reason
+
+
 def _vaccination_unmet(
     inst, need: VaccinationNeed, opts, state, jabs: list[Appointment], lang
 ) -> UnmetNeed | None:

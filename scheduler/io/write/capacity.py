@@ -1,0 +1,183 @@
+"""``capacity.xlsx``: the plan, the curve with its chart, the ceiling.
+
+Labels follow the report's language (report/capacity_labels.py); the
+figures come from :class:`~scheduler.report.capacity.CapacityReport`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.chart import LineChart, Reference
+from openpyxl.worksheet.worksheet import Worksheet
+
+from scheduler.core.domain import hhmm
+from scheduler.io.write.excel import (
+    DATE_FORMAT,
+    PERCENT_FORMAT,
+    atomic_save,
+    set_text,
+    set_widths,
+    write_header,
+)
+from scheduler.report.capacity import CAUSES, CapacityReport
+from scheduler.report.capacity_labels import label
+
+
+def write_capacity(path: Path, report: CapacityReport, lang: str) -> Path:
+    wb = Workbook()
+    wb.remove(wb.active)
+    _plan(wb.create_sheet(label(lang, "plan")), report, lang)
+    _curve(wb.create_sheet(label(lang, "curve")), report, lang)
+    _ceiling(wb.create_sheet(label(lang, "ceiling")), report, lang)
+    atomic_save(wb, path)
+    return path
+
+
+def _plan(ws: Worksheet, report: CapacityReport, lang: str) -> None:
+    wps = [f.workplace_id for f in report.workplaces]
+    key = "options_generated" if report.generated else "options_sheet"
+    set_text(ws.cell(1, 1), label(lang, key, n=report.options))
+    ws.cell(2, 1).value = (
+        f"{label(lang, 'cost')}: {report.cost:g} (≥ {report.cost_bound:g}, "
+        f"{report.status})"
+    )
+    heads = [
+        label(lang, k)
+        for k in (
+            "order",
+            "session_id",
+            "service",
+            "site",
+            "date",
+            "start",
+            "end",
+            "slot_minutes",
+            "capacity_per_slot",
+            "product",
+            "cost",
+            "places",
+        )
+    ] + [label(lang, "serves", wp=w) for w in wps]
+    write_header(ws, 4, heads)
+    for i, r in enumerate(report.plan, start=1):
+        s = r.option.session
+        row = 4 + i
+        values = [
+            i,
+            s.id,
+            str(s.service),
+            r.site_name,
+            s.date,
+            hhmm(s.start),
+            hhmm(s.end),
+            s.slot_minutes,
+            s.capacity_per_slot,
+            s.product or "",
+            r.option.cost,
+            r.places,
+            *[r.served.get(w, 0) for w in wps],
+        ]
+        for c, v in enumerate(values, start=1):
+            cell = ws.cell(row, c)
+            if isinstance(v, str):
+                set_text(cell, v)
+            else:
+                cell.value = v
+            if c == 5:
+                cell.number_format = DATE_FORMAT
+    set_widths(ws, [5, 26, 12, 30, 11, 7, 7, 8, 9, 12, 7, 8] + [11] * len(wps))
+    ws.freeze_panes = "A5"
+
+
+def _curve(ws: Worksheet, report: CapacityReport, lang: str) -> None:
+    wps = [f.workplace_id for f in report.workplaces]
+    heads = [
+        label(lang, "added"),
+        *[label(lang, "rate", wp=w) for w in wps],
+        label(lang, "target"),
+        label(lang, "needs"),
+        label(lang, "bound"),
+    ]
+    write_header(ws, 1, heads)
+    heads_by = {f.workplace_id: f.headcount for f in report.workplaces}
+    for i, p in enumerate(report.curve, start=2):
+        ws.cell(i, 1).value = p.added
+        for j, w in enumerate(wps, start=2):
+            cell = ws.cell(i, j)
+            h = heads_by[w]
+            cell.value = p.complete.get(w, 0) / h if h else None
+            cell.number_format = PERCENT_FORMAT
+        t = ws.cell(i, len(wps) + 2)
+        t.value = report.target
+        t.number_format = PERCENT_FORMAT
+        ws.cell(i, len(wps) + 3).value = round(p.value, 1)
+        b = ws.cell(i, len(wps) + 4)
+        b.value = p.floor_bound
+        b.number_format = PERCENT_FORMAT
+    last = 1 + len(report.curve)
+    set_widths(ws, [14] + [12] * len(wps) + [10, 18, 22])
+    if len(report.curve) < 2:
+        return
+    chart = LineChart()
+    chart.title = label(lang, "chart_title")
+    chart.x_axis.title = label(lang, "chart_x")
+    chart.y_axis.title = label(lang, "chart_y")
+    chart.y_axis.numFmt = "0%"
+    low = min(
+        (p.complete.get(w, 0) / heads_by[w])
+        for p in report.curve
+        for w in wps
+        if heads_by[w]
+    )
+    chart.y_axis.scaling.min = max(0.0, round(low - 0.05, 1))
+    chart.y_axis.scaling.max = 1
+    chart.add_data(
+        Reference(
+            ws, min_col=2, max_col=len(wps) + 2, min_row=1, max_row=last
+        ),
+        titles_from_data=True,
+    )
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last))
+    target = chart.series[-1]
+    target.graphicalProperties.line.solidFill = "C00000"
+    target.graphicalProperties.line.dashStyle = "dash"
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.legend.position = "b"
+    chart.width, chart.height = 22.0, 11.0
+    ws.add_chart(chart, f"A{last + 3}")
+
+
+def _ceiling(ws: Worksheet, report: CapacityReport, lang: str) -> None:
+    heads = [
+        label(lang, k)
+        for k in (
+            "workplace",
+            "name",
+            "headcount",
+            "today",
+            "promised",
+            "real",
+            "ceiling_rate",
+            "target",
+        )
+    ] + [label(lang, c) for c in CAUSES]
+    write_header(ws, 1, heads)
+    for i, f in enumerate(report.workplaces, start=2):
+        set_text(ws.cell(i, 1), f.workplace_id)
+        set_text(ws.cell(i, 2), f.name)
+        ws.cell(i, 3).value = f.headcount
+        for j, people in enumerate(
+            (f.today, f.promised, f.real, f.ceiling), start=4
+        ):
+            cell = ws.cell(i, j)
+            cell.value = f.rate(people)
+            cell.number_format = PERCENT_FORMAT
+        t = ws.cell(i, 8)
+        t.value = report.target
+        t.number_format = PERCENT_FORMAT
+        for j, cause in enumerate(CAUSES, start=9):
+            ws.cell(i, j).value = f.causes.get(cause, 0)
+    set_widths(ws, [11, 24, 10, 10, 14, 14, 10, 8] + [13] * len(CAUSES))

@@ -1,0 +1,299 @@
+"""What capacity planning works on: the options and classes of people.
+
+``generated_options`` proposes sessions when the workbook lists none
+(capacity.md, "Options"). ``capacity_classes`` groups the people who could
+still complete their primary series into classes that share a workplace
+and, for every product that could complete it, the sessions open to each
+remaining dose (reach, duty, product, age and the earliest dates all
+folded in by ``candidates.employee_options``). People in one class are
+interchangeable for the rate, so the optimisation (model/capacity.py)
+counts how many of a class take each session, not who does: its size
+follows the classes, not the staff.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from scheduler.core.domain import (
+    OFFICE,
+    EmployeeId,
+    Instance,
+    ProductName,
+    Service,
+    Session,
+    SessionId,
+    SessionOption,
+    WorkplaceId,
+)
+from scheduler.prepare.candidates import EmployeeOptions, employee_options
+from scheduler.prepare.duty import pattern_works
+from scheduler.prepare.needs import (
+    Needs,
+    Urgency,
+    VaccinationNeed,
+    compute_needs,
+    need_weight,
+)
+
+#: A session open to a class at one dose position, with its open slots.
+Seat = tuple[SessionId, tuple[int, ...]]
+
+SHORT = {Service.VACCINATION: "V", Service.NUCLEIC_TEST: "T"}
+
+
+def generated_options(
+    instance: Instance,
+    services: tuple[Service, ...] = (Service.VACCINATION,),
+) -> dict[SessionId, SessionOption]:
+    """One option per site, service and free working date (capacity.md).
+
+    At every site holding a session of the service in the horizon, on
+    every date of the horizon when it holds none of that service and the
+    ``office`` pattern works (weekdays, holidays and swapped working days
+    of the calendar; also for community centres, whose opening days the
+    workbook does not give): a copy of the site's most frequent session of
+    that service, at cost 1. Ids are ``ADD-<site>-<V|T>-<yyyymmdd>``.
+    """
+    office = instance.patterns.get(OFFICE.id, OFFICE)
+    held: dict[tuple[str, Service], list[Session]] = defaultdict(list)
+    for s in instance.horizon_sessions():
+        if s.service in services:
+            held[s.site_id, s.service].append(s)
+    taken = {sid.casefold() for sid in instance.sessions}
+    out: dict[SessionId, SessionOption] = {}
+    for (site, service), sessions in sorted(held.items()):
+        model = _most_frequent(sessions)
+        busy = {s.date for s in sessions}
+        for day in instance.settings.dates():
+            if day in busy or not pattern_works(
+                office, day, instance.holidays, instance.workdays
+            ):
+                continue
+            sid = _free_id(f"ADD-{site}-{SHORT[service]}-{day:%Y%m%d}", taken)
+            out[sid] = SessionOption(
+                session=dataclasses.replace(model, id=sid, date=day),
+                cost=1.0,
+                generated=True,
+            )
+    return out
+
+
+def _most_frequent(sessions: list[Session]) -> Session:
+    """The session whose times, slots, capacity, product, doses and seats
+    recur most often (the earliest of them on a tie)."""
+
+    def shape(s: Session) -> tuple:
+        return (
+            s.start,
+            s.end,
+            s.slot_minutes,
+            s.capacity_per_slot,
+            s.product,
+            s.doses_available,
+            s.observation_seats,
+            s.provider,
+            s.workplaces,
+        )
+
+    counts = Counter(shape(s) for s in sessions)
+    best = counts.most_common(1)[0][0]
+    return next(s for s in sessions if shape(s) == best)
+
+
+def _free_id(wanted: str, taken: set[str]) -> str:
+    sid, n = wanted, 2
+    while sid.casefold() in taken:
+        sid, n = f"{wanted}-{n}", n + 1
+    taken.add(sid.casefold())
+    return sid
+
+
+def with_options(
+    instance: Instance,
+    options: dict[SessionId, SessionOption],
+    services: tuple[Service, ...] = tuple(Service),
+) -> Instance:
+    """The instance with every option held too, and only the sessions of
+    ``services`` (a fresh cache: the candidates' caches are per
+    instance)."""
+    sessions = {
+        **instance.sessions,
+        **{sid: o.session for sid, o in options.items()},
+    }
+    return dataclasses.replace(
+        instance,
+        sessions={
+            sid: s for sid, s in sessions.items() if s.service in services
+        },
+        session_options={},
+        _cache={},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """One product's way to complete a series: the sessions open to each
+    remaining dose, in dose order, with the interval limits between
+    consecutive doses."""
+
+    product: ProductName
+    positions: tuple[tuple[Seat, ...], ...]
+    min_interval_days: int
+    max_interval_days: int
+
+
+@dataclass(slots=True)
+class PersonClass:
+    """People of one workplace with the same ways to complete."""
+
+    workplace_id: WorkplaceId
+    chains: tuple[Chain, ...]
+    employees: list[EmployeeId] = field(default_factory=list)
+    #: Weighted need units one completion is worth (class mean, rounded).
+    weights: list[int] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.employees)
+
+    @property
+    def value(self) -> int:
+        """Weighted need units of one completion, the members' mean."""
+        return round(sum(self.weights) / max(1, len(self.weights)))
+
+
+@dataclass(slots=True)
+class CapacityData:
+    """Everything the optimisation and the report need, solver-free."""
+
+    instance: Instance  # with every option held
+    options: dict[SessionId, SessionOption]
+    needs: Needs
+    classes: list[PersonClass]
+    headcount: dict[WorkplaceId, int]
+    #: People with a complete primary series before the run.
+    done: dict[WorkplaceId, int]
+    #: People not complete and not in any class, with their options
+    #: (None: no vaccination need at all): the ceiling's causes.
+    stuck: dict[EmployeeId, EmployeeOptions | None]
+    #: Vaccination sessions (held and optional) by id.
+    sessions: dict[SessionId, Session]
+
+
+def capacity_classes(
+    instance: Instance, options: dict[SessionId, SessionOption]
+) -> CapacityData:
+    """Group everyone who could still complete a series (see module doc).
+
+    With every option held, each person's options (``employee_options``)
+    give, per product that could complete their series, the sessions of
+    each remaining dose; people of one workplace with the same such
+    chains form a class. Boosters change no rate and are left out.
+    """
+    aug = with_options(instance, options, (Service.VACCINATION,))
+    needs = compute_needs(aug)
+    found: dict[tuple, tuple[Chain, ...]] = {}
+    headcount: dict[WorkplaceId, int] = dict.fromkeys(instance.workplaces, 0)
+    done: dict[WorkplaceId, int] = dict.fromkeys(instance.workplaces, 0)
+    stuck: dict[EmployeeId, EmployeeOptions | None] = {}
+    by_key: dict[tuple, PersonClass] = {}
+    for e in aug.employees.values():
+        headcount[e.workplace_id] += 1
+        length = aug.products[e.last_product].doses if e.last_product else None
+        if length is not None and e.doses_received >= length:
+            done[e.workplace_id] += 1
+            continue
+        need = needs.vaccination.get(e.id)
+        if need is None or need.booster:
+            stuck[e.id] = None
+            continue
+        opts = employee_options(aug, needs, e, conflicts=False)
+        # Options are shared objects (candidates.py): so are the chains.
+        seen = (
+            need.first_dose,
+            need.products,
+            tuple(tuple(map(id, row)) for row in opts.vaccination),
+        )
+        chains = found.get(seen)
+        if chains is None:
+            chains = found[seen] = _chains(aug, need, opts)
+        if not chains:
+            stuck[e.id] = opts
+            continue
+        key = (e.workplace_id, chains)
+        cls = by_key.get(key)
+        if cls is None:
+            cls = by_key[key] = PersonClass(e.workplace_id, chains)
+        cls.employees.append(e.id)
+        cls.weights.append(_completion_weight(need, e.priority, chains))
+    sessions = {
+        s.id: s
+        for s in aug.horizon_sessions()
+        if s.service is Service.VACCINATION
+    }
+    return CapacityData(
+        instance=aug,
+        options=options,
+        needs=needs,
+        classes=sorted(
+            by_key.values(), key=lambda c: (c.workplace_id, c.employees[0])
+        ),
+        headcount=headcount,
+        done=done,
+        stuck=stuck,
+        sessions=sessions,
+    )
+
+
+def _chains(
+    instance: Instance, need: VaccinationNeed, opts: EmployeeOptions
+) -> tuple[Chain, ...]:
+    """Per product that may complete the series: its sessions per dose."""
+    out = []
+    for p in need.products:
+        product = instance.products[p]
+        remaining = product.doses - need.first_dose + 1
+        if remaining < 1 or len(opts.vaccination) < remaining:
+            continue
+        positions = tuple(
+            tuple(
+                (o.session_id, o.slots)
+                for o in sorted(
+                    opts.vaccination[k],
+                    key=lambda o: (o.day, o.session_id),
+                )
+                if instance.sessions[o.session_id].product == p
+            )
+            for k in range(remaining)
+        )
+        if all(positions):
+            out.append(
+                Chain(
+                    product=p,
+                    positions=positions,
+                    min_interval_days=product.min_interval_days,
+                    max_interval_days=product.max_interval_days,
+                )
+            )
+    return tuple(out)
+
+
+def _completion_weight(
+    need: VaccinationNeed, priority: int, chains: tuple[Chain, ...]
+) -> int:
+    """Weighted need units of a completion by the shortest chain (the
+    objective's weights: the first booking at the need's urgency, the
+    next doses as due ones)."""
+    n = min(len(c.positions) for c in chains)
+    return need_weight(need.urgency, priority) + (n - 1) * need_weight(
+        Urgency.DUE, priority
+    )
+
+
+def option_dates(data: CapacityData) -> list[date]:
+    """Dates of the options, in order (for reports)."""
+    return sorted({o.session.date for o in data.options.values()})

@@ -1,0 +1,190 @@
+"""Capacity planning's figures for the report: per workplace, and why the
+ceiling stops where it does (capacity.md, sheet ``ceiling``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scheduler.core.domain import SessionId, SessionOption, WorkplaceId
+from scheduler.prepare.capacity import CapacityData
+from scheduler.report.reasons import first_dose_reason
+
+#: The ceiling's causes, in the order the sheet shows them.
+CAUSES = (
+    "complete",
+    "exempt",
+    "horizon",
+    "no_product",
+    "no_session",
+    "out_of_reach",
+    "not_available",
+    "full",
+)
+
+
+@dataclass(slots=True, kw_only=True)
+class WorkplaceFigures:
+    workplace_id: WorkplaceId
+    name: str
+    headcount: int
+    #: People with a complete series before the run.
+    done: int
+    #: People complete at the target (whole people, rounded up).
+    needed: int
+    #: Complete after today's sessions, in the ordinary schedule.
+    today: int | None = None
+    #: Complete with the plan, as the model promises (up to the target).
+    promised: int = 0
+    #: Complete with the plan in the ordinary schedule of its workbook.
+    real: int | None = None
+    #: The most any choice of the options allows (a proven bound).
+    ceiling: int = 0
+    #: The ceiling's causes: people per cause (CAUSES).
+    causes: Counter = field(default_factory=Counter)
+
+    def rate(self, people: int | None) -> float | None:
+        if people is None or not self.headcount:
+            return None
+        return people / self.headcount
+
+    @property
+    def kept(self) -> bool:
+        return self.real is None or self.real >= self.promised
+
+
+@dataclass(slots=True, kw_only=True)
+class PlanRow:
+    option: SessionOption
+    site_name: str
+    places: int
+    served: dict[WorkplaceId, int]
+
+
+@dataclass(slots=True, kw_only=True)
+class CurvePoint:
+    added: int
+    chosen: list[SessionId]
+    complete: dict[WorkplaceId, int]
+    value: float
+    #: The highest lowest clipped rate any ``added`` options allow.
+    floor_bound: float
+
+
+@dataclass(slots=True, kw_only=True)
+class CapacityReport:
+    """What plan-capacity found, solver-free and without personal data."""
+
+    book: str
+    target: float
+    generated: bool
+    options: int
+    workplaces: list[WorkplaceFigures]
+    plan: list[PlanRow]
+    curve: list[CurvePoint]
+    cost: float
+    cost_bound: float
+    status: str
+    rounds: int
+    kept: bool
+    reachable: bool
+    seconds: dict[str, float] = field(default_factory=dict)
+    folder: Path | None = None
+
+    @property
+    def gap(self) -> float:
+        return 0.0 if self.cost <= 0 else 1 - self.cost_bound / self.cost
+
+
+def ceiling_causes(
+    data: CapacityData, ceiling: dict[WorkplaceId, int]
+) -> dict[WorkplaceId, Counter]:
+    """Per workplace, everyone counted once: complete before the run,
+    within the ceiling (``complete``), or the first cause that keeps
+    them out: exempt; no need in this horizon or a next dose after it
+    (``horizon``); no session at all, no product, out of reach, not
+    available at any option date (as the unmet list judges a first
+    booking); or places (``full``: could complete alone, not all
+    together)."""
+    inst = data.instance
+    out: dict[WorkplaceId, Counter] = {w: Counter() for w in data.headcount}
+    for w, n in data.done.items():
+        out[w]["complete"] += n
+    for eid, opts in data.stuck.items():
+        e = inst.employees[eid]
+        need = data.needs.vaccination.get(eid)
+        if e.is_exempt:
+            cause = "exempt"
+        elif need is None or need.booster:
+            cause = "horizon"
+        elif opts is not None and opts.vaccination:
+            cause = "horizon"  # a first dose fits, the series does not
+        else:
+            cause = first_dose_reason(inst, need, opts)
+        out[e.workplace_id][cause] += 1
+    able: Counter = Counter()
+    for cls in data.classes:
+        able[cls.workplace_id] += cls.size
+    for w in data.headcount:
+        out[w]["complete"] += ceiling.get(w, 0)
+        out[w]["full"] += able[w] - ceiling.get(w, 0)
+    return out
+
+
+def summary_text(report: CapacityReport, lang: str = "en") -> str:
+    """The terminal summary: per building today, with the plan, the
+    ceiling; the sessions to add; the cost and its proven bound."""
+    del lang  # the terminal speaks English, as ``scheduler run`` does
+    lines = ["", "Capacity plan"]
+
+    def pct(f: WorkplaceFigures, n: int | None) -> str:
+        r = f.rate(n)
+        return "-" if r is None else f"{100 * r:.1f}%"
+
+    for f in report.workplaces:
+        real = "" if f.real is None else f", real schedule {pct(f, f.real)}"
+        lines.append(
+            f"  {f.workplace_id} {f.name}: today {pct(f, f.today)}, with the "
+            f"plan {pct(f, f.promised)}{real}, ceiling {pct(f, f.ceiling)} "
+            f"(target {100 * report.target:.1f}%)"
+        )
+    where = "generated" if report.generated else "from sheet session_options"
+    lines.append(
+        f"  add {len(report.plan)} of {report.options} options ({where}):"
+    )
+    for r in report.plan:
+        s = r.option.session
+        serves = ", ".join(f"{w} {n}" for w, n in r.served.items()) or "-"
+        lines.append(
+            f"    {s.id}: {s.service} at {r.site_name}, {s.date} "
+            f"{s.start // 60:02d}:{s.start % 60:02d}-"
+            f"{s.end // 60:02d}:{s.end % 60:02d}, cost {r.option.cost:g} "
+            f"(serves {serves})"
+        )
+    lines.append(
+        f"  total cost {report.cost:g}; proven lower bound "
+        f"{report.cost_bound:g} ({report.status}, gap {report.gap:.1%})"
+    )
+    if not report.reachable:
+        lines.append(
+            "  no choice of the options reaches every target: the plan "
+            "lifts the lowest rate as far as they allow (see the ceiling)"
+        )
+    if report.kept:
+        lines.append(
+            "  the ordinary schedule of the workbook with the plan keeps "
+            "the promise in every building"
+        )
+    else:
+        short = ", ".join(
+            f"{f.workplace_id} {f.promised - (f.real or 0)} short"
+            for f in report.workplaces
+            if not f.kept
+        )
+        lines.append(
+            f"  the promise is NOT kept after {report.rounds} round(s): "
+            f"{short}"
+        )
+    lines.append(f"  written: {report.folder}")
+    return "\n".join(lines)
