@@ -21,6 +21,7 @@ from pathlib import Path
 from scheduler import __version__
 from scheduler.core.errors import SchedulerError, UsageError
 from scheduler.core.messages import Msg
+from scheduler.dev.shapes import SHAPES
 
 EXAMPLE = Path("inputs") / "campaign.xlsx"
 
@@ -88,6 +89,13 @@ def _parser() -> argparse.ArgumentParser:
         "--tight",
         action="store_true",
         help="less capacity than demand (an over-subscribed drive)",
+    )
+    g.add_argument(
+        "--shape",
+        default="default",
+        choices=sorted(SHAPES),
+        help="the kind of employer (team sizes, shifts, capacity, test "
+        "cadences …; scheduler/dev/generate.py SHAPES)",
     )
     g.add_argument("--out", type=Path, required=True)
     _verbosity(g)
@@ -352,6 +360,7 @@ def _generate(args: argparse.Namespace) -> int:
         days=args.days,
         seed=args.seed,
         tight=args.tight,
+        shape=args.shape,
     )
     if not args.quiet:
         print(f"Wrote {path}")

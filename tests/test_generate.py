@@ -27,7 +27,12 @@ from scheduler.core.domain import (
 from scheduler.core.domain import (
     TestRequirement as Requirement,
 )
-from scheduler.dev.generate import expected_follow_up_doses, generate_workbook
+from scheduler.dev.generate import (
+    CALL_CENTRE,
+    expected_follow_up_doses,
+    generate_workbook,
+)
+from scheduler.dev.shapes import SHAPES, Shape
 from scheduler.io.read.schema import HEADERS
 from scheduler.prepare.needs import compute_needs
 
@@ -430,3 +435,140 @@ def test_default_sessions_reach_every_shift(default: Book) -> None:
         if sites[r["site_id"]]["kind"] == "community"
     ]
     assert len({r["date"] for r in community}) >= 14
+
+
+# ------------------------------------------------------------------ shapes
+
+
+def team_sizes(book: Book) -> dict[tuple[str, str], int]:
+    sizes: dict[tuple[str, str], int] = {}
+    for r in book["employees"]:
+        key = (r["department"], r["team"] or "")
+        sizes[key] = sizes.get(key, 0) + 1
+    return sizes
+
+
+def test_call_centre_shape(tmp_path: Path) -> None:
+    """The issue-18 shape: shift teams of 20-25, nights ending at 24:00,
+    seats below every vaccination session's capacity per slot, capacity
+    close to demand."""
+    book = read_book(
+        generate_workbook(
+            tmp_path / "cc.xlsx",
+            **SMALL | {"employees": 600},
+            shape="call-centre",
+        )
+    )
+    shift = [
+        n
+        for (dept, team), n in team_sizes(book).items()
+        if "-T" in team  # shift teams are numbered, e.g. CS-T01
+    ]
+    assert shift and all(20 <= n <= 25 for n in shift)
+    nights = [
+        r for r in book["shift_patterns"] if r["pattern_id"].startswith("NI")
+    ]
+    assert nights and all(
+        (r["start"], r["end"]) == ("16:00", "24:00") for r in nights
+    )
+    jabs = [r for r in book["sessions"] if r["service"] == "vaccination"]
+    assert all(
+        r["observation_seats"] == max(1, round(0.75 * r["capacity_per_slot"]))
+        for r in jabs
+    )
+    assert any(r["observation_seats"] < r["capacity_per_slot"] for r in jabs)
+    vaccination, tests = ratios(book)
+    assert 0.9 <= vaccination <= 1.1 and 0.9 <= tests <= 1.15
+
+
+def test_team_sizes_follow_the_shape(tmp_path: Path) -> None:
+    """Shift teams (numbered, e.g. CS-T01) within the shape's range."""
+    for name, (lo, hi) in (("small-teams", (5, 8)), ("large-teams", (40, 60))):
+        book = read_book(
+            generate_workbook(
+                tmp_path / f"{name}.xlsx",
+                **SMALL | {"employees": 900},
+                shape=name,
+            )
+        )
+        shift = [
+            n for (_, team), n in team_sizes(book).items() if "-T" in team
+        ]
+        assert shift and all(lo <= n <= hi for n in shift), (name, shift)
+
+
+def test_cadences_and_screening_follow_the_shape(tmp_path: Path) -> None:
+    """Cadences in turn over the call-centre departments, a one-day
+    screening; no screening at all with ``screening_days=0``."""
+    shape = Shape(cadences=(3, 14), screening_days=1, office_cadence=10)
+    book = read_book(
+        generate_workbook(tmp_path / "c.xlsx", **SMALL, shape=shape)
+    )
+    reqs = book["test_requirements"]
+    every = {r["value"]: r["every_days"] for r in reqs if r["every_days"]}
+    centre = {c: (3, 14)[i % 2] for i, (c, *_) in enumerate(CALL_CENTRE)}
+    assert {k: v for k, v in every.items() if k in centre} == {
+        k: v for k, v in centre.items() if k in every
+    }
+    assert len(set(every) & set(centre)) >= 2
+    assert {v for k, v in every.items() if k not in centre} == {10}
+    (window,) = [r for r in reqs if r["scope"] == "all"]
+    assert window["window_start"] == window["window_end"]
+    none = read_book(
+        generate_workbook(
+            tmp_path / "n.xlsx", **SMALL, shape=Shape(screening_days=0)
+        )
+    )
+    assert all(r["scope"] != "all" for r in none["test_requirements"])
+
+
+def test_capacity_and_history_follow_the_shape(tmp_path: Path) -> None:
+    """Capacity at 60 % of demand; a mostly unvaccinated staff."""
+    shape = Shape(capacity=0.6, dose_mix=(0.8, 0.85, 0.95, 0.97, 0.99))
+    book = read_book(
+        generate_workbook(tmp_path / "t.xlsx", **SMALL, shape=shape)
+    )
+    vaccination, tests = ratios(book)
+    assert vaccination < 0.75 and tests < 0.75
+    doses = [r["doses_received"] for r in book["employees"]]
+    assert doses.count(0) / len(doses) >= 0.7
+
+
+def test_shape_horizon_and_centres(tmp_path: Path) -> None:
+    """A shape's own horizon overrides ``days``; centres per building."""
+    book = read_book(
+        generate_workbook(
+            tmp_path / "l.xlsx",
+            **SMALL,
+            shape=Shape(days=56, centres_per_building=2),
+        )
+    )
+    s = settings_of(book)
+    assert (day(s["horizon_end"]) - day(s["horizon_start"])).days == 55
+    community = [r for r in book["sites"] if r["kind"] == "community"]
+    assert len(community) == 6
+
+
+def test_every_named_shape_reads_back(tmp_path: Path) -> None:
+    """Every named shape gives a workbook the reader accepts, with needs."""
+    from scheduler.io.read.read import read_instance
+
+    for name in SHAPES:
+        inst = read_instance(
+            generate_workbook(
+                tmp_path / f"{name}.xlsx",
+                employees=300,
+                workplaces=2,
+                seed=3,
+                shape=name,
+            )
+        )
+        needs = compute_needs(inst)
+        assert needs.vaccination and needs.tests, name
+
+
+def test_impossible_shape_refused() -> None:
+    with pytest.raises(ValueError):
+        Shape(shift_team=(9, 5))
+    with pytest.raises(ValueError):
+        Shape(dose_mix=(0.5, 0.4, 0.9, 0.95, 0.97))

@@ -31,10 +31,13 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from scheduler.core.domain import hhmm
+from scheduler.dev.shapes import SHAPES, Shape
 
 __all__ = [
+    "SHAPES",
     "Balance",
     "Scenario",
+    "Shape",
     "expected_follow_up_doses",
     "generate_workbook",
     "plan_balance",
@@ -447,6 +450,8 @@ class Scenario:
         exercise the ``full`` reason and the objective's priorities.
     start
         First day of the horizon.
+    shape
+        What varies between employers (:class:`Shape`).
     """
 
     employees: int = 1500
@@ -455,6 +460,7 @@ class Scenario:
     seed: int = 2021
     tight: bool = False
     start: date = date(2021, 6, 7)
+    shape: Shape = field(default_factory=Shape)
 
     def __post_init__(self) -> None:
         for name in ("employees", "workplaces", "days"):
@@ -467,19 +473,31 @@ class Scenario:
 
     @property
     def community_centres(self) -> int:
-        """About one per building for the first three, then one per two."""
+        """About one per building for the first three, then one per two
+        (or the shape's number per building)."""
         w = self.workplaces
+        per = self.shape.centres_per_building
+        if per is not None:
+            return max(1, round(w * per))
         return max(2, min(w, 3) + math.ceil(max(0, w - 3) / 2))
 
     @property
     def vaccination_ratio(self) -> tuple[float, float]:
         """Band the planned vaccination capacity / demand is drawn from."""
+        if self.shape.capacity is not None:
+            return _band(self.shape.capacity)
         return (0.65, 0.75) if self.tight else (1.08, 1.22)
 
     @property
     def test_ratio(self) -> tuple[float, float]:
         """Band the planned test capacity / demand is drawn from."""
+        if self.shape.capacity is not None:
+            return _band(self.shape.capacity)
         return (0.75, 0.88) if self.tight else (1.18, 1.32)
+
+
+def _band(ratio: float) -> tuple[float, float]:
+    return ratio * 0.97, ratio * 1.03
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -650,6 +668,7 @@ def generate_workbook(
     seed: int = 2021,
     tight: bool = False,
     start: date = date(2021, 6, 7),
+    shape: Shape | str = "default",
 ) -> Path:
     """Write a seeded, realistic input workbook and return its path.
 
@@ -659,19 +678,25 @@ def generate_workbook(
         Where to write the ``.xlsx`` (parent folders are created).
     employees, workplaces, days, seed, tight, start
         See :class:`Scenario`.
+    shape
+        A :class:`Shape` or the name of one in ``SHAPES``; a shape with
+        its own ``days`` overrides ``days``.
 
     Returns
     -------
     Path
         The path written. The same arguments always give the same bytes.
     """
+    if isinstance(shape, str):
+        shape = SHAPES[shape]
     scenario = Scenario(
         employees=employees,
         workplaces=workplaces,
-        days=days,
+        days=shape.days or days,
         seed=seed,
         tight=tight,
         start=start,
+        shape=shape,
     )
     world = _build_world(scenario)
     out = Path(path)
@@ -855,10 +880,10 @@ def _make_staff(world: _World, rng: random.Random) -> None:
     """Teams per building, then people with ids, histories and duties."""
     sc = world.scenario
     for bi, b in enumerate(world.buildings):
-        share = 0.55 + rng.uniform(-0.06, 0.06)
-        cc = round(b.staff * share)
-        world.units += _call_centre_units(bi, cc, rng)
-        world.units += _office_units(bi, b.staff - cc, rng)
+        share = sc.shape.shift_share + rng.uniform(-0.06, 0.06)
+        cc = round(b.staff * min(1.0, max(0.0, share)))
+        world.units += _call_centre_units(bi, cc, sc.shape, rng)
+        world.units += _office_units(bi, b.staff - cc, sc.shape, rng)
     _name_units(world)
     world.patterns = _patterns(world)
     people = [p for u in world.units for p in _members(u, rng)]
@@ -893,8 +918,11 @@ def _partition(total: int, lo: int, hi: int, rng: random.Random) -> list[int]:
     return sizes
 
 
-def _call_centre_units(bi: int, staff: int, rng: random.Random) -> list[_Unit]:
-    """Shift teams of 8-15 plus a small office-hours support team."""
+def _call_centre_units(
+    bi: int, staff: int, shape: Shape, rng: random.Random
+) -> list[_Unit]:
+    """Shift teams (8-15 people by default) plus a small office-hours
+    support team."""
     units: list[_Unit] = []
     if staff >= 60:
         support = max(3, round(staff * 0.04))
@@ -905,9 +933,11 @@ def _call_centre_units(bi: int, staff: int, rng: random.Random) -> list[_Unit]:
         ]
         staff -= support
     weights = [d[2] for d in CALL_CENTRE]
-    sizes = _partition(staff, 8, 15, rng)
+    sizes = _partition(staff, *shape.shift_team, rng)
     for k, size in enumerate(sizes):
         name, prefix, _, night, six = rng.choices(CALL_CENTRE, weights)[0]
+        if shape.night_share is not None:
+            night = shape.night_share
         r = rng.random()
         kind = "night" if r < night else "six" if r < night + six else "day"
         if k == 4 and not any(u.kind == "night" for u in units):
@@ -916,8 +946,11 @@ def _call_centre_units(bi: int, staff: int, rng: random.Random) -> list[_Unit]:
     return units
 
 
-def _office_units(bi: int, staff: int, rng: random.Random) -> list[_Unit]:
-    """Office departments in proportion to their weight, in units of 6-25.
+def _office_units(
+    bi: int, staff: int, shape: Shape, rng: random.Random
+) -> list[_Unit]:
+    """Office departments in proportion to their weight, in units of 6-25
+    people by default.
 
     A small building hosts only some departments (about one per 15
     people, the larger ones more likely), so that no team is a single
@@ -933,7 +966,7 @@ def _office_units(bi: int, staff: int, rng: random.Random) -> list[_Unit]:
     return [
         _Unit(dept[0], bi, "office", size, False)
         for dept, count in zip(depts, _apportion(staff, weights), strict=True)
-        for size in _partition(count, 6, 25, rng)
+        for size in _partition(count, *shape.office_team, rng)
     ]
 
 
@@ -984,7 +1017,8 @@ def _patterns(world: _World) -> list[tuple[str, str, int, int]]:
     for k, phase in enumerate("ABCDEF"):
         anchor = (sc.start - timedelta(days=6 - k)).isoformat()
         out.append((f"DAY-{phase}", f"cycle:4/2@{anchor}", _t(8), _t(20)))
-        out.append((f"NIGHT-{phase}", f"cycle:4/2@{anchor}", _t(20), _t(8)))
+        night = sc.shape.night_hours
+        out.append((f"NIGHT-{phase}", f"cycle:4/2@{anchor}", *night))
     out.sort(key=lambda p: (p[0].startswith("NIGHT"), p[0]))
     out.append(("MON-SAT", "Mon,Tue,Wed,Thu,Fri,Sat", _t(9), _t(18)))
     return [p for p in out if p[0] in used]
@@ -1068,19 +1102,20 @@ def _history(p: _Person, sc: Scenario, rng: random.Random) -> None:
     h0 = sc.start
     old = p.age + math.ceil(sc.days / 365) >= 59
     inactivated = "BBIBP-CorV" if old else rng.choice(INACTIVATED)
+    none, one, two, ad5, zf = sc.shape.dose_mix
     r = rng.random()
-    if r < 0.35:
+    if r < none:
         pass
-    elif r < 0.60:
+    elif r < one:
         p.doses, p.last_product = 1, inactivated
         p.last_dose = h0 - timedelta(days=rng.randint(10, 70))
-    elif r < 0.90:
+    elif r < two:
         p.doses, p.last_product = 2, inactivated
         p.last_dose = h0 - timedelta(days=rng.randint(25, 230))
-    elif r < 0.94:
+    elif r < ad5:
         p.doses, p.last_product = 1, "Ad5-nCoV"
         p.last_dose = h0 - timedelta(days=rng.randint(20, 220))
-    elif r < 0.97:
+    elif r < zf:
         p.doses, p.last_product = rng.choice((1, 2)), "ZF2001"
         p.last_dose = h0 - timedelta(days=rng.randint(10, 75))
     else:
@@ -1183,7 +1218,10 @@ def _screening_window(
     at least one of them. The window starts on the Tuesday (else the
     Wednesday) and holds no holiday.
     """
-    length = rng.choice((2, 3, 3))
+    fixed = sc.shape.screening_days
+    if fixed == 0:
+        return None
+    length = rng.choice((2, 3, 3)) if fixed is None else fixed
     span = timedelta(days=length - 1)
     starts = []
     for week in (1, 2):
@@ -1201,15 +1239,32 @@ def _screening_window(
     return begin, min(sc.end, begin + span)
 
 
+def _cadences(world: _World) -> dict[str, int]:
+    """Per department tested on a cadence, its ``every_days``: the
+    shape's cadences in turn over the call-centre departments (weekly by
+    default), and the office cadence, if any, for the others."""
+    shape = world.scenario.shape
+    present = {u.department for u in world.units}
+    out = {
+        dept: shape.cadences[i % len(shape.cadences)]
+        for i, (dept, *_) in enumerate(CALL_CENTRE)
+        if dept in present
+    }
+    if shape.office_cadence is not None:
+        for dept, *_ in OFFICE:
+            if dept in present:
+                out[dept] = shape.office_cadence
+    return out
+
+
 def _make_requirements(world: _World) -> list[tuple]:
-    """Weekly tests per call-centre department, one mass screening."""
-    present = {u.department for u in world.units if u.call_centre}
+    """Tests on a cadence per department (weekly for call-centre ones by
+    default), one mass screening."""
     rows: list[tuple] = []
-    for dept, *_ in CALL_CENTRE:
-        if dept in present:
-            rows.append(
-                (f"TR{len(rows) + 1:02d}", "department", dept, 7, None, None)
-            )
+    for dept, every in _cadences(world).items():
+        rows.append(
+            (f"TR{len(rows) + 1:02d}", "department", dept, every, None, None)
+        )
     if world.window:
         rows.append(
             (f"TR{len(rows) + 1:02d}", "all", None, None, *world.window)
@@ -1227,17 +1282,22 @@ def _make_sessions(world: _World, rng: random.Random) -> None:
     sc = world.scenario
     nb = len(world.buildings)
     day_need, night_need = [0.0] * nb, [0.0] * nb
-    cadence_day, cadence_night = [0] * nb, [0] * nb
+    # Per building, people tested every k days: {k: people}.
+    cadence_day: list[dict[int, int]] = [{} for _ in range(nb)]
+    cadence_night: list[dict[int, int]] = [{} for _ in range(nb)]
     night_staff, staff = [0] * nb, [0] * nb
     needs = firsts = 0
     follow = expected_follow_up_doses(1.0, sc.days)
+    every_days = _cadences(world)
     for p in world.people:
         bi = p.unit.building
         night = p.unit.kind == "night"
         staff[bi] += 1
         night_staff[bi] += night
-        if p.unit.call_centre:
-            (cadence_night if night else cadence_day)[bi] += 1
+        every = every_days.get(p.unit.department)
+        if every is not None:
+            pool = (cadence_night if night else cadence_day)[bi]
+            pool[every] = pool.get(every, 0) + 1
         need = _need(p, sc)
         if need is None:
             continue
@@ -1255,16 +1315,28 @@ def _make_sessions(world: _World, rng: random.Random) -> None:
         [ratio * x for x in night_need],
         blocked,
     )
-    weeks = math.ceil(sc.days / 7)
-    cadence = sum(cadence_day) + sum(cadence_night)
-    test_demand = cadence * weeks + (len(world.people) if world.window else 0)
+    rounds = {
+        every: math.ceil(sc.days / every) for every in every_days.values()
+    }
+    test_demand = sum(
+        rounds[every] * x
+        for pools in (cadence_day, cadence_night)
+        for pool in pools
+        for every, x in pool.items()
+    ) + (len(world.people) if world.window else 0)
     t_ratio = rng.uniform(*sc.test_ratio)
     tests = _test_sessions(
         world,
         rng,
         regular=(
-            [t_ratio * weeks * x for x in cadence_day],
-            [t_ratio * weeks * x for x in cadence_night],
+            [
+                sum(t_ratio * rounds[k] * x for k, x in sorted(pool.items()))
+                for pool in cadence_day
+            ],
+            [
+                sum(t_ratio * rounds[k] * x for k, x in sorted(pool.items()))
+                for pool in cadence_night
+            ],
         ),
         screening=(
             [
@@ -1275,6 +1347,10 @@ def _make_sessions(world: _World, rng: random.Random) -> None:
         ),
         busy=_busy(vaccination),
     )
+    seats = sc.shape.observation
+    if seats is not None:
+        for s in vaccination:
+            s.observation_seats = max(1, round(seats * s.capacity_per_slot))
     sessions = vaccination + tests
     sessions.sort(key=lambda s: (s.day, s.start, s.site_id, s.id))
     world.sessions = sessions
