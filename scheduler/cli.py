@@ -95,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
         default="default",
         choices=sorted(SHAPES),
         help="the kind of employer (team sizes, shifts, capacity, test "
-        "cadences …; scheduler/dev/generate.py SHAPES)",
+        "cadences …; scheduler/dev/shapes.py)",
     )
     g.add_argument("--out", type=Path, required=True)
     _verbosity(g)
