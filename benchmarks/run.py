@@ -1,6 +1,7 @@
 """Benchmark the scheduler stage by stage on generated workbooks.
 
     python benchmarks/run.py [--sizes 1000,10000,50000,100000] [--time-limit S]
+    python benchmarks/run.py --suite [--sizes 10000,100000]
 
 For each size a workbook is generated (seed 2021, 28 days, 3 workplaces up
 to 1 500 employees, 5 up to 4 999, 8 up to 49 999, one per 2 500 from
@@ -10,7 +11,10 @@ then a fresh Python process times the stages read → needs → build+solve
 (``pipeline.write_run``, as ``pipeline.run`` does)
 and reports its peak resident memory (``ru_maxrss``; one process per size
 so the peaks do not carry over). The Markdown table and the machine are
-printed and written to ``benchmarks/results.md``. See benchmarks/README.md.
+printed and written to ``benchmarks/results.md``. ``--suite`` runs the
+named shapes of employers (scheduler/dev/shapes.py; ``SUITE``) instead, and
+sums each size up against the targets of issue 18 (``suite.md``). See
+benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -29,10 +33,31 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
+SUITE_RESULTS = HERE / "suite.md"
 DAYS = 28
 SEED = 2021
 #: A size that takes longer than this is stopped and reported as failed.
 TIMEOUT = 3600
+
+#: The suite's shapes per size (scheduler/dev/shapes.py).
+SUITE = {
+    10000: (
+        "default",
+        "call-centre",
+        "small-teams",
+        "large-teams",
+        "tight",
+        "ample",
+        "night-heavy",
+        "office",
+        "frequent-tests",
+        "long-naive",
+        "short-boosted",
+    ),
+    100000: ("default", "call-centre", "large-teams"),
+}
+#: Targets per size (issue 18): seconds end to end, gap, peak memory MB.
+TARGETS = {10000: (30.0, 0.005, 2048), 100000: (300.0, 0.01, 8192)}
 
 
 def workplaces_for(employees: int) -> int:
@@ -62,7 +87,7 @@ def measure(book: Path, time_limit: float | None, workers: int) -> dict:
     from scheduler.prepare.needs import compute_needs
     from scheduler.report.reasons import unmet_needs
 
-    row: dict = {}
+    row: dict = {"load_before": os.getloadavg()[0]}
     start = time.perf_counter()
 
     clock = time.perf_counter()
@@ -155,6 +180,9 @@ def measure(book: Path, time_limit: float | None, workers: int) -> dict:
             {k: s.get(k) for k in ("level", "seconds", "stopped_by")}
             for s in report.stages
         ],
+        # Other processes' load (1-minute average) as the run ended: on a
+        # shared machine, times are only comparable at a similar load.
+        load_after=os.getloadavg()[0],
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         # The largest of the helper processes on the second core (LP,
         # unmet list, calendars); forked, they share most pages with the
@@ -177,15 +205,19 @@ def _timed(fn, *args):
 
 
 def run_size(
-    size: int, time_limit: float | None, workers: int, folder: Path
+    size: int,
+    time_limit: float | None,
+    workers: int,
+    folder: Path,
+    shape: str = "default",
 ) -> dict:
     from scheduler.dev.generate import generate_workbook
 
     wp = workplaces_for(size)
-    book = folder / f"bench-{size}.xlsx"
+    book = folder / f"bench-{size}-{shape}.xlsx"
     clock = time.perf_counter()
     generate_workbook(
-        book, employees=size, workplaces=wp, days=DAYS, seed=SEED
+        book, employees=size, workplaces=wp, days=DAYS, seed=SEED, shape=shape
     )
     generated = time.perf_counter() - clock
     cmd = [
@@ -198,7 +230,12 @@ def run_size(
     ]
     if time_limit:
         cmd += ["--time-limit", str(time_limit)]
-    base = {"size": size, "workplaces": wp, "generate": generated}
+    base = {
+        "size": size,
+        "workplaces": wp,
+        "generate": generated,
+        "shape": shape,
+    }
     try:
         done = subprocess.run(
             cmd, capture_output=True, text=True, timeout=TIMEOUT, check=False
@@ -248,8 +285,9 @@ def _f(x, fmt: str = ".1f") -> str:
     return "—" if x is None else format(x, fmt)
 
 
-def table(rows: list[dict]) -> list[str]:
-    head = [
+def table(rows: list[dict], shapes: bool = False) -> list[str]:
+    head = ["shape"] if shapes else []
+    head += [
         "employees",
         "workplaces",
         "sessions",
@@ -273,17 +311,20 @@ def table(rows: list[dict]) -> list[str]:
     out = [
         "| " + " | ".join(head) + " |",
         "|"
-        + "|".join("---:" if h not in {"status"} else "---" for h in head)
+        + "|".join(
+            "---:" if h not in {"status", "shape"} else "---" for h in head
+        )
         + "|",
     ]
     for r in rows:
+        lead = [r["shape"]] if shapes else []
         if "error" in r:
             cells = (
-                [f"{r['size']:,}", str(r["workplaces"])]
-                + ["—"] * (len(head) - 4)
+                lead
+                + [f"{r['size']:,}", str(r["workplaces"])]
+                + ["—"] * (len(head) - 4 - len(lead))
                 + [f"FAILED: {r['error']}", "—"]
             )
-            cells = cells[: len(head)]
             out.append("| " + " | ".join(cells) + " |")
             continue
         s = r["schedule_seconds"]
@@ -296,6 +337,7 @@ def table(rows: list[dict]) -> list[str]:
             "| "
             + " | ".join(
                 [
+                    *lead,
                     f"{r['employees']:,}",
                     str(r["workplaces"]),
                     f"{r['sessions']:,}",
@@ -348,7 +390,13 @@ def notes(rows: list[dict], time_limit: float | None) -> list[str]:
             )
         sec = r["schedule_seconds"]
         out.append(
-            f"- {r['employees']:,} employees: time limit "
+            f"- {r['employees']:,} employees"
+            + (
+                f", {r['shape']}"
+                if r.get("shape", "default") != "default"
+                else ""
+            )
+            + ": time limit "
             f"{r['time_limit']:g} s, gap limit {r.get('gap_limit', 0):.2%}; "
             f"generated in {r['generate']:.1f} s; "
             f"pipeline.schedule {r['schedule']:.1f} s in all (build "
@@ -356,8 +404,9 @@ def notes(rows: list[dict], time_limit: float | None) -> list[str]:
             f"after the solve {sec.get('check', 0):.1f}); "
             f"{r['unmet']:,} unmet rows; helper processes' peak RSS "
             f"{r.get('peak_child_rss_mb', 0):,.0f} MB; bound from "
-            f"{r.get('bound_source', 'cp-sat')}; solver stages: {stages}"
-            + ("".join(f"; {w}" for w in extra))
+            f"{r.get('bound_source', 'cp-sat')}; load average "
+            f"{r.get('load_before', 0):.1f} → {r.get('load_after', 0):.1f}; "
+            f"solver stages: {stages}" + ("".join(f"; {w}" for w in extra))
         )
     return out
 
@@ -366,8 +415,18 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument(
         "--sizes",
-        default="1000,10000,50000,100000",
-        help="comma-separated employee counts",
+        help="comma-separated employee counts (default 1000,10000,50000,"
+        "100000; with --suite 10000,100000)",
+    )
+    p.add_argument(
+        "--suite",
+        action="store_true",
+        help="the named shapes of employers per size (SUITE), summed up "
+        f"against the targets, into {SUITE_RESULTS.name}",
+    )
+    p.add_argument(
+        "--shapes",
+        help="with --suite: only these shapes (comma-separated)",
     )
     p.add_argument(
         "--time-limit",
@@ -384,8 +443,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--out",
         type=Path,
-        default=RESULTS,
-        help=f"Markdown file to write (default {RESULTS})",
+        help=f"Markdown file to write (default {RESULTS}, with --suite "
+        f"{SUITE_RESULTS})",
     )
     p.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -395,6 +454,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(row))
         return 0
 
+    if args.suite:
+        return suite(args)
+    args.sizes = args.sizes or "1000,10000,50000,100000"
+    out = args.out or RESULTS
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -443,8 +506,185 @@ def main(argv: list[str] | None = None) -> int:
     ]
     text = "\n".join(lines)
     print(text)
-    args.out.write_text(text, encoding="utf-8")
+    out.write_text(text, encoding="utf-8")
     return 1 if any("error" in r for r in rows) else 0
+
+
+# ------------------------------------------------------------ the suite
+
+
+def suite(args: argparse.Namespace) -> int:
+    """Every shape of ``SUITE`` per size, one fresh process each."""
+    sizes = [int(x) for x in (args.sizes or "10000,100000").split(",")]
+    only = set(args.shapes.split(",")) if args.shapes else None
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        for size in sizes:
+            for shape in SUITE.get(size, SUITE[10000]):
+                if only is not None and shape not in only:
+                    continue
+                print(
+                    f"… {size:,} employees, {shape}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                r = run_size(
+                    size, args.time_limit, args.workers, Path(tmp), shape
+                )
+                rows.append(r)
+                print(
+                    f"  {'FAILED: ' + r['error'] if 'error' in r else 'done'}"
+                    + (
+                        ""
+                        if "error" in r
+                        else f" ({r['total']:.1f} s, gap {_pct(r['gap'])})"
+                    ),
+                    file=sys.stderr,
+                    flush=True,
+                )
+    command = (
+        "python benchmarks/run.py --suite"
+        + (f" --sizes {args.sizes}" if args.sizes else "")
+        + (f" --shapes {args.shapes}" if args.shapes else "")
+        + (f" --time-limit {args.time_limit:g}" if args.time_limit else "")
+        + (f" --workers {args.workers}" if args.workers != 1 else "")
+    )
+    lines = [
+        "# Benchmark suite: shapes of employers",
+        "",
+        f"`{command}` on {datetime.now():%Y-%m-%d %H:%M}; generated "
+        f"workbooks (scheduler/dev/shapes.py), seed {SEED}, {DAYS} days "
+        "unless the shape has its own horizon.",
+        "",
+        *summary(rows),
+        "",
+        "## Per shape",
+        "",
+        *shape_table(rows),
+        "",
+        "## Every stage",
+        "",
+        *table(rows, shapes=True),
+        "",
+        *notes(rows, args.time_limit),
+        "",
+        "## Machine",
+        "",
+        *machine(),
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    (args.out or SUITE_RESULTS).write_text(text, encoding="utf-8")
+    return 1 if any("error" in r for r in rows) else 0
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2%}"
+
+
+def _vs_greedy(r: dict) -> float | None:
+    g = r.get("greedy_needs_met")
+    return r["needs_met"] / g - 1 if g else None
+
+
+def _misses(r: dict) -> list[str]:
+    """The targets of its size that a run misses, each with its figure."""
+    limit_s, limit_gap, limit_mb = TARGETS.get(r["size"], (None,) * 3)
+    out = []
+    if limit_s is not None and r["total"] > limit_s:
+        out.append(f"time {r['total']:.0f} s > {limit_s:.0f} s")
+    if limit_gap is not None and (r["gap"] is None or r["gap"] > limit_gap):
+        out.append(f"gap {_pct(r['gap'])} > {limit_gap:.1%}")
+    if limit_mb is not None and r["peak_rss_mb"] > limit_mb:
+        out.append(f"memory {r['peak_rss_mb']:.0f} MB > {limit_mb} MB")
+    solve = r["schedule_seconds"].get("solve", 0.0)
+    if solve > 1.1 * r["time_limit"]:
+        out.append(
+            f"solve {solve:.1f} s > 1.1 × time limit {r['time_limit']:g} s"
+        )
+    if r["violations"]:
+        out.append(f"{r['violations']} checker violations")
+    return out
+
+
+def _badness(r: dict) -> float:
+    """How far a run is from its size's targets (1: on the target)."""
+    limit_s, limit_gap, _ = TARGETS.get(r["size"], (1.0, 1.0, 0))
+    return max(r["total"] / limit_s, (r["gap"] or 1.0) / limit_gap)
+
+
+def summary(rows: list[dict]) -> list[str]:
+    """Per size: min / median / max of time, gap and needs met against
+    the greedy baseline, the shapes within the targets, the worst one."""
+    import statistics
+
+    out = [
+        "| employees | shapes | time s (min / median / max) | gap (min / "
+        "median / max) | vs greedy (min / median / max) | peak RSS MB "
+        "(max) | within targets | worst shape |",
+        "|---:|---:|---|---|---|---:|---|---|",
+    ]
+    for size in sorted({r["size"] for r in rows}):
+        done = [r for r in rows if r["size"] == size and "error" not in r]
+        failed = [r for r in rows if r["size"] == size and "error" in r]
+        if not done:
+            out.append(f"| {size:,} | {len(failed)} | all failed | | | | | |")
+            continue
+
+        def spread(values, fmt) -> str:
+            v = sorted(x for x in values if x is not None)
+            if not v:
+                return "—"
+            return " / ".join(
+                fmt(x) for x in (v[0], statistics.median(v), v[-1])
+            )
+
+        worst = max(done, key=_badness)
+        within = sum(not _misses(r) for r in done)
+        out.append(
+            f"| {size:,} | {len(done) + len(failed)} | "
+            + spread([r["total"] for r in done], lambda x: f"{x:.1f}")
+            + " | "
+            + spread([r["gap"] for r in done], _pct)
+            + " | "
+            + spread([_vs_greedy(r) for r in done], lambda x: f"{x:+.2%}")
+            + f" | {max(r['peak_rss_mb'] for r in done):,.0f} | "
+            f"{within} of {len(done) + len(failed)} | {worst['shape']}"
+            + (f" ({'; '.join(_misses(worst))})" if _misses(worst) else "")
+            + " |"
+        )
+    return out
+
+
+def shape_table(rows: list[dict]) -> list[str]:
+    out = [
+        "| employees | shape | total s | build s | solve s (limit) | gap | "
+        "bound | vs greedy | peak RSS MB | blocks | stopped by | load | "
+        "misses |",
+        "|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---|---|---|",
+    ]
+    for r in rows:
+        if "error" in r:
+            out.append(
+                f"| {r['size']:,} | {r['shape']} | FAILED: {r['error']} "
+                "| | | | | | | | | | |"
+            )
+            continue
+        sec = r["schedule_seconds"]
+        g = _vs_greedy(r)
+        out.append(
+            f"| {r['employees']:,} | {r['shape']} | {r['total']:.1f} | "
+            f"{sec.get('build', 0):.1f} | {sec.get('solve', 0):.1f} "
+            f"({r['time_limit']:g}) | {_pct(r['gap'])} | "
+            f"{r.get('bound_source') or '—'} | "
+            f"{'—' if g is None else f'{g:+.2%}'} | "
+            f"{r['peak_rss_mb']:,.0f} | {r.get('blocks', 1):,} | "
+            f"{r.get('stopped_by') or '—'} | "
+            f"{r.get('load_before', 0):.1f}→{r.get('load_after', 0):.1f} | "
+            f"{'; '.join(_misses(r)) or 'none'} |"
+        )
+    return out
 
 
 if __name__ == "__main__":

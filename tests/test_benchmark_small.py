@@ -43,3 +43,35 @@ def test_benchmark_measure_on_a_small_drive(tmp_path):
     for stage in ("read", "needs", "check", "reasons", "write", "total"):
         assert row[stage] >= 0
     assert bench.table([{"size": 600, **row, "workplaces": 3}])
+
+
+def test_suite_summary_names_the_worst_shape():
+    """The suite's summary: min / median / max per size, how many shapes
+    are within the targets, and the worst one with what it misses."""
+    bench = _bench()
+
+    def row(shape, total, gap, solve=10.0):
+        return {
+            "size": 10000,
+            "shape": shape,
+            "total": total,
+            "gap": gap,
+            "needs_met": 101.0,
+            "greedy_needs_met": 100.0,
+            "peak_rss_mb": 300.0,
+            "time_limit": 30.0,
+            "schedule_seconds": {"solve": solve},
+            "violations": 0,
+        }
+
+    rows = [
+        row("a", 20.0, 0.004),
+        row("b", 25.0, 0.003),
+        row("c", 57.7, 0.0138, solve=37.6),
+    ]
+    (line,) = bench.summary(rows)[2:]
+    assert "20.0 / 25.0 / 57.7" in line
+    assert "0.30% / 0.40% / 1.38%" in line
+    assert "2 of 3" in line
+    assert "| c (time 58 s > 30 s; gap 1.38% > 0.5%; solve 37.6 s" in line
+    assert bench._misses(rows[0]) == []
