@@ -15,7 +15,9 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.core.domain import Instance, hhmm
@@ -24,6 +26,7 @@ from scheduler.core.solution import Solution
 from scheduler.io.write.excel import (
     BOX,
     DATE_FORMAT,
+    MIDDLE,
     PERCENT_FORMAT,
     TEXT_FORMAT,
     atomic_save,
@@ -35,6 +38,13 @@ from scheduler.io.write.excel import (
     set_widths,
     styled,
     write_header,
+)
+from scheduler.io.write.layout import (
+    cell_points,
+    content_width,
+    header_points,
+    header_widths,
+    print_setup,
 )
 from scheduler.prepare.needs import Needs
 from scheduler.report.stats import (
@@ -51,9 +61,18 @@ from scheduler.report.stats import (
 Column = tuple[str, float, str, Callable[[object], object]]
 
 _FORMATS = {"id": TEXT_FORMAT, "pct": PERCENT_FORMAT, "date": DATE_FORMAT}
+_TEXT = ("id", "text", "label")
+CENTRED = Alignment(vertical="center")
+#: Printable height and width of a landscape A4 page with print_setup's
+#: margins, header and footer, in points.
+PAGE_POINTS = (440.0, 784.0)
+#: The height of a chart printed on a page of its own.
+OWN_PAGE_CHART_CM = 16.0
 BOLD = font(bold=True)
 
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 1, 2, 4
+#: The widest a text column grows to hold its longest text.
+TEXT_MOST = 48
 FIRST_ROW = HEADER_ROW + 1
 
 _VACCINATION: list[Column] = [
@@ -274,28 +293,45 @@ def _table(
     lang: str,
     bold_last: bool = False,
 ) -> int:
-    """Title, note, header and rows; returns the last row written."""
+    """Title, note, header and rows; returns the last row written.
+
+    A text column is as wide as its longest text (up to TEXT_MOST), a
+    header wraps between words in a row tall enough."""
     ws.cell(TITLE_ROW, 1, title).font = font(bold=True, size=14)
     if note:
         ws.cell(NOTE_ROW, 1, note).font = font(italic=True, color="595959")
-    write_header(ws, HEADER_ROW, [t(c[0], lang) for c in columns])
-    set_widths(ws, [c[1] for c in columns])
-    ws.row_dimensions[HEADER_ROW].height = 45
+    labels = [t(c[0], lang) for c in columns]
+    widths = [
+        content_width((get(r) for r in rows), width, TEXT_MOST)
+        if kind in _TEXT
+        else width
+        for _, width, kind, get in columns
+    ]
+    widths = header_widths(labels, widths)
+    write_header(ws, HEADER_ROW, labels)
+    set_widths(ws, widths)
+    ws.row_dimensions[HEADER_ROW].height = max(
+        30, header_points(labels, widths)
+    )
     for r, obj in enumerate(rows, FIRST_ROW):
         bold = bold_last and r == FIRST_ROW + len(rows) - 1
         for c, (_, _, kind, get) in enumerate(columns, 1):
             _put(ws.cell(r, c), kind, get(obj), bold)
+        texts = [
+            (v, w)
+            for (_, _, kind, get), w in zip(columns, widths, strict=True)
+            if kind in _TEXT and (v := get(obj))
+        ]
+        # Rows with long or CJK text need more than the default height.
+        ws.row_dimensions[r].height = max(
+            (cell_points(v, w, bold) for v, w in texts), default=None
+        )
     last = HEADER_ROW + len(rows)
-    ws.freeze_panes = f"A{FIRST_ROW}"
     ws.auto_filter.ref = (
         f"A{HEADER_ROW}:{get_column_letter(len(columns))}{last}"
     )
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.oddFooter.center.text = "&P / &N"
+    print_setup(ws, HEADER_ROW, landscape=True)
+    ws.print_options.horizontalCentered = False
     return last
 
 
@@ -303,7 +339,8 @@ def _put(cell: Cell, kind: str, value: object, bold: bool) -> None:
     """A boxed cell, bold in the total row; ids as text, rates as
     percentages (the number format only on cells with a value)."""
     empty = value is None or value == ""
-    look = {"border": BOX}
+    # Text wraps in its (sized) row; everything sits in the row's middle.
+    look = {"border": BOX, "alignment": MIDDLE if kind in _TEXT else CENTRED}
     if bold:
         look["font"] = BOLD
     if not empty and kind in _FORMATS:
@@ -369,4 +406,28 @@ def _rate_chart(
     bar.legend.position = "b"
     bar.width = min(40.0, max(16.0, 3.0 + 1.6 * n))
     bar.height = height
+    if not _fits_page(ws, anchor_row, bar.width, height):
+        # The chart would be cut by the page's end: a page of its own,
+        # which it may fill.
+        ws.row_breaks.append(Break(id=anchor_row - 1))
+        bar.height = max(height, OWN_PAGE_CHART_CM)
     ws.add_chart(bar, f"A{anchor_row}")
+
+
+def _fits_page(ws: Worksheet, row: int, width_cm: float, height_cm: float):
+    """Whether the rows above ``row`` and a chart under them print on
+    one landscape A4 page (scaled, as print_setup does, to the page's
+    width)."""
+    last = max(ws.max_column, 1)
+    widths = [
+        ws.column_dimensions[get_column_letter(c)].width or 13
+        for c in range(1, last + 1)
+    ]
+    # A column of width w is 7w + 5 pixels, 0.75 points a pixel.
+    wide = max(sum(0.75 * (7 * w + 5) for w in widths), width_cm * 28.35)
+    scale = min(1.0, PAGE_POINTS[1] / wide)
+    tall = (
+        sum(ws.row_dimensions[r].height or 15 for r in range(1, row))
+        + height_cm * 28.35
+    )
+    return tall * scale <= PAGE_POINTS[0]

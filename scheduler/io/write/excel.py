@@ -19,12 +19,10 @@ and a big table is compressed by a second thread while it is made.
 from __future__ import annotations
 
 import gc
-import math
 import os
 import queue
 import re
 import threading
-import unicodedata
 import uuid
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -110,22 +108,6 @@ def header_footer_text(text: str, limit: int = 120) -> str:
 def sheet_ref(title: str, cell: str = "A1") -> str:
     """``'It''s'!A1``: a reference to a cell of the sheet ``title``."""
     return "'" + title.replace("'", "''") + "'!" + cell
-
-
-def display_width(text: str) -> int:
-    """Width in Excel character units: CJK characters count double."""
-    return sum(
-        2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text
-    )
-
-
-def wrapped_lines(text: str, width: float) -> int:
-    """Lines ``text`` takes when wrapped in a column ``width`` wide
-    (a rough estimate, to size rows so that nothing is cut off)."""
-    usable = max(1.0, width - 1.5)
-    if 2 * len(text) <= usable:  # fits even if every character is wide
-        return 1
-    return max(1, math.ceil(display_width(text) / usable))
 
 
 def mask_phone(phone: str | None) -> str:

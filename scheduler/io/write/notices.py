@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from openpyxl.styles import Alignment
+
 from scheduler.core.domain import Instance, Service, hhmm
 from scheduler.core.i18n import normalise_lang, t, weekday_label
 from scheduler.core.solution import Appointment, Solution
@@ -23,9 +25,19 @@ from scheduler.io.write.excel import (
     set_widths,
     write_header,
 )
+from scheduler.io.write.layout import (
+    cell_points,
+    content_width,
+    header_points,
+    header_widths,
+    print_setup,
+)
 
 NOTICE_COLUMNS = ("employee_id", "name", "workplace", "department", "notice")
-NOTICE_WIDTHS = [12, 16, 20, 18, 100]
+#: The least widths; id, name, workplace and department grow with their
+#: text (up to 40), the notice wraps in a column NOTICE_WIDTH wide.
+NOTICE_WIDTHS = [12, 8, 12, 12]
+NOTICE_WIDTH = 70
 
 
 def notice_dose(dose: str | None, lang: str) -> str:
@@ -114,16 +126,32 @@ def write_notices(
     """Write sheet ``notices`` to ``path``."""
     book = BulkWorkbook()
     ws = book.wb.create_sheet("notices")
-    set_widths(ws, NOTICE_WIDTHS)
-    ws.freeze_panes = "A2"
-    write_header(ws, 1, NOTICE_COLUMNS)
-    ids = book.style(ws, number_format=TEXT_FORMAT)
-    text = book.style(ws)
     rows = notice_rows(instance, solution, lang)
+    widths = [
+        content_width((r[c] for r in rows), w, 40)
+        for c, w in enumerate(NOTICE_WIDTHS)
+    ]
+    widths = header_widths(NOTICE_COLUMNS, [*widths, NOTICE_WIDTH])
+    set_widths(ws, widths)
+    write_header(ws, 1, NOTICE_COLUMNS)
+    ws.row_dimensions[1].height = header_points(NOTICE_COLUMNS, widths)
+    print_setup(ws, 1, landscape=True)
+    top = Alignment(vertical="top")
+    ids = book.style(ws, number_format=TEXT_FORMAT, alignment=top)
+    text = book.style(ws, alignment=top)
+    wrap = book.style(ws, alignment=Alignment(vertical="top", wrap_text=True))
+
+    def cells(r):
+        height = cell_points(r[4], widths[4])
+        return (
+            height if height > 15 else None,
+            [(r[0], ids), *((v, text) for v in r[1:4]), (r[4], wrap)],
+        )
+
     book.add_rows(
         ws,
         2,
-        ((None, [(r[0], ids), *((v, text) for v in r[1:])]) for r in rows),
+        (cells(r) for r in rows),
         count=len(rows),
         width=len(NOTICE_COLUMNS),
     )

@@ -53,8 +53,14 @@ from scheduler.io.write.excel import (
     sheet_ref,
     sheet_title,
     styled,
-    wrapped_lines,
     write_header,
+)
+from scheduler.io.write.layout import (
+    cell_points,
+    content_width,
+    header_points,
+    header_widths,
+    print_setup,
 )
 
 ROSTER_COLUMNS = (
@@ -69,17 +75,16 @@ ROSTER_COLUMNS = (
     "col.signature",
     "col.remarks",
 )
-# Attendance took its width from department, signature and remarks: the
-# table stays as wide as before and so prints at the same scale on A4.
-ROSTER_WIDTHS = [5, 12, 11, 14, 15, 9, 13, 10, 16, 9]
+# The least widths; a column is widened where a word of its header in
+# the run's language would not fit (layout.header_widths).
+ROSTER_WIDTHS = [5, 12, 11, 14, 15, 9, 13, 10, 15, 9]
 #: 1-based column of the attendance cell HR marks (record reads it back).
 ATTENDANCE_COLUMN = ROSTER_COLUMNS.index("col.attendance") + 1
 EMPLOYEE_ID_COLUMN = ROSTER_COLUMNS.index("col.employee_id") + 1
 TITLE_ROWS = 5
 HEADER_ROW = TITLE_ROWS + 1
 ROW_HEIGHT = 26  # points: room for a handwritten signature
-LINE_HEIGHT = 14  # points per wrapped line of 11-point text
-WRAPPED = (3, 4)  # name and department: may wrap onto more lines
+WRAPPED = (2, 3, 4)  # employee id, name and department may wrap
 INDEX_COLUMNS = (
     "col.no",
     "col.session",
@@ -92,7 +97,11 @@ INDEX_COLUMNS = (
     "col.booked",
     "col.sheet",
 )
-INDEX_WIDTHS = [5, 14, 11, 12, 24, 14, 14, 18, 8, 16]
+#: The least widths of the index; session, site, product, provider and
+#: sheet grow with their text up to INDEX_MOST (1-based columns; site and
+#: provider then wrap, in rows made tall enough).
+INDEX_WIDTHS = [5, 10, 11, 12, 16, 12, 10, 12, 8, 10]
+INDEX_MOST = {2: 32, 5: 32, 6: 16, 7: 16, 8: 30, 10: 32}
 
 _NOBODY = Employee(id="", name="", workplace_id="", department="")
 TITLE_FONT = font(bold=True, size=14)
@@ -155,30 +164,13 @@ def write_rosters(
 class _Shared:
     """What the sign-in sheets share: the table's cell styles (registered
     with the first sheet), and the row heights, slot and dose labels
-    already worked out (keys: name and department, start and end, dose).
+    already worked out (keys: id, name and department; start and end;
+    dose).
     """
 
     looks: dict[str, XfPair] = field(default_factory=dict)
-    heights: dict[tuple[str, str], float] = field(default_factory=dict)
+    heights: dict[tuple[str, str, str], float] = field(default_factory=dict)
     labels: dict[object, str] = field(default_factory=dict)
-
-
-def _print_setup(
-    ws: Worksheet, title_row: int, landscape: bool = False
-) -> None:
-    """A4, fit to one page wide, header row repeated, page numbers."""
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.7
-    ws.page_margins.header = ws.page_margins.footer = 0.3
-    ws.print_title_rows = f"{title_row}:{title_row}"
-    ws.oddFooter.center.text = "&P / &N"
-    ws.freeze_panes = f"A{title_row + 1}"
 
 
 def _session_facts(instance: Instance, s: Session, lang: str) -> dict:
@@ -234,8 +226,10 @@ def _write_roster(
     shared: _Shared,
 ) -> None:
     last_col = get_column_letter(len(ROSTER_COLUMNS))
-    set_widths(ws, ROSTER_WIDTHS)
-    _print_setup(ws, HEADER_ROW)
+    labels = [t(k, lang) for k in ROSTER_COLUMNS]
+    widths = header_widths(labels, ROSTER_WIDTHS)
+    set_widths(ws, widths)
+    print_setup(ws, HEADER_ROW)
     f = _session_facts(instance, s, lang)
     ws.oddHeader.center.text = header_footer_text(
         f"{t('roster.title', lang, session=s.id)}  {f['date']}  "
@@ -250,9 +244,16 @@ def _write_roster(
         else:
             styled(cell, "roster.line", alignment=MIDDLE)
         set_text(cell, text)
-        ws.row_dimensions[r].height = 24 if r == 1 else 17
-    write_header(ws, HEADER_ROW, [t(k, lang) for k in ROSTER_COLUMNS])
-    ws.row_dimensions[HEADER_ROW].height = 30
+        # A long site or provider wraps in the merged title row.
+        ws.row_dimensions[r].height = (
+            max(24, 14 / 11 * cell_points(text, sum(widths) * 11 / 14))
+            if r == 1
+            else max(17, cell_points(text, sum(widths)))
+        )
+    write_header(ws, HEADER_ROW, labels)
+    ws.row_dimensions[HEADER_ROW].height = max(
+        30, header_points(labels, widths)
+    )
     looks = shared.looks
     if not looks:
         looks["center"] = book.style(ws, border=BOX, alignment=CENTER)
@@ -276,16 +277,17 @@ def _write_roster(
     def rows():
         for i, a in enumerate(ordered, 1):
             e = people.get(a.employee_id, _NOBODY)
-            height = heights.get((e.name, e.department))
+            key = (a.employee_id, e.name, e.department)
+            height = heights.get(key)
             if height is None:
-                lines = max(
-                    wrapped_lines(safe_text(v), ROSTER_WIDTHS[c])
-                    for c, v in zip(
-                        WRAPPED, (e.name, e.department), strict=True
-                    )
+                height = max(
+                    ROW_HEIGHT,
+                    *(
+                        cell_points(safe_text(v), widths[c])
+                        for c, v in zip(WRAPPED, key, strict=True)
+                    ),
                 )
-                height = max(ROW_HEIGHT, LINE_HEIGHT * min(lines, 4) + 4)
-                heights[e.name, e.department] = height
+                heights[key] = height
             slot = labels.get((a.slot_start, a.slot_end))
             if slot is None:
                 slot = f"{hhmm(a.slot_start)}-{hhmm(a.slot_end)}"
@@ -357,32 +359,56 @@ def _write_index(
     titles: dict[str, str],
     lang: str,
 ) -> None:
-    """A few hundred rows at most: plain openpyxl, with links."""
+    """A few hundred rows at most: plain openpyxl, with links.
+
+    Ids and sheet names get columns wide enough to stay on one line;
+    site and provider wrap between words, in rows tall enough for them.
+    """
     title_row = 2
-    set_widths(ws, INDEX_WIDTHS)
-    _print_setup(ws, title_row, landscape=True)
+    table = []
+    for n, s in enumerate(sessions, 1):
+        f = _session_facts(instance, s, lang)
+        table.append(
+            [
+                n,
+                s.id,
+                excel_date(s.date),
+                f"{f['start']}-{f['end']}",
+                f["site_name"],
+                f["service"],
+                s.product or "",
+                s.provider,
+                len(by_session.get(s.id, ())),
+                titles.get(s.id, t("roster.no_sheet", lang)),
+            ]
+        )
+    labels = [t(k, lang) for k in INDEX_COLUMNS]
+    widths = [
+        content_width((row[c - 1] for row in table), w, INDEX_MOST[c])
+        if c in INDEX_MOST
+        else w
+        for c, w in enumerate(INDEX_WIDTHS, 1)
+    ]
+    widths = header_widths(labels, widths)
+    set_widths(ws, widths)
+    print_setup(ws, title_row, landscape=True)
     last_col = get_column_letter(len(INDEX_COLUMNS))
     ws.merge_cells(f"A1:{last_col}1")
     set_text(ws["A1"], t("roster.index_title", lang)).font = TITLE_FONT
     ws.row_dimensions[1].height = 24
-    write_header(ws, title_row, [t(k, lang) for k in INDEX_COLUMNS])
+    write_header(ws, title_row, labels)
+    ws.row_dimensions[title_row].height = header_points(labels, widths)
     # The style of each column, with and without a link, as the first
     # such row got it cell attribute by attribute (see excel.styled).
     looks: dict[bool, list[StyleArray]] = {}
-    for r, s in enumerate(sessions, title_row + 1):
-        f = _session_facts(instance, s, lang)
-        values = [
-            r - title_row,
-            s.id,
-            excel_date(s.date),
-            f"{f['start']}-{f['end']}",
-            f["site_name"],
-            f["service"],
-            s.product or "",
-            s.provider,
-            len(by_session.get(s.id, ())),
-            titles.get(s.id, t("roster.no_sheet", lang)),
-        ]
+    for r, (s, values) in enumerate(
+        zip(sessions, table, strict=True), title_row + 1
+    ):
+        ws.row_dimensions[r].height = max(
+            cell_points(v, w)
+            for v, w in zip(values, widths, strict=True)
+            if isinstance(v, str)
+        )
         linked = s.id in titles
         known = looks.get(linked)
         for c, value in enumerate(values, 1):

@@ -8,10 +8,11 @@ of 100 000 appointments is written in seconds.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from scheduler.core.domain import Employee, Instance, hhmm
@@ -26,6 +27,13 @@ from scheduler.io.write.excel import (
     protect_sheets,
     set_widths,
     write_header,
+)
+from scheduler.io.write.layout import (
+    cell_points,
+    content_width,
+    header_points,
+    header_widths,
+    print_setup,
 )
 from scheduler.report.changes import Change, compute_changes
 
@@ -45,7 +53,11 @@ ASSIGNMENT_COLUMNS = (
     "dose",
     "travel_minutes",
 )
-ASSIGNMENT_WIDTHS = [12, 16, 12, 18, 14, 13, 14, 12, 11, 10, 9, 14, 8, 14]
+#: The least width of each column; it grows with the longest text in it
+#: up to MOST_WIDTH (WRAP_WIDTH for the wrapped columns of ``unmet``).
+ASSIGNMENT_WIDTHS = [12, 8, 12, 12, 10, 13, 12, 8, 11, 10, 9, 10, 6, 14]
+MOST_WIDTH = 40
+WRAP_WIDTH = 50
 
 UNMET_COLUMNS = (
     "employee_id",
@@ -61,7 +73,9 @@ UNMET_COLUMNS = (
     "reason",
     "detail",
 )
-UNMET_WIDTHS = [12, 16, 12, 18, 14, 13, 8, 14, 14, 30, 14, 60]
+UNMET_WIDTHS = [12, 8, 12, 12, 10, 13, 6, 14, 14, 20, 14, 30]
+#: Columns of ``unmet`` (1-based) whose long text wraps.
+UNMET_WRAPPED = (10, 12)
 
 CHANGE_COLUMNS = (
     "employee_id",
@@ -75,7 +89,7 @@ CHANGE_COLUMNS = (
     "new_date",
     "new_slot_start",
 )
-CHANGE_WIDTHS = [12, 16, 13, 10, 14, 11, 13, 14, 11, 13]
+CHANGE_WIDTHS = [12, 8, 13, 10, 14, 11, 13, 14, 11, 13]
 
 _NOBODY = Employee(id="", name="", workplace_id="", department="")
 
@@ -99,35 +113,59 @@ def write_schedule(
         solution.appointments,
         key=lambda a: (a.date, a.slot_start, a.session_id, a.employee_id),
     )
+    items = [(a, people.get(a.employee_id, _NOBODY)) for a in apps]
     _sheet(
         book,
         "assignments",
         ASSIGNMENT_COLUMNS,
         ASSIGNMENT_WIDTHS,
-        [(a, people.get(a.employee_id, _NOBODY)) for a in apps],
+        items,
         _assignment_row,
+        _some(items, lambda i: i[0].employee_id, lambda i: i[0].session_id),
     )
     rows = sorted(unmet, key=lambda u: _unmet_key(u, people))
+    items = [(u, people.get(u.employee_id, _NOBODY)) for u in rows]
     _sheet(
         book,
         "unmet",
         UNMET_COLUMNS,
         UNMET_WIDTHS,
-        [(u, people.get(u.employee_id, _NOBODY)) for u in rows],
+        items,
         _unmet_row,
+        items,
+        wrapped=UNMET_WRAPPED,
     )
     changes = compute_changes(instance, solution)
+    items = [(c, people.get(c.employee_id, _NOBODY)) for c in changes]
     _sheet(
         book,
         "changes",
         CHANGE_COLUMNS,
         CHANGE_WIDTHS,
-        [(c, people.get(c.employee_id, _NOBODY)) for c in changes],
+        items,
         _change_row,
+        _some(
+            items,
+            lambda i: i[0].employee_id,
+            lambda i: i[0].old_session_id,
+            lambda i: i[0].new_session_id,
+        ),
     )
     if protect:
         protect_sheets(book.wb, password)
     book.save(path)
+
+
+def _some(items: list, *keys: Callable[[Any], object]) -> list:
+    """The first item of each value of each key: rows that hold every
+    distinct text of the table (names from people, ids from sessions),
+    to size the columns without measuring 100,000 rows."""
+    firsts: dict[tuple[int, object], Any] = {}
+    for item in items:
+        for k, key in enumerate(keys):
+            firsts.setdefault((k, key(item)), item)
+    chosen = {id(item): item for item in firsts.values()}
+    return list(chosen.values())
 
 
 def _sheet(
@@ -137,25 +175,57 @@ def _sheet(
     widths: list[float],
     items: list[tuple[Any, Employee]],
     row_of: Callable[[Any, Employee, dict[str, XfPair]], list],
+    sample: Iterable[tuple[Any, Employee]],
+    wrapped: Sequence[int] = (),
 ) -> None:
-    """One table: header, one row per item, filter, frozen header."""
+    """One table: header, one row per item, filter, frozen header; each
+    column as wide as its longest text in ``sample`` (which holds every
+    distinct text) within bounds, ``wrapped`` columns (1-based) wrapping
+    in rows tall enough; printed on A4 landscape, one page wide."""
     ws = book.wb.create_sheet(title)
-    set_widths(ws, widths)
-    ws.freeze_panes = "A2"
-    write_header(ws, 1, columns)
+    # Top-aligned: a row made tall by a wrapped cell reads as one line.
+    top = Alignment(vertical="top")
     xf = {
-        "id": book.style(ws, number_format=TEXT_FORMAT),
-        "text": book.style(ws),
-        "date": book.style(ws, number_format=DATE_FORMAT),
+        "id": book.style(ws, number_format=TEXT_FORMAT, alignment=top),
+        "text": book.style(ws, alignment=top),
+        "date": book.style(ws, number_format=DATE_FORMAT, alignment=top),
+        "wrap": book.style(
+            ws, alignment=Alignment(vertical="top", wrap_text=True)
+        ),
     }
     xf["num"] = xf["text"]
-    book.add_rows(
-        ws,
-        2,
-        ((None, row_of(item, e, xf)) for item, e in items),
-        count=len(items),
-        width=len(columns),
+    shown = [row_of(item, e, xf) for item, e in sample]
+    widths = header_widths(
+        columns,
+        [
+            content_width(
+                (row[c][0] for row in shown),
+                w,
+                WRAP_WIDTH if c + 1 in wrapped else MOST_WIDTH,
+            )
+            for c, w in enumerate(widths)
+        ],
     )
+    set_widths(ws, widths)
+    write_header(ws, 1, columns)
+    ws.row_dimensions[1].height = header_points(columns, widths)
+    print_setup(ws, 1, landscape=True)
+
+    def rows():
+        for item, e in items:
+            cells = row_of(item, e, xf)
+            if not wrapped:
+                yield None, cells
+                continue
+            height = 0.0
+            for c in wrapped:
+                value = cells[c - 1][0]
+                cells[c - 1] = (value, xf["wrap"])
+                if value:
+                    height = max(height, cell_points(value, widths[c - 1]))
+            yield (height if height > 15 else None), cells
+
+    book.add_rows(ws, 2, rows(), count=len(items), width=len(columns))
     last = get_column_letter(len(columns))
     ws.auto_filter.ref = f"A1:{last}{len(items) + 1}"
 

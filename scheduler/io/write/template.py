@@ -11,6 +11,7 @@ drive (``inputs/campaign.xlsx``) instead.
 
 from __future__ import annotations
 
+import math
 import tempfile
 from datetime import date, datetime, time
 from pathlib import Path
@@ -39,17 +40,24 @@ from scheduler.io.write.excel import (
     DATE_FORMAT,
     TEXT_FORMAT,
     atomic_save,
-    display_width,
     font,
     set_text,
     sheet_ref,
-    wrapped_lines,
+)
+from scheduler.io.write.layout import (
+    CELL_PADDING,
+    cell_points,
+    content_width,
+    print_setup,
+    text_width,
 )
 
 DEFAULT_NAME = "campaign-template.xlsx"
 #: Rows below the header that get formats and drop-down lists.
 FORMATTED_ROWS = 1000
 EXAMPLE_PREFIX = {"en": "e.g. ", "zh": "例: "}
+#: The widest a column of a data sheet grows to show its examples.
+MOST_WIDTH = 60
 
 REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
 OPTIONAL_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -682,7 +690,10 @@ def _setting_value(col: Column, lang: str) -> object:
 
 def _width(col: Column, label: str) -> float:
     base = _WIDE.get(col.name, _WIDTHS.get(col.kind, 16))
-    return max(base, display_width(label) + 4)
+    # The header is not wrapped: the whole label fits, a filter arrow
+    # (two units) beside it.
+    bold = col.required
+    return max(base, math.ceil(text_width(label, bold) + CELL_PADDING + 2))
 
 
 def _write_value(ws: Worksheet, row: int, c: int, value: object) -> None:
@@ -842,7 +853,7 @@ def _header(ws: Worksheet, spec: SheetSpec, lang: str) -> None:
             text += f"\n{_LABELS[lang]['head'][3]}: {dflt}"
         cell.comment = Comment(text, "scheduler", width=260, height=110)
         ws.column_dimensions[get_column_letter(c)].width = _width(col, label)
-    ws.freeze_panes = "A2"
+    print_setup(ws, 1, landscape=True)
 
 
 def _data_sheet(
@@ -870,6 +881,13 @@ def _data_sheet(
             _write_value(ws, 2, c, v)
             ws.cell(2, c).font = font(italic=True, color="808080")
         used = 2
+    # Wide enough for the examples too, so that none is cut in print.
+    for c in range(1, len(spec.columns) + 1):
+        dim = ws.column_dimensions[get_column_letter(c)]
+        texts = (ws.cell(r, c).value for r in range(2, used + 1))
+        dim.width = content_width(
+            (v for v in texts if isinstance(v, str)), dim.width, MOST_WIDTH
+        )
     last = max(used + 1 + FORMATTED_ROWS // 5, FORMATTED_ROWS + 1)
     for c, col in enumerate(spec.columns, 1):
         letter = get_column_letter(c)
@@ -1005,11 +1023,11 @@ def _readme(ws: Worksheet, lang: str) -> None:
     set_text(ws.cell(1, 1), lab["title"]).font = font(bold=True, size=14)
     set_text(ws.cell(2, 1), lab["intro"]).alignment = WRAP
     ws.merge_cells("A2:E2")
-    ws.row_dimensions[2].height = 75
+    widths = (24, 48, 10, 22, 80)
+    ws.row_dimensions[2].height = cell_points(lab["intro"], sum(widths))
     for c, label in enumerate(lab["head"], 1):
         cell = set_text(ws.cell(4, c), label)
         cell.font, cell.fill, cell.border = font(bold=True), TITLE_FILL, BOX
-    widths = (24, 48, 10, 22, 80)
     for letter, width in zip("ABCDE", widths, strict=True):
         ws.column_dimensions[letter].width = width
     for r, (sheet, col, req, dflt, meaning, is_sheet) in enumerate(
@@ -1023,12 +1041,8 @@ def _readme(ws: Worksheet, lang: str) -> None:
             if is_sheet:
                 cell.font = font(bold=True)
                 cell.fill = OPTIONAL_FILL
-        lines = max(
-            wrapped_lines(v, w) for v, w in zip(values, widths, strict=True)
+        ws.row_dimensions[r].height = max(
+            cell_points(v, w, is_sheet)
+            for v, w in zip(values, widths, strict=True)
         )
-        if lines > 1:
-            ws.row_dimensions[r].height = 15 * lines + 2
-    ws.freeze_panes = "A5"
-    ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    print_setup(ws, 4, landscape=True)
