@@ -19,6 +19,7 @@ import traceback
 from pathlib import Path
 
 from scheduler import __version__
+from scheduler.cli_usage import HRParser, lang_in_argv
 from scheduler.core.errors import SchedulerError, UsageError
 from scheduler.core.messages import Msg
 from scheduler.dev.shapes import SHAPES
@@ -27,7 +28,7 @@ EXAMPLE = Path("inputs") / "campaign.xlsx"
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = HRParser(
         prog="scheduler",
         description="Schedule vaccination and nucleic-test drives for staff.",
     )
@@ -267,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
+    HRParser.lang = lang_in_argv(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,

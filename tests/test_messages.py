@@ -169,3 +169,22 @@ def test_summary_and_warning_in_chinese(tmp_path, capsys):
     assert "warning:" not in summary and "solver:" not in summary
     meta = (out / "run.json").read_text(encoding="utf-8")
     assert "no employee has" in meta
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["run", "--lang", "zh", "--time-limit", "soon"], "无效的值 'soon'"),
+        (["run", "--lang=zh", "--workers"], "参数 --workers：需要一个值"),
+        (["generate", "--lang", "zh"], "缺少必需的参数：--out"),
+        (["history", "--lang", "zh", "--outputs"], "需要一个值"),
+    ],
+)
+def test_argument_errors_in_chinese(argv, expected, capsys):
+    """argparse's own usage errors follow --lang zh too."""
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert expected in err and "用法：" in err
+    assert "error:" not in err and "Traceback" not in err

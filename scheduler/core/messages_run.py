@@ -24,6 +24,14 @@ EN: dict[str, str] = {
         "a new --out folder (runs never overwrite each other)."
     ),
     "usage.argument": "{prog}: error: {detail}",
+    "usage.arg.required": "the following arguments are required: {names}",
+    "usage.arg.choice": (
+        "argument {arg}: invalid choice: {value} (choose from {choices})"
+    ),
+    "usage.arg.value": "argument {arg}: invalid value: {value}",
+    "usage.arg.one": "argument {arg}: expected one argument",
+    "usage.arg.unrecognized": "unrecognized arguments: {names}",
+    "usage.arg.other": "{detail}",
     "cli.interrupted": "Interrupted: nothing was written.",
     "cli.internal": (
         "Internal error ({name}); nothing was written. Run again with "
@@ -101,6 +109,12 @@ ZH: dict[str, str] = {
         "（每次排程都不会覆盖之前的结果）。"
     ),
     "usage.argument": "{prog}：错误：{detail}",
+    "usage.arg.required": "缺少必需的参数：{names}",
+    "usage.arg.choice": "参数 {arg}：无效的选项 {value}（可选：{choices}）",
+    "usage.arg.value": "参数 {arg}：无效的值 {value}",
+    "usage.arg.one": "参数 {arg}：需要一个值",
+    "usage.arg.unrecognized": "无法识别的参数：{names}",
+    "usage.arg.other": "参数有误：{detail}",
     "cli.interrupted": "已中断：没有写入任何文件。",
     "cli.internal": (
         "内部错误（{name}）；没有写入任何文件。请加上 --verbose 重新运行，"
