@@ -10,6 +10,7 @@ pinned bookings break hard rules; 4 the solver found no schedule in time;
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import select
@@ -21,7 +22,7 @@ from pathlib import Path
 from scheduler import __version__
 from scheduler.cli_usage import HRParser, lang_in_argv
 from scheduler.core.errors import SchedulerError, UsageError
-from scheduler.core.messages import Msg
+from scheduler.core.messages import Msg, render
 from scheduler.dev.shapes import SHAPES
 
 EXAMPLE = Path("inputs") / "campaign.xlsx"
@@ -245,8 +246,9 @@ def _verbosity(p: argparse.ArgumentParser) -> None:
 class _Say:
     """Progress lines with elapsed seconds; solver updates throttled."""
 
-    def __init__(self, quiet: bool) -> None:
+    def __init__(self, quiet: bool, lang: str = "en") -> None:
         self.quiet, self.t0, self.last = quiet, time.monotonic(), 0.0
+        self.lang = lang
 
     def __call__(self, msg: str) -> None:
         if self.quiet:
@@ -255,7 +257,8 @@ class _Say:
         if ": objective" in msg and now - self.last < 1.0:
             return
         self.last = now
-        print(f"[{now - self.t0:6.1f}s] {msg}", flush=True)
+        text = render(msg, self.lang)
+        print(f"[{now - self.t0:6.1f}s] {text}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -317,11 +320,21 @@ def _language(
     """The language to tell HR something in: ``--lang``, else the one the
     error was found in (the workbook's), else the workbook's setting."""
     lang = getattr(args, "lang", None) or (err.lang if err else None)
-    if lang is None and args.command == "run":
+    if lang is None and args.command in ("run", "record"):
         from scheduler.io.read.language import workbook_language
 
-        lang = workbook_language(args.book)
+        book = args.book if args.command == "run" else _run_input(args)
+        lang = workbook_language(book) if book else None
     return lang or "en"
+
+
+def _run_input(args: argparse.Namespace) -> Path | None:
+    """The input workbook of the run folder being recorded, if known."""
+    try:
+        meta = json.loads((args.run_dir / "run.json").read_text("utf-8"))
+        return Path(meta["input"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 #: The exit status of a command whose reader left (128 + SIGPIPE), as a
@@ -376,16 +389,18 @@ def _template(args: argparse.Namespace) -> int:
         raise UsageError(Msg("usage.file_exists", path=str(args.file)))
     path = write_template(args.file, lang=args.lang, example=args.example)
     if not args.quiet:
-        print(f"Wrote {path}")
+        print(Msg("cli.wrote", path=str(path)).render(args.lang))
     return 0
 
 
 def _record(args: argparse.Namespace) -> int:
     from scheduler.rounds.record import record
 
+    lang = _language(args)
+
     def say(msg: str) -> None:
         if not args.quiet or msg.startswith("Warning"):
-            print(msg, flush=True)
+            print(render(msg, lang), flush=True)
 
     result = record(args.run_dir, args.attendance, args.out, say)
     if args.quiet:
@@ -410,7 +425,7 @@ def _history(args: argparse.Namespace) -> int:
     if args.xlsx is not None:
         write_history_xlsx(args.xlsx, figures, lang)
         if not args.quiet:
-            print(f"Wrote {args.xlsx}")
+            print(Msg("cli.wrote", path=str(args.xlsx)).render(lang))
     return 0
 
 
@@ -442,7 +457,7 @@ def _run(args: argparse.Namespace) -> int:
     if not args.book.exists():
         key = "example_missing" if args.book == EXAMPLE else "book_missing"
         raise UsageError(Msg(f"usage.{key}", path=str(args.book)))
-    say = _Say(args.quiet)
+    say = _Say(args.quiet, "en" if args.quiet else _language(args))
     result = run(
         RunOptions(
             book=args.book,

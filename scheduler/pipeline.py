@@ -34,7 +34,7 @@ from scheduler.core.errors import (
     PinnedBookingError,
     UsageError,
 )
-from scheduler.core.messages import Msg
+from scheduler.core.messages import Msg, nothing
 from scheduler.core.progress import (
     ProgressFn,
     RunProgress,
@@ -156,7 +156,7 @@ def schedule(
 
     tell(Stage.PREPARE)
     needs = compute_needs(instance)
-    say("Finding every need's candidate sessions …")
+    say(Msg("progress.candidates"))
     options = all_options(instance, needs, conflicts=False)
     # The LP needs nothing else (not even the options' conflicts): the
     # other core computes it while this one finds the conflicts and builds
@@ -166,12 +166,15 @@ def schedule(
         blocks = plan_blocks(instance, choices_of(options), block_choices)
         built = None
         if len(blocks) == 1:
-            say("Building the model …")
+            say(Msg("progress.building"))
             built = build_model(instance, needs, options)
             say(
-                f"Model: {len(built.vars.book):,} booking choices, "
-                f"{len(built.vars.slot_count):,} slot counts, "
-                f"{len(built.model.proto.constraints):,} constraints."
+                Msg(
+                    "progress.model",
+                    choices=f"{len(built.vars.book):,}",
+                    counts=f"{len(built.vars.slot_count):,}",
+                    constraints=f"{len(built.model.proto.constraints):,}",
+                )
             )
         pinned = pinned_appointments(instance, needs)
         _check_pinned(instance, needs, pinned)
@@ -213,25 +216,23 @@ def schedule(
             total=len(blocks) if built is None else 0,
             needs_met=start_met,
         )
+        say(Msg("progress.start", met=f"{start_met:,.2f}"))
         say(
-            "Starting point: needs met "
-            f"{start_met:,.2f} "
-            "(greedy schedule guided by the LP, open needs filled, tests "
-            "re-planned, places traded)"
-        )
-        say(
-            f"Solving (time limit {params.time_limit:g} s"
-            + (
-                f", gap limit {params.gap_limit:.1%}"
+            Msg(
+                "progress.solving",
+                seconds=f"{params.time_limit:g}",
+                gap=Msg("progress.gap_limit", limit=f"{params.gap_limit:.1%}")
                 if params.gap_limit > 0
-                else ""
+                else nothing(),
             )
-            + ") …"
         )
         if built is None:
             say(
-                f"{len(blocks)} blocks of whole teams, about "
-                f"{block_choices:,} booking choices each, most promising first"
+                Msg(
+                    "progress.blocks",
+                    n=len(blocks),
+                    choices=f"{block_choices:,}",
+                )
             )
             found, report = solve_by_blocks(
                 instance,
@@ -338,10 +339,7 @@ def _gap_limit(
         gap = (best - start_met - gained) / best
         if gap > limit:
             return False
-        say(
-            f"Proven within {gap:.2%} of the best possible (gap limit "
-            f"{limit:.2%}): the solver stops here."
-        )
+        say(Msg("progress.proven", gap=f"{gap:.2%}", limit=f"{limit:.2%}"))
         return True
 
     return enough
@@ -484,7 +482,7 @@ def run(
     start = time.perf_counter()
     target = _target_folder(opts)
     progress(RunProgress(stage=Stage.READ, elapsed=0.0))
-    say(f"Reading {opts.book} …")
+    say(Msg("progress.reading", path=str(opts.book)))
     raw = Path(opts.book).read_bytes() if Path(opts.book).is_file() else b""
     instance = read_instance(opts.book)
     seconds["read"] = time.perf_counter() - start
@@ -494,9 +492,13 @@ def run(
         s, opts.time_limit, opts.gap_limit, opts.seed, opts.workers
     )
     say(
-        f"Checked: {len(instance.employees):,} employees, "
-        f"{len(instance.horizon_sessions()):,} sessions from "
-        f"{s.horizon_start} to {s.horizon_end}."
+        Msg(
+            "progress.checked",
+            employees=f"{len(instance.employees):,}",
+            sessions=f"{len(instance.horizon_sessions()):,}",
+            start=str(s.horizon_start),
+            end=str(s.horizon_end),
+        )
     )
     found = schedule(
         instance, params, say, seconds, progress=progress, started=start
@@ -526,7 +528,7 @@ def run(
             seconds=seconds,
             lang=lang,
         )
-        say(f"Writing {target} …")
+        say(Msg("progress.writing", path=str(target)))
         figures = {
             "time_limit": params.time_limit,
             "needs_met": report.objective.get("needs_met"),

@@ -169,6 +169,11 @@ def test_summary_and_warning_in_chinese(tmp_path, capsys):
     assert "warning:" not in summary and "solver:" not in summary
     meta = (out / "run.json").read_text(encoding="utf-8")
     assert "no employee has" in meta
+    assert "正在读取" in printed and "Reading" not in printed  # progress
+    # recording the round speaks the run's workbook language too
+    missing = tmp_path / "marks.xlsx"
+    assert main(["record", str(out), "--attendance", str(missing)]) == 2
+    assert f"找不到到场记录文件 {missing}" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

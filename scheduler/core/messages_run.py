@@ -33,6 +33,44 @@ EN: dict[str, str] = {
     "usage.arg.unrecognized": "unrecognized arguments: {names}",
     "usage.arg.other": "{detail}",
     "cli.interrupted": "Interrupted: nothing was written.",
+    "cli.wrote": "Wrote {path}",
+    "record.where": "{file}, sheet '{sheet}', row {row}",
+    "record.bad_mark": (
+        "{where}: attendance {value} is not one of attended / no-show / "
+        "已到 / 未到."
+    ),
+    "record.not_run_folder": "{path} not found: is {folder} a run folder?",
+    "record.both_marks": (
+        "{where}: {employee} at {session} is marked both attended and no-show."
+    ),
+    "record.file_missing": "{path} not found.",
+    "record.attendance_missing": "Attendance file {path} not found.",
+    "record.no_mark_sheet": (
+        "{path}: no sheet with columns employee_id, session_id and status."
+    ),
+    "record.no_header": "sheet '{sheet}': no header row naming {column}.",
+    "record.no_folder": "Run folder {path} not found.",
+    "record.input_missing": "The run's input workbook {path} is not found.",
+    "record.input_changed": (
+        "The input workbook {path} changed since this run (its sha256 "
+        "differs from run.json): attendance can only be recorded into the "
+        "workbook that was scheduled. Restore it, or run the schedule again."
+    ),
+    "record.no_employees": "{path}: no employees sheet.",
+    "record.recorded": (
+        "Recorded {attended} attended and {no_show} no-show appointments; "
+        "{booked} later appointments kept as booked."
+    ),
+    "record.horizon": "horizon_start set to {date}.",
+    "record.unmarked": (
+        "Warning: {n} appointments on or before {date} were not marked "
+        "attended or no-show; they are left out of the bookings (mark them "
+        "and record again if they took place)."
+    ),
+    "record.unknown_marks": (
+        "Warning: {n} marks name no appointment of this run and are "
+        "ignored: {names}"
+    ),
     "cli.internal": (
         "Internal error ({name}); nothing was written. Run again with "
         "--verbose and report the output."
@@ -71,6 +109,32 @@ EN: dict[str, str] = {
         "deterministic limit: a rerun may give a slightly different "
         "schedule (raise --time-limit for reproducible runs)"
     ),
+    "progress.reading": "Reading {path} …",
+    "progress.checked": (
+        "Checked: {employees} employees, {sessions} sessions from {start} "
+        "to {end}."
+    ),
+    "progress.candidates": "Finding every need's candidate sessions …",
+    "progress.building": "Building the model …",
+    "progress.model": (
+        "Model: {choices} booking choices, {counts} slot counts, "
+        "{constraints} constraints."
+    ),
+    "progress.start": (
+        "Starting point: needs met {met} (greedy schedule guided by the "
+        "LP, open needs filled, tests re-planned, places traded)"
+    ),
+    "progress.solving": "Solving (time limit {seconds} s{gap}) …",
+    "progress.gap_limit": ", gap limit {limit}",
+    "progress.blocks": (
+        "{n} blocks of whole teams, about {choices} booking choices each, "
+        "most promising first"
+    ),
+    "progress.proven": (
+        "Proven within {gap} of the best possible (gap limit {limit}): the "
+        "solver stops here."
+    ),
+    "progress.writing": "Writing {path} …",
     "summary.title": "Summary",
     "summary.solver": (
         "solver: {status}, needs met {met} weighted units (bound {bound}, "
@@ -116,6 +180,42 @@ ZH: dict[str, str] = {
     "usage.arg.unrecognized": "无法识别的参数：{names}",
     "usage.arg.other": "参数有误：{detail}",
     "cli.interrupted": "已中断：没有写入任何文件。",
+    "cli.wrote": "已写入 {path}",
+    "record.where": "{file}，工作表“{sheet}”，第 {row} 行",
+    "record.bad_mark": (
+        "{where}：到场标记 {value} 不是 "
+        "已到 / 未到 / attended / no-show 之一。"
+    ),
+    "record.not_run_folder": "找不到 {path}：{folder} 是排程结果文件夹吗？",
+    "record.both_marks": (
+        "{where}：{employee} 在 {session} 同时被标记为已到和未到。"
+    ),
+    "record.file_missing": "找不到 {path}。",
+    "record.attendance_missing": "找不到到场记录文件 {path}。",
+    "record.no_mark_sheet": (
+        "{path}：没有包含 employee_id、session_id 和 status 列的工作表。"
+    ),
+    "record.no_header": "工作表“{sheet}”：没有包含 {column} 的表头行。",
+    "record.no_folder": "找不到排程结果文件夹 {path}。",
+    "record.input_missing": "找不到本次排程的输入工作簿 {path}。",
+    "record.input_changed": (
+        "输入工作簿 {path} 在本次排程后被修改过（sha256 与 run.json 不同）："
+        "到场记录只能写入当初排程所用的工作簿。请恢复该文件，或重新排程。"
+    ),
+    "record.no_employees": "{path}：没有员工工作表。",
+    "record.recorded": (
+        "已记录 {attended} 人次到场、{no_show} 人次未到；"
+        "{booked} 个之后的预约保持为已预约。"
+    ),
+    "record.horizon": "horizon_start 已设为 {date}。",
+    "record.unmarked": (
+        "警告：{date} 及之前有 {n} 个预约没有标记已到或未到；"
+        "它们不会写入预约表"
+        "（如确已进行，请标记后重新记录）。"
+    ),
+    "record.unknown_marks": (
+        "警告：有 {n} 个标记不对应本次排程的任何预约，已忽略：{names}"
+    ),
     "cli.internal": (
         "内部错误（{name}）；没有写入任何文件。请加上 --verbose 重新运行，"
         "并报告输出内容。"
@@ -149,6 +249,30 @@ ZH: dict[str, str] = {
         "实际时间限制在求解阶段达到确定性限制之前将其终止：重新运行的排程可能"
         "略有不同（加大 --time-limit 可保证结果可重复）"
     ),
+    "progress.reading": "正在读取 {path} …",
+    "progress.checked": (
+        "已检查：{employees} 名员工，{start} 至 {end} 共 {sessions} 个场次。"
+    ),
+    "progress.candidates": "正在为每项需求查找可选场次 …",
+    "progress.building": "正在建立模型 …",
+    "progress.model": (
+        "模型：{choices} 个预约选择，{counts} 个时段计数，"
+        "{constraints} 个约束。"
+    ),
+    "progress.start": (
+        "起点：已满足需求 {met}（以线性规划引导的贪心排程，"
+        "补齐未满足需求，重排核酸，交换名额）"
+    ),
+    "progress.solving": "正在求解（时间限制 {seconds} 秒{gap}）…",
+    "progress.gap_limit": "，差距限制 {limit}",
+    "progress.blocks": (
+        "共 {n} 个按整个团队划分的分组，每组约 {choices} 个预约选择，"
+        "最有希望的先求解"
+    ),
+    "progress.proven": (
+        "已证明与最优相差不超过 {gap}（差距限制 {limit}）：求解到此为止。"
+    ),
+    "progress.writing": "正在写入 {path} …",
     "summary.title": "汇总",
     "summary.solver": (
         "求解器：{status}，已满足需求 {met} 加权单位"

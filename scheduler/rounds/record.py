@@ -35,6 +35,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from scheduler.core.domain import BookingStatus, Instance, hhmm
 from scheduler.core.errors import UsageError
 from scheduler.core.i18n import LANGUAGES, t
+from scheduler.core.messages import Msg
 from scheduler.io.read import cells
 from scheduler.io.read.read import read_instance
 from scheduler.io.read.schema import (
@@ -118,16 +119,13 @@ def _id(value: object) -> str:
     return cells.norm(str(value))
 
 
-def _status(value: object, where: str) -> BookingStatus | None:
+def _status(value: object, where: Msg) -> BookingStatus | None:
     text = _id(value)
     if not text:
         return None
     got = _MARKS.get(label_key(text))
     if got is None:
-        raise UsageError(
-            f"{where}: attendance {text!r} is not one of attended / "
-            "no-show / 已到 / 未到."
-        )
+        raise UsageError(Msg("record.bad_mark", where=where, value=repr(text)))
     return got
 
 
@@ -138,7 +136,9 @@ def read_run(run_dir: Path) -> tuple[dict, list[Row]]:
     meta_path, sched = run_dir / "run.json", run_dir / "schedule.xlsx"
     for p in (meta_path, sched):
         if not p.exists():
-            raise UsageError(f"{p} not found: is {run_dir} a run folder?")
+            raise UsageError(
+                Msg("record.not_run_folder", path=str(p), folder=str(run_dir))
+            )
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     df = pd.read_excel(
         sched, sheet_name="assignments", dtype=str, keep_default_na=False
@@ -188,11 +188,11 @@ def _labels(key: str, *extra: str) -> set[str]:
 Marks = dict[tuple[str, str], BookingStatus]
 
 
-def _add(marks: Marks, emp: str, sid: str, st: BookingStatus, where: str):
+def _add(marks: Marks, emp: str, sid: str, st: BookingStatus, where: Msg):
     k = _key(emp, sid)
     if marks.get(k, st) != st:
         raise UsageError(
-            f"{where}: {emp} at {sid} is marked both attended and no-show."
+            Msg("record.both_marks", where=where, employee=emp, session=sid)
         )
     marks[k] = st
 
@@ -201,7 +201,7 @@ def read_roster_marks(path: Path) -> Marks:
     """Marks from a marked rosters.xlsx: the index sheet names each
     session's sheet; each sheet has Employee ID and Attendance columns."""
     if not path.exists():
-        raise UsageError(f"{path} not found.")
+        raise UsageError(Msg("record.file_missing", path=str(path)))
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
         sheet_session: dict[str, str] = {}
@@ -236,7 +236,9 @@ def read_roster_marks(path: Path) -> Marks:
                 ws.iter_rows(min_row=hr + 1, values_only=True), hr + 1
             ):
                 emp = _id(_at(row, cols["employee_id"]))
-                where = f"{path.name}, sheet '{ws.title}', row {r}"
+                where = Msg(
+                    "record.where", file=path.name, sheet=ws.title, row=r
+                )
                 st = _status(_at(row, cols["attendance"]), where)
                 if emp and st is not None:
                     _add(marks, emp, sid, st, where)
@@ -248,7 +250,7 @@ def read_roster_marks(path: Path) -> Marks:
 def read_sheet_marks(path: Path) -> Marks:
     """Marks from a simple sheet: employee_id, session_id, status."""
     if not path.exists():
-        raise UsageError(f"Attendance file {path} not found.")
+        raise UsageError(Msg("record.attendance_missing", path=str(path)))
     bookings = COLUMN_INDEX["bookings"]
     wanted = {
         name: {k for k, v in bookings.items() if v == name}
@@ -270,15 +272,14 @@ def read_sheet_marks(path: Path) -> Marks:
             ):
                 emp = _id(_at(row, cols["employee_id"]))
                 sid = _id(_at(row, cols["session_id"]))
-                where = f"{path.name}, sheet '{ws.title}', row {r}"
+                where = Msg(
+                    "record.where", file=path.name, sheet=ws.title, row=r
+                )
                 st = _status(_at(row, cols["status"]), where)
                 if emp and sid and st is not None:
                     _add(marks, emp, sid, st, where)
         if not found:
-            raise UsageError(
-                f"{path}: no sheet with columns employee_id, session_id "
-                "and status."
-            )
+            raise UsageError(Msg("record.no_mark_sheet", path=str(path)))
         return marks
     finally:
         wb.close()
@@ -309,7 +310,7 @@ def _columns(ws: Worksheet, sheet: str, need: str) -> tuple[int, dict]:
                 cols.setdefault(n, c)
         if need in cols:
             return r, cols
-    raise UsageError(f"sheet '{ws.title}': no header row naming {need}.")
+    raise UsageError(Msg("record.no_header", sheet=ws.title, column=need))
 
 
 def _col(ws: Worksheet, hr: int, cols: dict, name: str) -> int:
@@ -342,22 +343,17 @@ def record(
     round's workbook."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise UsageError(f"Run folder {run_dir} not found.")
+        raise UsageError(Msg("record.no_folder", path=str(run_dir)))
     target = Path(out) if out is not None else run_dir / "next-input.xlsx"
     if target.exists():
-        raise UsageError(f"{target} exists; choose a new file name.")
+        raise UsageError(Msg("usage.file_exists", path=str(target)))
     meta, rows = read_run(run_dir)
     source = Path(meta["input"])
     if not source.exists():
-        raise UsageError(f"The run's input workbook {source} is not found.")
+        raise UsageError(Msg("record.input_missing", path=str(source)))
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     if digest != meta.get("input_sha256"):
-        raise UsageError(
-            f"The input workbook {source} changed since this run "
-            "(its sha256 differs from run.json): attendance can only be "
-            "recorded into the workbook that was scheduled. Restore it, "
-            "or run the schedule again."
-        )
+        raise UsageError(Msg("record.input_changed", path=str(source)))
     files = [Path(p) for p in attendance]
     marks: Marks = {}
     if files:
@@ -416,7 +412,7 @@ def _write_next(
     wb = load_workbook(source)
     ws = _sheet(wb, "employees")
     if ws is None:
-        raise UsageError(f"{source}: no employees sheet.")
+        raise UsageError(Msg("record.no_employees", path=str(source)))
     hr, cols = _columns(ws, "employees", "employee_id")
     where: dict[str, int] = {}
     for r in range(hr + 1, ws.max_row + 1):
@@ -511,25 +507,33 @@ def _write_next(
         horizon_start=horizon,
     )
     say(
-        f"Recorded {result.attended} attended and {result.no_show} no-show "
-        f"appointments; {result.booked} later appointments kept as booked."
+        Msg(
+            "record.recorded",
+            attended=result.attended,
+            no_show=result.no_show,
+            booked=result.booked,
+        )
     )
     if horizon is not None:
-        say(f"horizon_start set to {horizon.isoformat()}.")
+        say(Msg("record.horizon", date=horizon.isoformat()))
     if unmarked_past:
         say(
-            f"Warning: {unmarked_past} appointments on or before "
-            f"{latest.isoformat()} were not marked attended or no-show; "
-            "they are left out of the bookings (mark them and record "
-            "again if they took place)."
+            Msg(
+                "record.unmarked",
+                n=unmarked_past,
+                date=latest.isoformat(),
+            )
         )
     if unknown:
         say(
-            f"Warning: {len(unknown)} marks name no appointment of this "
-            f"run and are ignored: {', '.join(unknown[:10])}"
-            + (" …" if len(unknown) > 10 else "")
+            Msg(
+                "record.unknown_marks",
+                n=len(unknown),
+                names=", ".join(unknown[:10])
+                + (" …" if len(unknown) > 10 else ""),
+            )
         )
-    say(f"Wrote {target}")
+    say(Msg("cli.wrote", path=str(target)))
     return result
 
 
@@ -589,7 +593,7 @@ def _save(wb, target: Path, keep: Callable[[], AbstractContextManager]):
         wb.save(tmp)
         with keep():
             if target.exists():  # appeared meanwhile: never overwrite
-                raise UsageError(f"{target} exists; choose a new file name.")
+                raise UsageError(Msg("usage.file_exists", path=str(target)))
             tmp.replace(target)
             renamed = True
     except BaseException:
