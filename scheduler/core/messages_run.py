@@ -86,6 +86,10 @@ EN: dict[str, str] = {
         "Pinned bookings break hard rules; fix or unpin them in the "
         "'{sheet}' sheet:\n{lines}"
     ),
+    "warning.history": (
+        "Warning: the run is written, but it could not be added to the "
+        "history {path} ({error})."
+    ),
     "warning.greedy_better": (
         "the solver's schedule met fewer needs than the greedy baseline; "
         "the greedy schedule is used"
@@ -228,6 +232,9 @@ ZH: dict[str, str] = {
     ),
     "error.pinned": (
         "锁定的预约违反硬性规则；请在工作表“{sheet}”中修改或取消锁定：\n{lines}"
+    ),
+    "warning.history": (
+        "警告：排程结果已写入，但无法加入历史记录 {path}（{error}）。"
     ),
     "warning.greedy_better": (
         "求解器的排程满足的需求少于贪心基准；已改用贪心排程"

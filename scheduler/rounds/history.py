@@ -30,6 +30,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from scheduler.core.errors import SchedulerError
+from scheduler.core.messages import Msg, render
 
 FILE_NAME = "history.sqlite"
 ATTENDED, NO_SHOW = "attended", "no_show"
@@ -305,10 +306,12 @@ def record_run_safely(
         with closing(connect(db)) as conn, transaction(conn):
             add_run(conn, folder.name, meta, lang, planned)
     except (sqlite3.Error, OSError, ValueError, SchedulerError) as err:
-        warn(
-            f"Warning: the run is written, but it could not be added to the "
-            f"history {db} ({type(err).__name__}: {err})."
+        text = Msg(
+            "warning.history",
+            path=str(db),
+            error=f"{type(err).__name__}: {err}",
         )
+        warn(render(text, lang or "en"))
         return False
     return True
 

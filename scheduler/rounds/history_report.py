@@ -12,6 +12,7 @@ from openpyxl import Workbook
 
 from scheduler.core.errors import UsageError
 from scheduler.core.i18n import date_label, dose_label, service_label, t
+from scheduler.core.messages import Msg
 from scheduler.rounds.history import DOSES, Figures
 
 
@@ -73,7 +74,7 @@ def history_text(f: Figures, lang: str, path: Path) -> str:
 def write_history_xlsx(path: Path, f: Figures, lang: str) -> Path:
     """The same figures as a new workbook (never overwrites)."""
     if path.exists():
-        raise UsageError(f"{path} exists; choose a new file name.")
+        raise UsageError(Msg("usage.file_exists", path=str(path)))
     wb = Workbook()
     ws = wb.active
     ws.title = t("hist.sheet.figures", lang)
@@ -96,7 +97,7 @@ def write_history_xlsx(path: Path, f: Figures, lang: str) -> Path:
     try:
         wb.save(tmp)
         if path.exists():
-            raise UsageError(f"{path} exists; choose a new file name.")
+            raise UsageError(Msg("usage.file_exists", path=str(path)))
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
