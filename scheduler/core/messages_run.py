@@ -139,6 +139,11 @@ EN: dict[str, str] = {
         "solver stops here."
     ),
     "progress.writing": "Writing {path} …",
+    "progress.objective": "{stage}: objective {value}, bound {bound}",
+    "progress.block": (
+        "Pass {round}, block {block} of {blocks} ({workplaces}; {staff} "
+        "staff, {choices} booking choices) …"
+    ),
     "summary.title": "Summary",
     "summary.solver": (
         "solver: {status}, needs met {met} weighted units (bound {bound}, "
@@ -280,6 +285,11 @@ ZH: dict[str, str] = {
         "已证明与最优相差不超过 {gap}（差距限制 {limit}）：求解到此为止。"
     ),
     "progress.writing": "正在写入 {path} …",
+    "progress.objective": "{stage}：目标值 {value}，上界 {bound}",
+    "progress.block": (
+        "第 {round} 轮，第 {block}/{blocks} 组（{workplaces}；{staff} 人，"
+        "{choices} 个预约选择）…"
+    ),
     "summary.title": "汇总",
     "summary.solver": (
         "求解器：{status}，已满足需求 {met} 加权单位"

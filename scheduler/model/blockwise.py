@@ -126,9 +126,15 @@ def solve_by_blocks(
                 current,
                 replace(params, time_limit=budget),
                 lambda size, b=b, rnd=rnd: progress(
-                    f"Pass {rnd + 1}, block {b.index + 1} of {len(blocks)} "
-                    f"({', '.join(b.workplaces)}; {b.size:,} staff, "
-                    f"{size:,} booking choices) …"
+                    Msg(
+                        "progress.block",
+                        round=rnd + 1,
+                        block=b.index + 1,
+                        blocks=len(blocks),
+                        workplaces=", ".join(b.workplaces),
+                        staff=f"{b.size:,}",
+                        choices=f"{size:,}",
+                    )
                 ),
             )
             solved.add(b.index)

@@ -115,7 +115,12 @@ class _Progress(cp_model.CpSolverSolutionCallback):
             value = self.objective_value / self.scale
             bound = self.best_objective_bound / self.scale
             self.report(
-                f"{self.stage}: objective {value:,.2f}, bound {bound:,.2f}"
+                Msg(
+                    "progress.objective",
+                    stage=self.stage,
+                    value=f"{value:,.2f}",
+                    bound=f"{bound:,.2f}",
+                )
             )
 
 
