@@ -199,8 +199,8 @@ EN: dict[str, str] = {
         "one booking per employee and session: {employee} is already "
         "booked there on row {row}"
     ),
-    "notice.pinned_outside": (
-        "warning: {where}: pinned booking of {employee} in session "
+    "warning.pinned_outside": (
+        "{where}: pinned booking of {employee} in session "
         "{session} on {date} is outside the horizon ({start} to {end}); "
         "ignored"
     ),
@@ -366,8 +366,8 @@ ZH: dict[str, str] = {
         "每位员工在每个场次只能有一条预约："
         "{employee} 已在第 {row} 行预约该场次"
     ),
-    "notice.pinned_outside": (
-        "警告：{where}：{employee} 在场次 {session}（{date}）的锁定预约"
+    "warning.pinned_outside": (
+        "{where}：{employee} 在场次 {session}（{date}）的锁定预约"
         "不在计划期内（{start} 至 {end}）；已忽略"
     ),
 }

@@ -962,9 +962,9 @@ class _Builder:
                 and horizon is not None
                 and not horizon[0] <= session.date <= horizon[1]
             ):
-                self.rep.notice(
+                self.rep.warning(
                     Msg(
-                        "notice.pinned_outside",
+                        "warning.pinned_outside",
                         where=where,
                         employee=emp,
                         session=sid,
