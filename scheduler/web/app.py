@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlparse
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -36,6 +36,7 @@ from starlette.requests import Request
 from starlette.responses import (
     FileResponse,
     JSONResponse,
+    PlainTextResponse,
     RedirectResponse,
     Response,
 )
@@ -472,8 +473,8 @@ def create_app(
     async def set_lang(request: Request):
         to = request.path_params["lang"]
         back = request.query_params.get("back", "/")
-        if not back.startswith("/") or back.startswith("//"):
-            back = "/"
+        if not back.startswith("/") or back.startswith("//") or "\\" in back:
+            back = "/"  # this page's own paths only
         resp = RedirectResponse(back, 303)
         if to in LANGS:
             resp.set_cookie("lang", to, samesite="lax", max_age=10**8)
@@ -524,6 +525,10 @@ def create_app(
                 await resp(scope, receive, send)
                 return
         if scope["type"] == "http" and scope["method"] == "POST":
+            if not _same_origin(Request(scope)):
+                # another site's page posting to this one (CSRF)
+                await PlainTextResponse("Forbidden", 403)(scope, receive, send)
+                return
             await _limited(scope, receive, send, inner)
             return
         await inner(scope, receive, send)
@@ -566,6 +571,15 @@ def create_app(
     )
     app.state.runs, app.state.config = runs, cfg
     return app
+
+
+def _same_origin(request: Request) -> bool:
+    """Whether a POST comes from this page (or names no origin, as
+    programs do): a browser names the page a form was sent from."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return urlparse(origin).netloc == request.headers.get("host", "")
 
 
 class _TooLarge(Exception):

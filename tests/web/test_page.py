@@ -309,6 +309,20 @@ def test_the_token_is_asked_once_per_browser(outputs):
         assert c.get("/history").status_code == 200  # the cookie now
 
 
+def test_other_sites_cannot_post_or_redirect_through_the_page(client):
+    r = client.post("/cancel/x", headers={"origin": "http://evil.example"})
+    assert r.status_code == 403
+    r = client.post("/run", headers={"origin": "null"})
+    assert r.status_code == 403
+    ok = client.post(
+        "/run", data={"book": "x"}, headers={"origin": "http://testserver"}
+    )
+    assert ok.status_code == 200  # back on the page, with its message
+    for back in ("//evil.example/", "/\\evil.example/", "http://evil/"):
+        r = client.get("/lang/zh", params={"back": back})
+        assert r.url.host == "testserver" and r.url.path == "/"
+
+
 def test_the_page_speaks_chinese(client):
     client.cookies.set("lang", "zh")
     page = client.get("/").text
