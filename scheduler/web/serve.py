@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import threading
+import time
 import webbrowser
 from pathlib import Path
 
@@ -57,10 +58,25 @@ def serve(
     print(f"The page is at {url}  (Ctrl-C stops it)", flush=True)
     if token:
         print(f"Token for other browsers: {url}?token={token}", flush=True)
-    if browser:
-        threading.Timer(1.0, webbrowser.open, (url,)).start()
     # No access log: URLs carry filter values, and names stay out of logs.
     logging.getLogger("scheduler.web").setLevel(logging.WARNING)
-    uvicorn.run(
-        app, host=host, port=port, access_log=False, log_level="warning"
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host=host, port=port, access_log=False, log_level="warning"
+        )
     )
+    if browser:
+        threading.Thread(
+            target=_open_when_up, args=(server, url), daemon=True
+        ).start()
+    server.run()
+
+
+def _open_when_up(server, url: str, seconds: float = 60.0) -> None:
+    """Open the browser once the server answers (not before: a slow start
+    would show the browser's error page)."""
+    end = time.monotonic() + seconds
+    while not server.started and time.monotonic() < end:
+        time.sleep(0.1)
+    if server.started:
+        webbrowser.open(url)
