@@ -107,6 +107,10 @@ def create_app(
                 "num": _num,
                 "reason": lambda code: reason_label(code, lang),
                 "shown_name": shown_name,
+                # a message given in every language: the page's one
+                "tr": lambda m: (
+                    m.get(lang, m.get("en", "")) if isinstance(m, dict) else m
+                ),
                 "service": lambda code: service_label(str(code), lang),
                 "lang": lang,
                 "other_lang": "en" if lang == "zh" else "zh",
@@ -436,7 +440,7 @@ def create_app(
                 )
             )
         except SchedulerError as err:
-            return _redirect_error(back, str(err).strip())
+            return _redirect_error(back, err.render(lang).strip())
         return RedirectResponse(back + "?recorded=1#record", 303)
 
     async def plan_next(request: Request):
@@ -629,7 +633,7 @@ def _check_book(path: Path) -> dict:
     it holds. The same reader as ``scheduler run``."""
     from scheduler.core.errors import InputError, SchedulerError
     from scheduler.io.read.read import read_instance
-    from scheduler.web.worker import issue_dicts
+    from scheduler.web.worker import issue_dicts, texts
 
     shown = shown_name(path)
     out = {"file": shown, "issues": [], "message": "", "facts": None}
@@ -645,7 +649,7 @@ def _check_book(path: Path) -> dict:
                 "row": None,
                 "column": None,
                 "value": "",
-                "expected": str(err).strip(),
+                "expected": texts(err),
             }
         ]
         return out

@@ -44,10 +44,7 @@ def main(argv: list[str]) -> int:
         emit("error", {"kind": "input", "issues": issue_dicts(err.issues)})
         return err.exit_code
     except SchedulerError as err:
-        emit(
-            "error",
-            {"kind": type(err).__name__, "message": str(err).strip()},
-        )
+        emit("error", {"kind": type(err).__name__, "message": texts(err)})
         return err.exit_code
     except Exception as err:  # the page shows it; no traceback for HR
         emit("error", {"kind": "internal", "message": type(err).__name__})
@@ -57,17 +54,30 @@ def main(argv: list[str]) -> int:
 
 
 def issue_dicts(issues) -> list[dict]:
-    """The reader's located problems as plain values for the page."""
+    """The reader's located problems as plain values for the page, what
+    was expected in each of the page's languages."""
     return [
         {
             "sheet": i.sheet,
             "row": i.row,
             "column": i.column,
             "value": "" if i.value is None else str(i.value),
-            "expected": i.expected,
+            "expected": texts(i.expected),
         }
         for i in issues
     ]
+
+
+def texts(message: object) -> dict[str, str]:
+    """A message (a catalogue Msg, an error) in every language; the page
+    shows the one it speaks (a plain text is the same in each)."""
+    from scheduler.core.errors import SchedulerError
+    from scheduler.core.i18n import LANGUAGES
+    from scheduler.core.messages import render
+
+    if isinstance(message, SchedulerError):
+        return {lang: message.render(lang).strip() for lang in LANGUAGES}
+    return {lang: render(message, lang) for lang in LANGUAGES}
 
 
 if __name__ == "__main__":

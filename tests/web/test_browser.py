@@ -189,6 +189,9 @@ def test_hr_main_path_in_chromium(server, browser, tmp_path):
         [td.text for td in tr.find_elements(By.TAG_NAME, "td")]
         for tr in table.find_elements(By.CSS_SELECTOR, "tbody tr")
     ]
-    assert ["employees", "3", "workplace_id", "WP9"] in [c[:4] for c in cells]
+    (row,) = [
+        c for c in cells if c[:4] == ["employees", "3", "workplace_id", "WP9"]
+    ]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in row[4])  # 中文 too
     assert not d.find_elements(By.ID, "run-form")
     _shot(d, "6-broken-zh")

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 from openpyxl import Workbook
 
 pytest.importorskip("starlette")
@@ -20,7 +21,10 @@ pytest.importorskip("httpx")
 from starlette.testclient import TestClient
 
 from scheduler.cli import main
+from scheduler.core.errors import InputError
+from scheduler.core.messages import render
 from scheduler.dev.generate import generate_workbook
+from scheduler.io.read.read import read_instance
 from scheduler.io.read.run_files import read_sheet
 from scheduler.rounds.history import history_path, read_figures
 from scheduler.web.app import create_app
@@ -106,6 +110,18 @@ def test_a_broken_workbook_lists_every_problem_where_it_is(
     assert ("employees", "2", "workplace_id", "WP9") in rows
     assert ("employees", "3", "shift_pattern", "day") in rows
     assert 'id="run-form"' not in page  # nothing runs until it is clean
+    # what was expected, in the page's language (the reader's catalogue)
+    with pytest.raises(InputError) as found:
+        read_instance(book)
+    client.cookies.set("lang", "zh")
+    zh = client.get("/", params={"book": r.url.params["book"]}).text
+    client.cookies.set("lang", "en")
+    for issue in found.value.issues:
+        en_text = render(issue.expected, "en")
+        zh_text = render(issue.expected, "zh")
+        assert str(escape(en_text)) in page
+        assert str(escape(zh_text)) in zh
+        assert zh_text != en_text  # translated, not shown as it came
     # nor when the run is asked for all the same
     ref = r.url.params["book"]
     assert ref.startswith(".uploads/")
