@@ -141,7 +141,14 @@ def measure(book: Path, time_limit: float | None, workers: int) -> dict:
     with (
         tempfile.TemporaryDirectory(prefix="bench-write-") as tmp,
         Background(
-            _timed, unmet_needs, inst, needs, extra.options, sol, "en"
+            _timed,
+            unmet_needs,
+            inst,
+            needs,
+            extra.options,
+            sol,
+            "en",
+            extra.lookups,
         ) as reasons,
     ):
         clock = time.perf_counter()

@@ -82,6 +82,7 @@ from scheduler.prepare.candidates import (
     all_options,
     choices_of,
 )
+from scheduler.prepare.lookups import Lookups
 from scheduler.prepare.needs import Needs, compute_needs
 from scheduler.prepare.pinned import pinned_appointments
 from scheduler.report.result import RunResult
@@ -106,13 +107,15 @@ class RunOptions:
 @dataclass(slots=True, kw_only=True)
 class Scheduled:
     """What ``schedule`` found: the checked schedule, how the solver did,
-    and what the rest of the run reuses (the options, the greedy
-    baseline's objective terms, the number of blocks)."""
+    and what the rest of the run reuses (the options and the lookups they
+    came from, the greedy baseline's objective terms, the number of
+    blocks)."""
 
     needs: Needs
     solution: Solution
     report: SolveReport
     options: dict[EmployeeId, EmployeeOptions]
+    lookups: Lookups
     greedy: dict[str, float]
     blocks: int
 
@@ -156,18 +159,21 @@ def schedule(
 
     tell(Stage.PREPARE)
     needs = compute_needs(instance)
+    # Duty periods, options and their conflicts, found once for every
+    # stage below (the instance itself is immutable).
+    look = Lookups(instance)
     say(Msg("progress.candidates"))
-    options = all_options(instance, needs, conflicts=False)
+    options = all_options(instance, needs, conflicts=False, lookups=look)
     # The LP needs nothing else (not even the options' conflicts): the
     # other core computes it while this one finds the conflicts and builds
     # the greedy baseline; its plan then guides a second greedy pass.
     with Background(lp_relaxation, instance, needs, options) as lp:
-        add_conflicts(instance, options)
+        add_conflicts(instance, options, look)
         blocks = plan_blocks(instance, choices_of(options), block_choices)
         built = None
         if len(blocks) == 1:
             say(Msg("progress.building"))
-            built = build_model(instance, needs, options)
+            built = build_model(instance, needs, options, look)
             say(
                 Msg(
                     "progress.model",
@@ -177,15 +183,17 @@ def schedule(
                 )
             )
         pinned = pinned_appointments(instance, needs)
-        _check_pinned(instance, needs, pinned)
+        _check_pinned(instance, needs, pinned, look)
         # People with pinned bookings keep their tests in every repair.
         held = frozenset(a.employee_id for a in pinned)
-        greedy = greedy_schedule(instance, needs, options, pinned)
+        greedy = greedy_schedule(
+            instance, needs, options, pinned, lookups=look
+        )
         base = objective_terms(instance, needs, greedy)
         classes = vaccination_classes(instance, needs, options)
         prepared = None
         if built is None:
-            prepared = prepare_blocks(instance, needs, options, blocks)
+            prepared = prepare_blocks(instance, needs, options, blocks, look)
         relaxation = lp.result()
     # The tests' part of the bound needs nothing else; the other core
     # computes it during the solve.
@@ -206,6 +214,7 @@ def schedule(
             base["needs_met"],
             relaxation,
             classes,
+            look,
         )
         seconds["build"] = time.perf_counter() - clock
         clock = time.perf_counter()
@@ -301,7 +310,7 @@ def schedule(
         gap=gap_of(mine["needs_met"], report.best_bound),
     )
     solution, violations = _valid_schedule(
-        instance, needs, solution, (start, greedy), report
+        instance, needs, solution, (start, greedy), report, look
     )
     if report.best_bound:
         # The gap is that of the final schedule against the best bound.
@@ -316,6 +325,7 @@ def schedule(
         solution=solution,
         report=report,
         options=options,
+        lookups=look,
         greedy=base,
         blocks=len(blocks),
     )
@@ -382,7 +392,16 @@ def _sum(*parts: float | None) -> float | None:
 
 
 def _start(
-    instance, needs, options, pinned, held, greedy, met, relaxation, classes
+    instance,
+    needs,
+    options,
+    pinned,
+    held,
+    greedy,
+    met,
+    relaxation,
+    classes,
+    look,
 ):
     """The solver's hint: the greedy schedule guided by the LP's plan,
     with its open needs filled in, everyone's tests re-planned and places
@@ -398,12 +417,15 @@ def _start(
             options,
             pinned,
             guide_from(relaxation.plan, classes),
+            look,
         )
         guided = fill_and_repair_state(state, needs, options, held)
         value = needs_met(instance, needs, guided)
         if value >= met:
             return guided, state, value
-    start, state = fill_and_repair(instance, needs, options, greedy, held)
+    start, state = fill_and_repair(
+        instance, needs, options, greedy, held, look
+    )
     return start, state, needs_met(instance, needs, start)
 
 
@@ -427,6 +449,7 @@ def _valid_schedule(
     solution: Solution,
     fallbacks: tuple[Solution, ...],
     report: SolveReport,
+    look: Lookups,
 ) -> tuple[Solution, list]:
     """The schedule if it passes the checker, else the first fallback
     that does, with its violations (empty unless all fail).
@@ -435,12 +458,12 @@ def _valid_schedule(
     (valid by construction, and checked all the same) is written instead,
     and the run says so loudly.
     """
-    violations = check_solution(instance, needs, solution)
+    violations = check_solution(instance, needs, solution, look)
     if not violations:
         return solution, violations
     for fallback in fallbacks:
         if fallback is not solution and not check_solution(
-            instance, needs, fallback
+            instance, needs, fallback, look
         ):
             report.warnings.append(
                 Msg("warning.fallback", violation=str(violations[0]))
@@ -451,13 +474,15 @@ def _valid_schedule(
     return solution, violations
 
 
-def _check_pinned(instance: Instance, needs: Needs, pinned) -> None:
+def _check_pinned(
+    instance: Instance, needs: Needs, pinned, look: Lookups
+) -> None:
     if not pinned:
         return
     violations = [
         v
         for v in check_solution(
-            instance, needs, Solution(appointments=tuple(pinned))
+            instance, needs, Solution(appointments=tuple(pinned)), look
         )
         if v.rule is not Rule.PINNED_BOOKINGS
     ]
@@ -509,7 +534,13 @@ def run(
     # Why each open need stays open depends on the schedule alone: the
     # other core finds it while the rosters are written.
     with Background(
-        unmet_needs, instance, needs, found.options, solution, lang
+        unmet_needs,
+        instance,
+        needs,
+        found.options,
+        solution,
+        lang,
+        found.lookups,
     ) as reasons:
         counts = {
             "employees": len(instance.employees),

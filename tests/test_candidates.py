@@ -4,7 +4,10 @@ pair."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
+
+import pytest
 
 from scheduler.core.domain import Scope, Service
 from scheduler.core.domain import TestRequirement as Requirement
@@ -15,6 +18,8 @@ from scheduler.prepare.candidates import (
     all_options,
     slots_clash,
 )
+from scheduler.prepare.duty import duty_periods
+from scheduler.prepare.lookups import Lookups
 from scheduler.prepare.needs import compute_needs
 from tests.factories import H0, make_employee, make_instance, make_session
 
@@ -65,3 +70,15 @@ def test_slots_clash_counts_the_blackout_from_the_dose_start():
     assert not slots_clash(jab, at(570), test, 1, jab, blackout)
     # Without a dose between them, only an overlap would clash.
     assert not slots_clash(jab, at(570), test, 0, None, blackout)
+
+
+def test_lookups_of_another_instance_are_refused():
+    """A block's own instance must not read the whole drive's lookups
+    (its duty and options are keyed by the drive's objects)."""
+    inst = make_instance(employees=[make_employee("E1")], sessions=[])
+    other = replace(inst, employees=dict(inst.employees))
+    look = Lookups(inst)
+    e = next(iter(inst.employees.values()))
+    assert duty_periods(inst, e, look) is duty_periods(inst, e, look)
+    with pytest.raises(ValueError, match="another instance"):
+        duty_periods(other, e, look)

@@ -25,6 +25,7 @@ from scheduler.core.domain import (
 from scheduler.core.rules import Rule, team_away_limit, team_jabs_limit
 from scheduler.core.solution import Appointment, Solution
 from scheduler.prepare.duty import duty_periods
+from scheduler.prepare.lookups import Lookups, lookups_for
 from scheduler.prepare.needs import Needs, Urgency, need_weight
 
 
@@ -60,7 +61,12 @@ def _start(inst: Instance, a: Appointment) -> int:
     return inst.settings.day_index(a.date) * MINUTES_PER_DAY + a.slot_start
 
 
-def check_capacity(inst: Instance, needs: Needs, sol: Solution):
+def check_capacity(
+    inst: Instance,
+    needs: Needs,
+    sol: Solution,
+    lookups: Lookups | None = None,
+) -> list[Violation]:
     """Rule 1: slots, dose supply, observation seats; slots must exist."""
     out = []
     per_slot: dict[tuple, list[str]] = defaultdict(list)
@@ -129,7 +135,12 @@ def check_capacity(inst: Instance, needs: Needs, sol: Solution):
     return out
 
 
-def check_service_and_product(inst: Instance, needs: Needs, sol: Solution):
+def check_service_and_product(
+    inst: Instance,
+    needs: Needs,
+    sol: Solution,
+    lookups: Lookups | None = None,
+) -> list[Violation]:
     """Rule 2: right service; a product the person may receive, by age."""
     out = []
     h0 = inst.settings.horizon_start
@@ -201,7 +212,12 @@ def check_service_and_product(inst: Instance, needs: Needs, sol: Solution):
     return out
 
 
-def check_reach(inst: Instance, needs: Needs, sol: Solution):
+def check_reach(
+    inst: Instance,
+    needs: Needs,
+    sol: Solution,
+    lookups: Lookups | None = None,
+) -> list[Violation]:
     """Rule 3: site in reach of the workplace; session open to it."""
     out = []
     for a in sol.appointments:
@@ -225,12 +241,18 @@ def check_reach(inst: Instance, needs: Needs, sol: Solution):
     return out
 
 
-def check_availability(inst: Instance, needs: Needs, sol: Solution):
+def check_availability(
+    inst: Instance,
+    needs: Needs,
+    sol: Solution,
+    lookups: Lookups | None = None,
+) -> list[Violation]:
     """Rule 4: the whole time away inside one duty period."""
+    look = lookups_for(inst, lookups)
     out = []
     for a in sol.appointments:
         lo, hi = away(inst, a)
-        periods = duty_periods(inst, inst.employees[a.employee_id])
+        periods = duty_periods(inst, inst.employees[a.employee_id], look)
         if not any(p0 <= lo and hi <= p1 for p0, p1 in periods):
             out.append(
                 Violation(
@@ -242,7 +264,12 @@ def check_availability(inst: Instance, needs: Needs, sol: Solution):
     return out
 
 
-def check_one_place_at_a_time(inst: Instance, needs: Needs, sol: Solution):
+def check_one_place_at_a_time(
+    inst: Instance,
+    needs: Needs,
+    sol: Solution,
+    lookups: Lookups | None = None,
+) -> list[Violation]:
     """Rule 5: one's times away never overlap."""
     out = []
     for eid, apps in _by_employee(sol).items():
@@ -257,7 +284,12 @@ def check_one_place_at_a_time(inst: Instance, needs: Needs, sol: Solution):
     return out
 
 
-def check_dose_intervals(inst: Instance, needs: Needs, sol: Solution):
+def check_dose_intervals(
+    inst: Instance,
+    needs: Needs,
+    sol: Solution,
+    lookups: Lookups | None = None,
+) -> list[Violation]:
     """Rule 6: intervals from the last dose and between booked doses."""
     out = []
     for eid, apps in _vaccinations(sol).items():
@@ -311,8 +343,14 @@ def check_dose_intervals(inst: Instance, needs: Needs, sol: Solution):
     return out
 
 
-def check_team_continuity(inst: Instance, needs: Needs, sol: Solution):
+def check_team_continuity(
+    inst: Instance,
+    needs: Needs,
+    sol: Solution,
+    lookups: Lookups | None = None,
+) -> list[Violation]:
     """Rule 7: at every moment at most max(1, ⌊share × on duty⌋) away."""
+    look = lookups_for(inst, lookups)
     out = []
     share = inst.settings.team_away_max_share
     by_team: dict = defaultdict(list)
@@ -321,7 +359,7 @@ def check_team_continuity(inst: Instance, needs: Needs, sol: Solution):
     teams = inst.teams()
     for team, apps in by_team.items():
         spans = [(away(inst, a), a.employee_id) for a in apps]
-        periods = [duty_periods(inst, e) for e in teams[team]]
+        periods = [duty_periods(inst, e, look) for e in teams[team]]
         lo = min(s[0] for s, _ in spans)
         hi = max(s[1] for s, _ in spans)
         points = {s[0] for s, _ in spans}
@@ -345,7 +383,12 @@ def check_team_continuity(inst: Instance, needs: Needs, sol: Solution):
     return out
 
 
-def check_side_effect_spreading(inst: Instance, needs: Needs, sol: Solution):
+def check_side_effect_spreading(
+    inst: Instance,
+    needs: Needs,
+    sol: Solution,
+    lookups: Lookups | None = None,
+) -> list[Violation]:
     """Rule 8: per team and day at most max(1, ⌊share × size⌋) jabs."""
     out = []
     share = inst.settings.team_vaccinated_per_day_max_share
@@ -370,7 +413,12 @@ def check_side_effect_spreading(inst: Instance, needs: Needs, sol: Solution):
     return out
 
 
-def check_pinned_bookings(inst: Instance, needs: Needs, sol: Solution):
+def check_pinned_bookings(
+    inst: Instance,
+    needs: Needs,
+    sol: Solution,
+    lookups: Lookups | None = None,
+) -> list[Violation]:
     """Rule 9: every pinned booking inside the horizon kept exactly."""
     have = {
         (a.employee_id, a.session_id, a.slot_start) for a in sol.appointments
@@ -393,7 +441,12 @@ def check_pinned_bookings(inst: Instance, needs: Needs, sol: Solution):
     return out
 
 
-def check_need(inst: Instance, needs: Needs, sol: Solution):
+def check_need(
+    inst: Instance,
+    needs: Needs,
+    sol: Solution,
+    lookups: Lookups | None = None,
+) -> list[Violation]:
     """Rule 10: every appointment serves a need of its employee."""
     out = []
     for eid, apps in _vaccinations(sol).items():
@@ -434,7 +487,12 @@ def check_need(inst: Instance, needs: Needs, sol: Solution):
     return out
 
 
-def check_no_swab_after_jab(inst: Instance, needs: Needs, sol: Solution):
+def check_no_swab_after_jab(
+    inst: Instance,
+    needs: Needs,
+    sol: Solution,
+    lookups: Lookups | None = None,
+) -> list[Violation]:
     """Rule 11: no test slot starts < blackout hours after a jab's start."""
     out = []
     blackout = inst.settings.test_blackout_hours_after_vaccination * 60
@@ -457,7 +515,7 @@ def check_no_swab_after_jab(inst: Instance, needs: Needs, sol: Solution):
     return out
 
 
-Check = Callable[[Instance, Needs, Solution], list[Violation]]
+Check = Callable[[Instance, Needs, Solution, Lookups], list[Violation]]
 
 #: Every hard rule's check, by the rule's id (all of domain.md's rules).
 CHECKS: dict[Rule, Check] = {
@@ -476,12 +534,19 @@ CHECKS: dict[Rule, Check] = {
 
 
 def check_solution(
-    inst: Instance, needs: Needs, sol: Solution
+    inst: Instance,
+    needs: Needs,
+    sol: Solution,
+    lookups: Lookups | None = None,
 ) -> list[Violation]:
-    """Every violation of every hard rule (empty: the schedule is valid)."""
+    """Every violation of every hard rule (empty: the schedule is valid).
+
+    ``lookups`` (the preparing station's) saves finding duty periods again.
+    """
+    look = lookups_for(inst, lookups)
     out: list[Violation] = []
     for check in CHECKS.values():
-        out.extend(check(inst, needs, sol))
+        out.extend(check(inst, needs, sol, look))
     return out
 
 

@@ -403,7 +403,7 @@ class Reserved:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Instance:
-    """A whole validated workbook, with the lookups every stage needs."""
+    """A whole validated workbook, indexed by employee, team and date."""
 
     settings: Settings
     workplaces: dict[WorkplaceId, Workplace]
@@ -429,7 +429,50 @@ class Instance:
     warnings: tuple[str, ...] = ()
     #: Capacity taken outside this instance's staff (decomposed solves).
     reserved: Reserved = field(default_factory=Reserved)
-    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+    # Indexes of the fields above, built once at construction (so the
+    # instance stays immutable); ``prepare.lookups`` holds everything else
+    # the stages derive from it.
+    _horizon_sessions: tuple[Session, ...] = field(
+        init=False, compare=False, repr=False
+    )
+    _absences_by_employee: dict[EmployeeId, list[Absence]] = field(
+        init=False, compare=False, repr=False
+    )
+    _duty_by_employee: dict[EmployeeId, list[DutyRow]] = field(
+        init=False, compare=False, repr=False
+    )
+    _teams: dict[TeamKey, list[Employee]] = field(
+        init=False, compare=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        absences: dict[EmployeeId, list[Absence]] = {}
+        for a in self.absences:
+            absences.setdefault(a.employee_id, []).append(a)
+        duty: dict[EmployeeId, list[DutyRow]] = {}
+        for d in self.duty:
+            duty.setdefault(d.employee_id, []).append(d)
+        teams: dict[TeamKey, list[Employee]] = {}
+        for e in self.employees.values():
+            teams.setdefault(e.team_key, []).append(e)
+        indexes = {
+            "_horizon_sessions": tuple(
+                sorted(
+                    (
+                        x
+                        for x in self.sessions.values()
+                        if s.in_horizon(x.date)
+                    ),
+                    key=lambda x: (x.date, x.start, x.id),
+                )
+            ),
+            "_absences_by_employee": absences,
+            "_duty_by_employee": duty,
+            "_teams": teams,
+        }
+        for name, value in indexes.items():
+            object.__setattr__(self, name, value)
 
     def travel_minutes(
         self, workplace_id: WorkplaceId, site_id: SiteId
@@ -440,54 +483,22 @@ class Instance:
             return 0
         return self.travel.get((workplace_id, site_id))
 
-    def in_reach(self, employee: Employee, session: Session) -> bool:
-        """Rule 3: site reachable and session open to the workplace."""
-        return session.open_to(employee.workplace_id) and (
-            self.travel_minutes(employee.workplace_id, session.site_id)
-            is not None
-        )
-
-    def horizon_sessions(self) -> list[Session]:
+    def horizon_sessions(self) -> tuple[Session, ...]:
         """Sessions dated inside the horizon, by date, start and id."""
-        key = "horizon_sessions"
-        if key not in self._cache:
-            s = self.settings
-            self._cache[key] = sorted(
-                (x for x in self.sessions.values() if s.in_horizon(x.date)),
-                key=lambda x: (x.date, x.start, x.id),
-            )
-        return self._cache[key]
+        return self._horizon_sessions
 
     def pattern_of(self, employee: Employee) -> ShiftPattern:
         return self.patterns.get(employee.shift_pattern, OFFICE)
 
     def absences_of(self, employee_id: EmployeeId) -> list[Absence]:
-        key = "absences_by_employee"
-        if key not in self._cache:
-            by: dict[EmployeeId, list[Absence]] = {}
-            for a in self.absences:
-                by.setdefault(a.employee_id, []).append(a)
-            self._cache[key] = by
-        return self._cache[key].get(employee_id, [])
+        return self._absences_by_employee.get(employee_id, [])
 
     def duty_rows_of(self, employee_id: EmployeeId) -> list[DutyRow]:
-        key = "duty_by_employee"
-        if key not in self._cache:
-            by: dict[EmployeeId, list[DutyRow]] = {}
-            for d in self.duty:
-                by.setdefault(d.employee_id, []).append(d)
-            self._cache[key] = by
-        return self._cache[key].get(employee_id, [])
+        return self._duty_by_employee.get(employee_id, [])
 
     def teams(self) -> dict[TeamKey, list[Employee]]:
         """Members of every team, in employee order."""
-        key = "teams"
-        if key not in self._cache:
-            by: dict[TeamKey, list[Employee]] = {}
-            for e in self.employees.values():
-                by.setdefault(e.team_key, []).append(e)
-            self._cache[key] = by
-        return self._cache[key]
+        return self._teams
 
     def requirements_of(self, employee: Employee) -> list[TestRequirement]:
         return [r for r in self.test_requirements if r.applies_to(employee)]

@@ -30,14 +30,16 @@ from scheduler.prepare.candidates import (
     slots_clash,
 )
 from scheduler.prepare.duty import duty_periods
+from scheduler.prepare.lookups import Lookups, lookups_for
 from scheduler.prepare.needs import Needs, Urgency, need_weight
 
 
 class BookingState:
     """What is booked so far, with the checks each new booking needs."""
 
-    def __init__(self, inst: Instance) -> None:
+    def __init__(self, inst: Instance, lookups: Lookups | None = None) -> None:
         self.inst = inst
+        self.lookups = lookups_for(inst, lookups)
         self.slot_used: dict[tuple[str, int], int] = defaultdict(int)
         #: People booked per session, to pass over full ones at once.
         self.taken: dict[str, int] = defaultdict(int)
@@ -150,7 +152,9 @@ class BookingState:
         the limit of rule 7 only falls where a duty ends."""
         if team not in self._duty:
             members = self.inst.teams()[team]
-            periods = [duty_periods(self.inst, m) for m in members]
+            periods = [
+                duty_periods(self.inst, m, self.lookups) for m in members
+            ]
             ends = sorted({b for ps in periods for _, b in ps})
             self._duty[team] = (periods, ends)
         return self._duty[team]
@@ -176,12 +180,16 @@ class BookingState:
 
     @classmethod
     def holding(
-        cls, inst: Instance, solution: Solution, options: dict
+        cls,
+        inst: Instance,
+        solution: Solution,
+        options: dict,
+        lookups: Lookups | None = None,
     ) -> tuple[BookingState, list[Appointment]]:
         """A state with a schedule's appointments booked, and those it
         could not take in (not an option: cannot happen for valid
         input)."""
-        st = cls(inst)
+        st = cls(inst, lookups)
         return st, [
             a for a in solution.appointments if not st.rebook(a, options)
         ]
@@ -298,10 +306,13 @@ def greedy_schedule(
     options: dict[str, EmployeeOptions] | None = None,
     pinned: list[Appointment] = (),
     guide: Guide | None = None,
+    lookups: Lookups | None = None,
 ) -> Solution:
     """Book needs most urgent first, each in its earliest fitting slot
     (see ``greedy_state``)."""
-    return greedy_state(inst, needs, options, pinned, guide).solution()
+    return greedy_state(
+        inst, needs, options, pinned, guide, lookups
+    ).solution()
 
 
 def greedy_state(
@@ -310,6 +321,7 @@ def greedy_state(
     options: dict[str, EmployeeOptions] | None = None,
     pinned: list[Appointment] = (),
     guide: Guide | None = None,
+    lookups: Lookups | None = None,
 ) -> BookingState:
     """The greedy schedule's booking state (for a caller that goes on
     from it): needs most urgent first, each in its earliest fitting slot.
@@ -323,8 +335,10 @@ def greedy_state(
     sessions the LP relaxation gives the person's class, while places
     that the LP planned for the class are left.
     """
-    options = options if options is not None else all_options(inst, needs)
-    st = BookingState(inst)
+    look = lookups_for(inst, lookups)
+    if options is None:
+        options = all_options(inst, needs, lookups=look)
+    st = BookingState(inst, look)
     for a in pinned:
         st.rebook(a, options)
     held = {a.employee_id for a in pinned}
@@ -567,6 +581,7 @@ def fill_schedule(
     needs: Needs,
     options: dict[str, EmployeeOptions],
     solution: Solution,
+    lookups: Lookups | None = None,
 ) -> Solution:
     """Add appointments for needs a schedule leaves open, moving none.
 
@@ -575,7 +590,7 @@ def fill_schedule(
     limit. Cadence gaps are filled from the first uncovered day on, each
     with a test that covers it (see ``_cover_first_gap``).
     """
-    st, kept = filled_state(inst, needs, options, solution)
+    st, kept = filled_state(inst, needs, options, solution, lookups)
     return st.solution(kept)
 
 
@@ -584,10 +599,11 @@ def filled_state(
     needs: Needs,
     options: dict[str, EmployeeOptions],
     solution: Solution,
+    lookups: Lookups | None = None,
 ) -> tuple[BookingState, list[Appointment]]:
     """``fill_schedule``'s booking state, for a caller that goes on from
     it (repair.py), with the appointments it could not take in."""
-    st, kept = BookingState.holding(inst, solution, options)
+    st, kept = BookingState.holding(inst, solution, options, lookups)
     fill_open_needs(st, needs, options)
     return st, kept
 

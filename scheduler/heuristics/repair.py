@@ -26,6 +26,7 @@ from scheduler.heuristics.greedy import (
     filled_state,
 )
 from scheduler.prepare.candidates import EmployeeOptions, Option, slots_clash
+from scheduler.prepare.lookups import Lookups
 from scheduler.prepare.needs import Needs, Urgency, need_weight
 
 
@@ -35,11 +36,12 @@ def repair_tests(
     options: dict[str, EmployeeOptions],
     solution: Solution,
     held: frozenset[str] = frozenset(),
+    lookups: Lookups | None = None,
 ) -> Solution:
     """``solution`` with people's tests re-planned where that covers more
     of their test needs (people in ``held``, with pinned bookings, keep
     theirs)."""
-    st, kept = BookingState.holding(inst, solution, options)
+    st, kept = BookingState.holding(inst, solution, options, lookups)
     repair_state(st, needs, options, held)
     return st.solution(kept)
 
@@ -50,11 +52,12 @@ def fill_and_repair(
     options: dict[str, EmployeeOptions],
     solution: Solution,
     held: frozenset[str] = frozenset(),
+    lookups: Lookups | None = None,
 ) -> tuple[Solution, BookingState]:
     """``fill_schedule``, ``repair_tests`` and ``take_places``, on one
     booking state (at 100,000 staff, taking the schedule in costs about
     10 s); the schedule and that state (for ``greedy.refill_state``)."""
-    st, kept = filled_state(inst, needs, options, solution)
+    st, kept = filled_state(inst, needs, options, solution, lookups)
     repair_state(st, needs, options, held)
     take_places(st, needs, options, held)
     return st.solution(kept), st

@@ -25,6 +25,7 @@ from scheduler.core.domain import (
 )
 from scheduler.core.solution import Appointment
 from scheduler.prepare.candidates import reachable_session_ids
+from scheduler.prepare.lookups import Lookups, lookups_for
 from scheduler.prepare.needs import Needs
 
 #: Booking choices per block. CP-SAT with its full LP relaxation proves a
@@ -89,9 +90,10 @@ def _block(index: int, members: list, rank: dict[EmployeeId, int]) -> Block:
 
 
 def shared_sessions(
-    instance: Instance, blocks: list[Block]
+    instance: Instance, blocks: list[Block], lookups: Lookups | None = None
 ) -> dict[int, set[SessionId]]:
     """Per block, the sessions that staff outside it may use too."""
+    look = lookups_for(instance, lookups)
     staff: dict[WorkplaceId, int] = {}
     for e in instance.employees.values():
         staff[e.workplace_id] = staff.get(e.workplace_id, 0) + 1
@@ -102,9 +104,11 @@ def shared_sessions(
             w = instance.employees[eid].workplace_id
             mine[w] = mine.get(w, 0) + 1
         outside = [w for w, n in staff.items() if n > mine.get(w, 0)]
-        own = set().union(*(reachable_session_ids(instance, w) for w in mine))
+        own = set().union(
+            *(reachable_session_ids(instance, w, look) for w in mine)
+        )
         others = set().union(
-            *(reachable_session_ids(instance, w) for w in outside)
+            *(reachable_session_ids(instance, w, look) for w in outside)
         )
         out[b.index] = own & others
     return out
@@ -143,7 +147,6 @@ def block_instance(
         duty=tuple(d for d in instance.duty if d.employee_id in keep),
         bookings=tuple(b for b in instance.bookings if b.employee_id in keep),
         reserved=reserved,
-        _cache={},
     )
 
 

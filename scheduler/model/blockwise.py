@@ -45,6 +45,7 @@ from scheduler.model.solve import (
     solve_built,
 )
 from scheduler.prepare.candidates import EmployeeOptions
+from scheduler.prepare.lookups import Lookups
 from scheduler.prepare.needs import Needs
 
 Progress = Callable[[str], None]
@@ -199,17 +200,17 @@ def prepare_blocks(
     needs: Needs,
     options: dict[EmployeeId, EmployeeOptions],
     blocks: list[Block],
+    lookups: Lookups | None = None,
 ) -> Prepared:
     """What ``solve_by_blocks`` needs of the blocks before any schedule
-    (about 5 s at 100,000 staff; the pipeline finds it while the LP
-    runs)."""
+    (the pipeline finds it while the LP runs)."""
     alone = {
         b.index: needs_alone(
             instance, block_needs(needs, b), options, b.employees
         )
         for b in blocks
     }
-    return shared_sessions(instance, blocks), alone
+    return shared_sessions(instance, blocks, lookups), alone
 
 
 def _solve_block(

@@ -20,6 +20,7 @@ from scheduler.core.rules import Rule, team_away_limit, team_jabs_limit
 from scheduler.model.variables import TEST, ScheduleVars
 from scheduler.prepare.candidates import EmployeeOptions
 from scheduler.prepare.duty import duty_periods
+from scheduler.prepare.lookups import Lookups
 from scheduler.prepare.needs import Needs
 
 
@@ -28,6 +29,7 @@ class ModelData:
     instance: Instance
     needs: Needs
     options: dict[EmployeeId, EmployeeOptions]
+    lookups: Lookups
 
 
 def add_slot_link(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> None:
@@ -167,7 +169,7 @@ def add_team_continuity(
         terms.sort(key=lambda t: t[0])
         starts = [iv[0] for iv, _, _ in terms]
         longest = max(iv[1] - iv[0] for iv, _, _ in terms)
-        periods = [duty_periods(inst, e) for e in teams[team]]
+        periods = [duty_periods(inst, e, d.lookups) for e in teams[team]]
         first, last = starts[0], max(iv[1] for iv, _, _ in terms)
         ends = {b for ps in periods for _, b in ps if first < b < last}
         seen: set[tuple[int, ...]] = set()

@@ -31,6 +31,7 @@ from scheduler.model.constraints import HARD_RULES, STRUCTURE, ModelData
 from scheduler.model.objective import OBJECTIVE_LEVELS, Term
 from scheduler.model.variables import TEST, ScheduleVars, create_vars
 from scheduler.prepare.candidates import EmployeeOptions, all_options
+from scheduler.prepare.lookups import Lookups, lookups_for
 from scheduler.prepare.needs import Needs
 
 log = logging.getLogger("scheduler")
@@ -80,6 +81,7 @@ def build_model(
     instance: Instance,
     needs: Needs,
     options: dict[EmployeeId, EmployeeOptions] | None = None,
+    lookups: Lookups | None = None,
 ) -> BuiltModel:
     """Variables, every hard rule and every objective term.
 
@@ -87,10 +89,13 @@ def build_model(
     caller has them already, e.g. a block of a decomposed drive.
     """
     model = cp_model.CpModel()
+    look = lookups_for(instance, lookups)
     if options is None:
-        options = all_options(instance, needs)
+        options = all_options(instance, needs, lookups=look)
     v = create_vars(model, instance, options)
-    data = ModelData(instance=instance, needs=needs, options=options)
+    data = ModelData(
+        instance=instance, needs=needs, options=options, lookups=look
+    )
     for add in (*STRUCTURE, *HARD_RULES.values()):
         add(model, data, v)
     terms = [level(model, data, v) for level in OBJECTIVE_LEVELS]

@@ -33,6 +33,7 @@ from scheduler.core.domain import (
     SessionId,
 )
 from scheduler.prepare.duty import Duty, Period, duty_periods
+from scheduler.prepare.lookups import Lookups, lookups_for
 from scheduler.prepare.needs import Needs, VaccinationNeed
 
 
@@ -88,7 +89,11 @@ class EmployeeOptions:
 
 
 def options_for_session(
-    instance: Instance, e: Employee, session: Session, periods: Duty
+    instance: Instance,
+    e: Employee,
+    session: Session,
+    periods: Duty,
+    lookups: Lookups | None = None,
 ) -> Option | None:
     """The session as an option for ``e``: reach and availability."""
     if not session.open_to(e.workplace_id):
@@ -96,24 +101,29 @@ def options_for_session(
     travel = instance.travel_minutes(e.workplace_id, session.site_id)
     if travel is None:
         return None
-    cache = instance._cache.setdefault("options", {})
+    look = lookups_for(instance, lookups)
+    cache = look.options
     key = (id(periods), session.id, travel)
     if key not in cache:
-        opt = _option(instance, session, travel, periods)
+        opt = _option(instance, session, travel, periods, look)
         if opt is not None:
             # Interned: people on different duties often see the same
             # slots, and the conflicts are cached per option identity.
-            same = instance._cache.setdefault("option_intern", {})
+            same = look.option_intern
             opt = same.setdefault((session.id, travel, opt.slots), opt)
         cache[key] = opt
     return cache[key]
 
 
 def _option(
-    instance: Instance, session: Session, travel: int, periods: Duty
+    instance: Instance,
+    session: Session,
+    travel: int,
+    periods: Duty,
+    look: Lookups,
 ) -> Option | None:
     slots, away, starts = [], [], []
-    for a, interval, start in _slot_spans(instance, session, travel):
+    for a, interval, start in _slot_spans(instance, session, travel, look):
         if periods.contains(*interval):
             slots.append(a)
             away.append(interval)
@@ -131,11 +141,11 @@ def _option(
 
 
 def _slot_spans(
-    instance: Instance, session: Session, travel: int
+    instance: Instance, session: Session, travel: int, look: Lookups
 ) -> list[tuple[int, Period, int]]:
     """Every slot of a session with its away interval and absolute start:
     the same for everyone at one travel time, so computed once."""
-    cache = instance._cache.setdefault("slot_spans", {})
+    cache = look.slot_spans
     key = (session.id, travel)
     if key not in cache:
         day = instance.settings.day_index(session.date) * MINUTES_PER_DAY
@@ -171,14 +181,19 @@ def vaccination_product_ok(
 
 
 def employee_options(
-    instance: Instance, needs: Needs, e: Employee, conflicts: bool = True
+    instance: Instance,
+    needs: Needs,
+    e: Employee,
+    conflicts: bool = True,
+    lookups: Lookups | None = None,
 ) -> EmployeeOptions:
     """All options of one employee and the conflicts among them.
 
     Everyone with the same duty, building, need and age has the same
     options (teammates on one shift, mostly): they are found once.
     """
-    periods = duty_periods(instance, e)
+    look = lookups_for(instance, lookups)
+    periods = duty_periods(instance, e, look)
     need = needs.vaccination.get(e.id)
     key = (
         id(periods),
@@ -189,14 +204,14 @@ def employee_options(
             need.booster,
             need.first_dose,
             need.max_doses,
-            _earliest_key(instance, need),
+            _earliest_key(instance, need, look),
         ),
         bool(needs.tests.get(e.id)),
         None if need is None else _age_key(instance, e),
     )
-    cache = instance._cache.setdefault("employee_options", {})
+    cache = look.employee_options
     if key not in cache:
-        cache[key] = _employee_options(instance, needs, e, periods)
+        cache[key] = _employee_options(instance, needs, e, periods, look)
     found = cache[key]
     out = EmployeeOptions(
         employee_id=e.id,
@@ -204,17 +219,19 @@ def employee_options(
         tests=list(found.tests),
     )
     if conflicts:
-        out.overlaps, out.blackouts = _shared_conflicts(instance, out)
+        out.overlaps, out.blackouts = _shared_conflicts(instance, out, look)
     return out
 
 
-def _earliest_key(instance: Instance, need: VaccinationNeed) -> tuple:
+def _earliest_key(
+    instance: Instance, need: VaccinationNeed, look: Lookups
+) -> tuple:
     """A need's earliest dates as the options see them: per product and
     dose position, the first vaccination date on or after it. Two people
     whose earliest dates fall between the same session dates have the same
     options, so these are shared too (most people's dates differ by days).
     """
-    days = instance._cache.get("vaccination_days")
+    days = look.vaccination_days
     if days is None:
         days = sorted(
             {
@@ -223,7 +240,7 @@ def _earliest_key(instance: Instance, need: VaccinationNeed) -> tuple:
                 if s.service is Service.VACCINATION
             }
         )
-        instance._cache["vaccination_days"] = days
+        look.vaccination_days = days
     key = []
     for p, first in sorted(need.earliest.items()):
         step = instance.products[p].min_interval_days
@@ -254,10 +271,10 @@ def _age_key(instance: Instance, e: Employee) -> tuple:
 
 
 def _employee_options(
-    instance: Instance, needs: Needs, e: Employee, periods: Duty
+    instance: Instance, needs: Needs, e: Employee, periods: Duty, look: Lookups
 ) -> EmployeeOptions:
     out = EmployeeOptions(employee_id=e.id)
-    vacc, tests = _usable_sessions(instance, e, periods)
+    vacc, tests = _usable_sessions(instance, e, periods, look)
     need = needs.vaccination.get(e.id)
     if need is not None:
         rows: list[list[Option]] = [[] for _ in range(need.max_doses)]
@@ -275,7 +292,7 @@ def _employee_options(
 
 
 def _shared_conflicts(
-    instance: Instance, opts: EmployeeOptions
+    instance: Instance, opts: EmployeeOptions, look: Lookups
 ) -> tuple[frozenset, frozenset]:
     """``_conflicts`` of a person's options. Options are shared by
     everyone with the same duty and reach, so are the conflicts among
@@ -284,53 +301,54 @@ def _shared_conflicts(
         tuple(id(o) for row in opts.vaccination for o in row),
         tuple(id(o) for o in opts.tests),
     )
-    cache = instance._cache.setdefault("conflicts", {})
+    cache = look.conflicts
     if key not in cache:
-        cache[key] = _conflicts(instance, opts)
+        cache[key] = _conflicts(instance, opts, look)
     return cache[key]
 
 
 def _usable_sessions(
-    instance: Instance, e: Employee, periods: Duty
+    instance: Instance, e: Employee, periods: Duty, look: Lookups
 ) -> tuple[list[tuple[Session, Option]], list[Option]]:
     """Vaccination sessions with their options, and test options, that
     ``e``'s building reaches with a slot inside ``e``'s duty: the same for
     everyone on one duty in one building, so found once for them."""
-    cache = instance._cache.setdefault("usable_sessions", {})
+    cache = look.usable_sessions
     key = (id(periods), e.workplace_id)
     if key not in cache:
-        vacc, tests = _sessions_in_reach(instance, e.workplace_id)
+        vacc, tests = _sessions_in_reach(instance, e.workplace_id, look)
         cache[key] = (
             [
                 (s, opt)
                 for s in vacc
-                if (opt := options_for_session(instance, e, s, periods))
+                if (opt := options_for_session(instance, e, s, periods, look))
             ],
             [
                 opt
                 for s in tests
-                if (opt := options_for_session(instance, e, s, periods))
+                if (opt := options_for_session(instance, e, s, periods, look))
             ],
         )
     return cache[key]
 
 
 def reachable_session_ids(
-    instance: Instance, workplace_id: str
+    instance: Instance, workplace_id: str, lookups: Lookups | None = None
 ) -> frozenset[SessionId]:
     """Ids of the horizon's sessions in reach of a workplace (rule 3)."""
-    cache = instance._cache.setdefault("reachable_ids", {})
+    look = lookups_for(instance, lookups)
+    cache = look.reachable_ids
     if workplace_id not in cache:
-        vacc, tests = _sessions_in_reach(instance, workplace_id)
+        vacc, tests = _sessions_in_reach(instance, workplace_id, look)
         cache[workplace_id] = frozenset(s.id for s in [*vacc, *tests])
     return cache[workplace_id]
 
 
 def _sessions_in_reach(
-    instance: Instance, workplace_id: str
+    instance: Instance, workplace_id: str, look: Lookups
 ) -> tuple[list[Session], list[Session]]:
     """Vaccination and test sessions open to and in reach of a workplace."""
-    cache = instance._cache.setdefault("in_reach", {})
+    cache = look.in_reach
     if workplace_id not in cache:
         ok = [
             s
@@ -346,7 +364,7 @@ def _sessions_in_reach(
 
 
 def _conflicts(
-    instance: Instance, opts: EmployeeOptions
+    instance: Instance, opts: EmployeeOptions, look: Lookups
 ) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
     """Session pairs on different days that could overlap or break rule 11.
 
@@ -366,7 +384,7 @@ def _conflicts(
     blackouts: set[tuple[SessionId, SessionId]] = set()
     # Options are shared objects, so are their pairs: many people's option
     # sets differ in a few sessions, and each pair is judged once.
-    judged = instance._cache.setdefault("conflict_pairs", {})
+    judged = look.conflict_pairs
     for i, a in enumerate(every):
         for b in every[i + 1 :]:
             if b.day == a.day:
@@ -455,26 +473,33 @@ def _too_soon(v: Option, t: Option, blackout: int) -> bool:
 
 
 def all_options(
-    instance: Instance, needs: Needs, conflicts: bool = True
+    instance: Instance,
+    needs: Needs,
+    conflicts: bool = True,
+    lookups: Lookups | None = None,
 ) -> dict[EmployeeId, EmployeeOptions]:
     """Options of every employee with a need, in employee order; without
     ``conflicts`` their ``overlaps`` and ``blackouts`` stay empty until
     ``add_conflicts`` (the LP needs none, and at 100,000 staff they are
     9 of the 20 s, which the LP need not wait for)."""
+    look = lookups_for(instance, lookups)
     out = {}
     for e in instance.employees.values():
         if e.id in needs.vaccination or e.id in needs.tests:
-            out[e.id] = employee_options(instance, needs, e, conflicts)
+            out[e.id] = employee_options(instance, needs, e, conflicts, look)
     return out
 
 
 def add_conflicts(
-    instance: Instance, options: dict[EmployeeId, EmployeeOptions]
+    instance: Instance,
+    options: dict[EmployeeId, EmployeeOptions],
+    lookups: Lookups | None = None,
 ) -> None:
     """Fill in the ``overlaps`` and ``blackouts`` that ``all_options``
     left out."""
+    look = lookups_for(instance, lookups)
     for opts in options.values():
-        opts.overlaps, opts.blackouts = _shared_conflicts(instance, opts)
+        opts.overlaps, opts.blackouts = _shared_conflicts(instance, opts, look)
 
 
 def choices_of(options: dict[EmployeeId, EmployeeOptions]) -> dict[str, int]:

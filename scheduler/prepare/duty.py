@@ -15,6 +15,7 @@ from scheduler.core.domain import (
     Instance,
     ShiftPattern,
 )
+from scheduler.prepare.lookups import Lookups, lookups_for
 
 Period = tuple[int, int]
 
@@ -49,22 +50,23 @@ def _span(day_index: int, start: int, end: int) -> Period:
     return (begin, begin + length)
 
 
-def duty_periods(instance: Instance, employee: Employee) -> Duty:
+def duty_periods(
+    instance: Instance, employee: Employee, lookups: Lookups | None = None
+) -> Duty:
     """Every duty period touching the horizon, sorted, absences removed."""
-    key = ("duty", employee.id)
-    cache = instance._cache
-    if key in cache:
-        return cache[key]
+    look = lookups_for(instance, lookups)
+    found = look.duty.get(employee.id)
+    if found is not None:
+        return found
     s = instance.settings
     pattern = instance.pattern_of(employee)
     duty_rows = instance.duty_rows_of(employee.id)
     absent = instance.absences_of(employee.id)
-    if not duty_rows and not absent:
-        # Most people follow their pattern all along: one Duty per pattern.
-        plain = ("plain duty", id(pattern))
-        if plain in cache:
-            cache[key] = cache[plain]
-            return cache[key]
+    plain = id(pattern)
+    # Most people follow their pattern all along: one Duty per pattern.
+    if not duty_rows and not absent and plain in look.plain_duty:
+        found = look.duty[employee.id] = look.plain_duty[plain]
+        return found
     rows: dict[date, list[Period]] = {}
     for r in duty_rows:
         rows.setdefault(r.date, []).append(
@@ -85,14 +87,13 @@ def duty_periods(instance: Instance, employee: Employee) -> Duty:
         day += timedelta(days=1)
     # Interned: teammates on one pattern share one object, so callers can
     # cache per-duty results by identity.
-    interned = cache.setdefault("duty_intern", {})
     periods.sort()
-    duty = interned.get(tuple(periods))
+    duty = look.duty_intern.get(tuple(periods))
     if duty is None:
-        duty = interned[tuple(periods)] = Duty(periods)
-    cache[key] = duty
+        duty = look.duty_intern[tuple(periods)] = Duty(periods)
+    look.duty[employee.id] = duty
     if not duty_rows and not absent:
-        cache[plain] = duty
+        look.plain_duty[plain] = duty
     return duty
 
 

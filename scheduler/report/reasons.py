@@ -23,6 +23,7 @@ from scheduler.prepare.candidates import (
     vaccination_product_ok,
 )
 from scheduler.prepare.duty import duty_periods
+from scheduler.prepare.lookups import Lookups
 from scheduler.prepare.needs import Needs, TestNeed, VaccinationNeed
 
 TEXT = {
@@ -84,9 +85,10 @@ def unmet_needs(
     options: dict[str, EmployeeOptions],
     sol: Solution,
     lang: str = "en",
+    lookups: Lookups | None = None,
 ) -> list[UnmetNeed]:
     """Every need not (fully) met, and every exempt person lacking doses."""
-    state = BookingState(inst)
+    state = BookingState(inst, lookups)
     by: dict[str, list[Appointment]] = {}
     for a in sol.appointments:
         by.setdefault(a.employee_id, []).append(a)
@@ -184,7 +186,7 @@ def _vaccination_unmet(
 def _why_vaccination(inst, e, need, k, earliest, opts, state, jabs, lang):
     h0, h1 = inst.settings.horizon_start, inst.settings.horizon_end
     lo = min(earliest.values(), default=h0)
-    vs = _between(inst, Service.VACCINATION, lo, h1)
+    vs = _between(state.lookups, Service.VACCINATION, lo, h1)
     if not vs:
         return "no_session", _t(
             lang,
@@ -195,7 +197,8 @@ def _why_vaccination(inst, e, need, k, earliest, opts, state, jabs, lang):
         )
     # Reach is judged before the product only to save time (the product
     # test is the dearer one); the reason found is the same either way.
-    mine = reachable_session_ids(inst, e.workplace_id)
+    look = state.lookups
+    mine = reachable_session_ids(inst, e.workplace_id, look)
     ok = [
         s
         for s in vs
@@ -227,15 +230,16 @@ def _why_sessions(
     inst, e: Employee, sessions: list[Session], opts, state, lang
 ) -> tuple[str, str]:
     """Reach, availability, then what blocks each candidate slot."""
-    mine = reachable_session_ids(inst, e.workplace_id)
+    look = state.lookups
+    mine = reachable_session_ids(inst, e.workplace_id, look)
     reach = [s for s in sessions if s.id in mine]
     if not reach:
         return "out_of_reach", _t(lang, "out_of_reach", wp=e.workplace_id)
-    periods = duty_periods(inst, e)
+    periods = duty_periods(inst, e, look)
     usable = [
         o
         for s in reach
-        if (o := options_for_session(inst, e, s, periods)) is not None
+        if (o := options_for_session(inst, e, s, periods, look)) is not None
     ]
     if not usable:
         absent = [a for a in inst.absences_of(e.id)]
@@ -279,12 +283,12 @@ def _test_unmet(
 ) -> UnmetNeed | None:
     dates = inst.settings.dates()
     e = inst.employees[n.employee_id]
-    ts, test_days = _of_service(inst, Service.NUCLEIC_TEST)
+    ts, test_days = _of_service(state.lookups, Service.NUCLEIC_TEST)
     if n.window is not None:
         if n.met_by(tests):
             return None
         lo, hi = n.window
-        in_window = _between(inst, Service.NUCLEIC_TEST, lo, hi)
+        in_window = _between(state.lookups, Service.NUCLEIC_TEST, lo, hi)
         what = _t(lang, "window", lo=lo, hi=hi)
         if not in_window:
             reason, detail = (
@@ -333,7 +337,7 @@ def _test_unmet(
     else:
         first = _first_coverable_gap(n, tests, dates, test_days)
         near = _between(
-            inst,
+            state.lookups,
             Service.NUCLEIC_TEST,
             first - timedelta(days=n.every_days - 1),
             first,
@@ -351,19 +355,25 @@ def _test_unmet(
     )
 
 
-def _of_service(inst, service: Service) -> tuple[list[Session], list[date]]:
+def _of_service(
+    look: Lookups, service: Service
+) -> tuple[list[Session], list[date]]:
     """Sessions of a service in the horizon, by date, and their dates:
     computed once per instance (the unmet list asks for every need)."""
-    cache = inst._cache.setdefault("reasons_by_service", {})
+    cache = look.by_service
     if service not in cache:
-        ss = [s for s in inst.horizon_sessions() if s.service is service]
+        ss = [
+            s for s in look.instance.horizon_sessions() if s.service is service
+        ]
         cache[service] = (ss, [s.date for s in ss])
     return cache[service]
 
 
-def _between(inst, service: Service, lo: date, hi: date) -> list[Session]:
+def _between(
+    look: Lookups, service: Service, lo: date, hi: date
+) -> list[Session]:
     """Sessions of a service dated lo..hi, by bisection."""
-    ss, days = _of_service(inst, service)
+    ss, days = _of_service(look, service)
     return ss[bisect_left(days, lo) : bisect_right(days, hi)]
 
 
