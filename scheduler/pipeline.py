@@ -75,6 +75,7 @@ from scheduler.model.solve import (
     hint_from_solution,
     solve_built,
     solve_params,
+    solver_version,
 )
 from scheduler.prepare.candidates import (
     EmployeeOptions,
@@ -729,6 +730,7 @@ def run_json(result: RunResult, meta: dict) -> dict:
         "input": meta["input"],
         "input_sha256": meta["input_sha256"],
         "version": __version__,
+        "solver_version": solver_version(),
         "seed": meta["seed"],
         "time_limit": meta["time_limit"],
         "gap_limit": meta.get("gap_limit"),

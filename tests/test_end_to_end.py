@@ -11,6 +11,7 @@ the in-memory solution.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import re
 import zipfile
@@ -306,6 +307,8 @@ def test_example_run_json(example_run, example_instance):
     assert meta["input_sha256"] == example_run["before"]
     assert meta["seed"] == 0
     assert isinstance(meta["version"], str) and meta["version"]
+    # The same seed gives the same schedule only on the same solver.
+    assert meta["solver_version"] == importlib.metadata.version("ortools")
     assert isinstance(meta["warnings"], list)
 
     # no personal data: names, phones, exemption reasons (health data)

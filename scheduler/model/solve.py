@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import ortools
 from ortools.sat.python import cp_model
 
 from scheduler.core.domain import EmployeeId, Instance, Service
@@ -525,6 +526,12 @@ def _representable(options, appointments) -> list[Appointment]:
                 ):
                     dropped.add(b if b.service is Service.NUCLEIC_TEST else a)
     return [a for a in appointments if a not in dropped]
+
+
+def solver_version() -> str:
+    """OR-Tools' version: the same input and seed give the same schedule
+    only on the same one (run.json records it)."""
+    return ortools.__version__
 
 
 def solve_params(

@@ -27,22 +27,25 @@ import uuid
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from copy import copy
 from datetime import date, datetime, timezone
-from io import BytesIO
 from pathlib import Path
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import column_index_from_string, get_column_letter
-from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
+
+from scheduler.io.write.openpyxl_internals import (
+    SheetWriter,
+    SpliceError,
+    marker_row,
+    set_style,
+    style_of,
+)
 
 #: First characters that make Excel (or a CSV import) read a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -179,9 +182,9 @@ def styled(cell: Cell, name: str, **style: Any) -> Cell:
     if look is None:
         for attr, value in style.items():
             setattr(cell, attr, value)
-        looks[name] = copy(cell._style)
+        looks[name] = style_of(cell)
     else:
-        cell._style = copy(look)
+        set_style(cell, look)
     return cell
 
 
@@ -264,7 +267,6 @@ _XML_ESCAPES = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
 )
 _CHUNK = 2000  # rows per write
-_MARKER = re.compile(rb"bulk-rows-[0-9a-f]{32}")
 #: Values whose cell XML is kept for reuse, keyed by (value, style): none
 #: of these types compares equal to another (unlike 1, 1.0 and True).
 _REUSED = frozenset({str, int, date, type(None)})
@@ -279,7 +281,11 @@ class BulkWorkbook:
             wb = Workbook()
             wb.remove(wb.active)
         self.wb = wb
-        self._rows: dict[str, tuple[int, Iterable[BulkRow], int, int]] = {}
+        #: Per sheet with bulk rows: its marker, first row, rows, count
+        #: and width.
+        self._rows: dict[
+            Worksheet, tuple[str, int, Iterable[BulkRow], int, int]
+        ] = {}
         self._styles: dict[tuple, XfPair] = {}
 
     def style(self, ws: Worksheet, **style: Any) -> XfPair:
@@ -309,16 +315,21 @@ class BulkWorkbook:
         down, consumed when saving.
 
         Nothing else may be written to ``ws`` from ``first_row`` on; the
-        caller sets filters and print areas, knowing the row count.
+        caller sets filters and print areas, knowing the row count. One
+        table of bulk rows a sheet.
         """
+        if ws in self._rows:
+            raise ValueError(f"sheet {ws.title!r} has bulk rows already")
+        # Found in the sheet's XML on save and replaced by the rows.
         marker = f"bulk-rows-{uuid.uuid4().hex}"
         ws.cell(first_row, 1, marker)
-        self._rows[marker] = (first_row, rows, count, width)
+        self._rows[ws] = (marker, first_row, rows, count, width)
 
     def save(self, path: str | Path) -> None:
         """openpyxl's save, but each sheet is serialised in memory (not
         through a temporary file of its own) and the bulk rows are
-        spliced into it on the way into the zip file."""
+        spliced into it on the way into the zip file. ``SpliceError`` if
+        some sheet's rows could not be spliced in."""
         path = Path(path)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
@@ -329,38 +340,43 @@ class BulkWorkbook:
                 self.wb.properties.modified = datetime.now(
                     tz=timezone.utc
                 ).replace(tzinfo=None)
-                _Writer(self, archive).save()
+                self._spliced: set[Worksheet] = set()
+                SheetWriter(self.wb, archive, self._store).save()
+            lost = [ws.title for ws in self._rows if ws not in self._spliced]
+            if lost:
+                raise SpliceError(
+                    f"the bulk rows of {lost} were not written: their "
+                    "sheets are no longer in the workbook"
+                )
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
 
-    def _store(self, archive: zipfile.ZipFile, name: str, data: bytes):
+    def _store(
+        self,
+        archive: zipfile.ZipFile,
+        ws: Worksheet,
+        name: str,
+        data: bytes,
+    ) -> None:
         """One sheet's XML into the archive, bulk rows spliced in."""
-        marker = self._marker_in(data)
-        if marker is None:
+        if ws not in self._rows:
             archive.writestr(name, data)
             return
-        chunks = self._sheet_xml(data.decode(), marker)
-        if self._rows[marker][2] >= _CHUNK:
+        chunks = self._sheet_xml(data.decode(), ws)
+        if self._rows[ws][3] >= _CHUNK:
             _deflate_behind(archive, name, chunks)
-            return
-        with archive.open(name, "w", force_zip64=True) as out:
-            for chunk in chunks:
-                out.write(chunk.encode())
+        else:
+            with archive.open(name, "w", force_zip64=True) as out:
+                for chunk in chunks:
+                    out.write(chunk.encode())
+        self._spliced.add(ws)
 
-    def _marker_in(self, data: bytes) -> str | None:
-        for found in _MARKER.finditer(data):
-            marker = found.group().decode()
-            if marker in self._rows:
-                return marker
-        return None
-
-    def _sheet_xml(self, xml: str, marker: str) -> Iterator[str]:
+    def _sheet_xml(self, xml: str, ws: Worksheet) -> Iterator[str]:
         """The sheet with the marker row replaced by the bulk rows."""
-        first, rows, count, width = self._rows[marker]
-        at = xml.index(marker)
-        start = xml.rindex("<row ", 0, at)
-        end = xml.index("</row>", at) + len("</row>")
+        marker, first, rows, count, width = self._rows[ws]
+        # Found before the first chunk: a sheet without it raises here.
+        start, end = marker_row(xml, marker)
         yield _fix_dimension(xml[:start], first - 1 + count, width)
         batch: list[str] = []
         for row in _rows_xml(rows, first):
@@ -370,27 +386,6 @@ class BulkWorkbook:
                 batch.clear()
         yield "".join(batch)
         yield xml[end:]
-
-
-class _Writer(ExcelWriter):
-    """openpyxl's workbook writer with :meth:`BulkWorkbook._store` for the
-    sheets (openpyxl 3.1 writes each sheet to a temporary file, whose
-    creation and removal cost about a millisecond a sheet)."""
-
-    def __init__(self, book: BulkWorkbook, archive: zipfile.ZipFile):
-        super().__init__(book.wb, archive)
-        self._book = book
-
-    def write_worksheet(self, ws: Worksheet) -> None:
-        # ExcelWriter.write_worksheet of openpyxl 3.1, normal mode.
-        ws._drawing = SpreadsheetDrawing()
-        ws._drawing.charts = ws._charts
-        ws._drawing.images = ws._images
-        writer = WorksheetWriter(ws, out=BytesIO())
-        writer.write()
-        ws._rels = writer._rels
-        self._book._store(self._archive, ws.path[1:], writer.read())
-        self.manifest.append(ws)
 
 
 def _deflate_behind(

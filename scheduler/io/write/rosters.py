@@ -62,6 +62,7 @@ from scheduler.io.write.layout import (
     header_widths,
     print_setup,
 )
+from scheduler.io.write.openpyxl_internals import set_style, style_of
 
 ROSTER_COLUMNS = (
     "col.no",
@@ -414,7 +415,7 @@ def _write_index(
         for c, value in enumerate(values, 1):
             cell = ws.cell(r, c)
             if known is not None:
-                cell._style = copy(known[c - 1])
+                set_style(cell, known[c - 1])
             if isinstance(value, str):
                 set_text(cell, value)
             else:
@@ -434,7 +435,7 @@ def _write_index(
                 link.font = LINK_FONT
         if known is None:
             looks[linked] = [
-                _unquoted(ws.cell(r, c)._style)
+                _unquoted(style_of(ws.cell(r, c)))
                 for c in range(1, len(values) + 1)
             ]
     last = title_row + len(sessions)
