@@ -23,6 +23,7 @@ from scheduler.model.constraints import HARD_RULES, STRUCTURE, ModelData
 from scheduler.model.solve import build_model
 from scheduler.model.variables import TEST, ScheduleVars, create_vars
 from scheduler.prepare.candidates import EmployeeOptions, all_options
+from scheduler.prepare.lookups import Lookups
 from scheduler.prepare.needs import Needs, compute_needs
 
 #: One booking of a hand-made schedule: employee, need position (``k``,
@@ -52,10 +53,13 @@ def bare_model(instance: Instance, rules: Iterable[Rule]) -> Bare:
     """The variables, ``STRUCTURE`` and the given rules of ``HARD_RULES``,
     nothing else (no objective)."""
     needs = compute_needs(instance)
-    options = all_options(instance, needs)
+    lookups = Lookups(instance)
+    options = all_options(instance, needs, lookups=lookups)
     model = cp_model.CpModel()
     v = create_vars(model, instance, options)
-    data = ModelData(instance=instance, needs=needs, options=options)
+    data = ModelData(
+        instance=instance, needs=needs, options=options, lookups=lookups
+    )
     for add in (*STRUCTURE, *(HARD_RULES[r] for r in rules)):
         add(model, data, v)
     return Bare(instance, needs, options, model, v)
