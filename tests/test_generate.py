@@ -182,7 +182,9 @@ def ratios(book: Book) -> tuple[float, float]:
         for s in vaccination
     )
     weeks = math.ceil(inst.settings.days / 7)
-    tests = sum(weeks if n.is_cadence else 1 for n in needs.test_needs())
+    tests = sum(
+        weeks if n.is_cadence else 1 for ns in needs.tests.values() for n in ns
+    )
     test_capacity = sum(
         len(s.slots) * s.capacity_per_slot
         for s in inst.sessions.values()

@@ -138,10 +138,6 @@ class Product:
         if self.min_interval_days > self.max_interval_days:
             raise ValueError(f"product {self.name}: min interval > max")
 
-    @property
-    def booster_capable(self) -> bool:
-        return self.booster_after_days is not None
-
     def allows_age(self, age: int | None) -> bool:
         """Unknown age is allowed; otherwise the limits are inclusive."""
         if age is None:
@@ -394,11 +390,6 @@ class Reserved:
     doses: dict[SessionId, int] = field(default_factory=dict)
     #: session -> slot end of every vaccination taken (observation seats).
     jab_ends: dict[SessionId, tuple[int, ...]] = field(default_factory=dict)
-
-    def slot_free(self, session: Session, slot_start: int) -> int:
-        return session.capacity_per_slot - self.slots.get(
-            (session.id, slot_start), 0
-        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

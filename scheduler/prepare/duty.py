@@ -124,11 +124,3 @@ class Duty(tuple):
         """Is the employee on duty at minute t?"""
         i = bisect_right(self.starts, t) - 1
         return i >= 0 and self.reach[i] > t
-
-
-def within_duty(periods: Duty, start: int, end: int) -> bool:
-    return periods.contains(start, end)
-
-
-def on_duty_at(periods: Duty, t: int) -> bool:
-    return periods.at(t)

@@ -117,9 +117,6 @@ class Needs:
     #: the run, counted as met (domain.md), with nothing to schedule.
     met_before: dict[EmployeeId, tuple[str, ...]] = field(default_factory=dict)
 
-    def test_needs(self) -> list[TestNeed]:
-        return [n for ns in self.tests.values() for n in ns]
-
 
 def compute_needs(instance: Instance) -> Needs:
     """Derive every employee's needs from the validated instance."""

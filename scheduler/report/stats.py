@@ -86,11 +86,6 @@ class GroupStats:
         return self.headcount - self.exempt
 
     @property
-    def doses_booked(self) -> int:
-        """Series doses and boosters together."""
-        return self.series_doses_booked + self.boosters_booked
-
-    @property
     def rate_before(self) -> float | None:
         return _ratio(self.fully_before, self.headcount)
 
