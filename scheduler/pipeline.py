@@ -439,8 +439,8 @@ def _filled(state, needs, options, start, found, held) -> Solution:
     return state.solution(kept)
 
 
-#: The repair's passes after the solve: only those still short (10,000
-#: staff: +200 weighted units in 0.7 s; a thin pass first gained 36).
+#: The repair's passes after the solve: only those still short (a thin
+#: pass first gained less: benchmarks/measurements.md, "Repair").
 POST_SOLVE_PASSES = (False,)
 
 
@@ -647,8 +647,8 @@ def write_run(
         inst, sol = result.instance, result.solution
         # The calendars (one event per appointment), the coverage report
         # and the notices are written by a second process on the second
-        # core, the rosters and the schedule here (10,000 staff: 3.1 and
-        # 3.9 s); leaving the block, also by an error, ends that process.
+        # core, the rosters and the schedule here (about equal shares);
+        # leaving the block, also by an error, ends that process.
         with Background(
             _write_beside, tmp, inst, result.needs, sol, result.lang, lock
         ) as beside:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import timedelta
 from itertools import pairwise
 
@@ -304,7 +305,7 @@ def greedy_schedule(
     inst: Instance,
     needs: Needs,
     options: dict[str, EmployeeOptions] | None = None,
-    pinned: list[Appointment] = (),
+    pinned: Sequence[Appointment] = (),
     guide: Guide | None = None,
     lookups: Lookups | None = None,
 ) -> Solution:
@@ -319,7 +320,7 @@ def greedy_state(
     inst: Instance,
     needs: Needs,
     options: dict[str, EmployeeOptions] | None = None,
-    pinned: list[Appointment] = (),
+    pinned: Sequence[Appointment] = (),
     guide: Guide | None = None,
     lookups: Lookups | None = None,
 ) -> BookingState:
@@ -365,9 +366,8 @@ def greedy_state(
     skips: dict[tuple[str, int], set] = defaultdict(set)
     horizon = inst.settings.dates()
     # Fewest test sessions first (ties: most urgent, then by id): the
-    # flexible take what the others cannot reach. On generated drives
-    # this met up to 0.4 % more weighted needs than urgency order alone
-    # (10,000 staff: +0.37 %; the shipped example: +0.01 %).
+    # flexible take what the others cannot reach; it met more weighted
+    # needs than urgency order alone (benchmarks/measurements.md, "Greedy").
     active = sorted(order, key=lambda eid: len(options[eid].tests))
     while active:
         active = [
@@ -617,9 +617,8 @@ def refill_state(
 ) -> list[Appointment]:
     """``fill_schedule`` of ``after`` on the state that holds ``before``
     (from ``filled_state``): only the appointments that differ are taken
-    out and in, not the whole schedule (at 100,000 staff, a block-by-block
-    solve changes a few thousand of 375,000). The appointments it could
-    not take in."""
+    out and in, not the whole schedule (a block-by-block solve changes a
+    few of them). The appointments it could not take in."""
     old, new = set(before.appointments), set(after.appointments)
     for a in sorted(old - new, key=roster_order):
         if a in st.apps:

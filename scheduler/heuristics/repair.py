@@ -55,8 +55,8 @@ def fill_and_repair(
     lookups: Lookups | None = None,
 ) -> tuple[Solution, BookingState]:
     """``fill_schedule``, ``repair_tests`` and ``take_places``, on one
-    booking state (at 100,000 staff, taking the schedule in costs about
-    10 s); the schedule and that state (for ``greedy.refill_state``)."""
+    booking state (taking a big schedule in is slow); the schedule and
+    that state (for ``greedy.refill_state``)."""
     st, kept = filled_state(inst, needs, options, solution, lookups)
     repair_state(st, needs, options, held)
     take_places(st, needs, options, held)
@@ -69,8 +69,8 @@ def fill_and_repair_state(
     options: dict[str, EmployeeOptions],
     held: frozenset[str] = frozenset(),
 ) -> Solution:
-    """``fill_and_repair`` on the state the greedy left (taking its
-    schedule in again cost 7 s at 100,000 staff)."""
+    """``fill_and_repair`` on the state the greedy left (rather than
+    taking its schedule in again)."""
     fill_open_needs(st, needs, options)
     repair_state(st, needs, options, held)
     take_places(st, needs, options, held)
@@ -118,10 +118,10 @@ def _most_urgent(inst, needs, options, held) -> list[str]:
 #: with, per date (``take_places``).
 OCCUPANTS = 4
 
-#: Trades tried in all, at most: each costs about 1 ms (two re-plans).
-#: 10,000 generated staff try 3,200 (+647 weighted units in 2.9 s); a
-#: tight drive of 100,000 would try 133,000 (+18,355 units in 147 s), so
-#: the most urgent people go first and the trades stop at this many.
+#: Trades tried in all, at most: each costs two re-plans, and a tight
+#: drive of 100,000 staff would try over ten times this many
+#: (benchmarks/measurements.md, "Repair"), so the most urgent people go
+#: first and the trades stop here.
 TRADES = 10_000
 
 
@@ -216,9 +216,9 @@ class _Trader:
             and a.employee_id in self.days
         ]
         # Those with the most test sessions on other days are likeliest to
-        # move (10,000 staff: +647 units in 2.9 s; the first 12 booked,
-        # +440 in 7 s; counting only sessions with room was as good, but
-        # slow where sessions hold hundreds).
+        # move (benchmarks/measurements.md, "Repair": better and faster than
+        # the first booked; counting only sessions with room was as good,
+        # but slow where sessions hold hundreds).
         occupants = sorted(
             booked,
             key=lambda a: (
@@ -281,7 +281,8 @@ def _replan(st, inst, ns, opts, eid, dates, thin: bool) -> None:
     short = before < alone
     if not short and thin and len(old) > len(fewest):
         # Tests that cover nothing the others do not go first, with no fit
-        # checks at all (10,000 staff: 73 more units, and a little faster).
+        # checks at all (more needs met, and faster:
+        # benchmarks/measurements.md).
         old = _drop_spare_tests(st, ns, opts, old, before, horizon)
     if not short and (not thin or len(old) <= len(fewest)):
         return  # nothing to gain, even alone in the drive

@@ -56,10 +56,8 @@ Progress = Callable[[str], None]
 ROUNDS = 5
 
 #: Budget seconds a block gets at least (its share of the time limit when
-#: that is more). Measured on the shipped example with a 30 s limit: caps
-#: of 2.5, 3.5, 5, 8 and 15 s met 64,180, 64,874, 64,678, 64,347 and 63,416
-#: weighted units; with 150 s, a 15 s cap beat a 4 s one (65,541 to
-#: 64,938): many short solves when time is short, longer ones when not.
+#: that is more): many short solves when time is short, longer ones when
+#: not (benchmarks/measurements.md, "Blocks").
 BLOCK_SECONDS = 4.0
 
 
@@ -226,8 +224,8 @@ def _solve_block(
         for row in (*opts.vaccination, opts.tests)
         for o in row
     }
-    # Only the sessions the block can use matter (one pass over every
-    # appointment of the drive cost 0.5 s per block at 100,000 staff).
+    # Only the sessions the block can use matter (a pass over every
+    # appointment of a big drive, per block, was slow).
     others = (
         a
         for sid in sorted(usable)

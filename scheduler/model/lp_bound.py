@@ -197,9 +197,9 @@ def _places(instance: Instance, session, seats: list) -> list:
     together. With the whole session's row alone, the LP planned 30
     people into a session whose last 20 places only they could reach,
     and the greedy that followed its plan left a third of such sessions
-    empty. The rows cost GLOP time (100,000 staff: about 900 rows on
-    2,800 sessions, 66 -> 90 s); adding only the rows the LP broke and
-    solving again took longer still (each re-solve started afresh)."""
+    empty. The rows cost GLOP time (benchmarks/measurements.md, "LP
+    bound"); adding only the rows the LP broke and solving again took
+    longer still (each re-solve started afresh)."""
     sets = {slots for slots, _ in seats}
     union = tuple(sorted(set().union(*sets)))
     rows = []
@@ -265,17 +265,15 @@ def _tests_by_flow(
 #: in all and per part of the drive that shares no test session with the
 #: rest (each part is its own LP); above them, by dates alone, up to
 #: ``DATED_VARIABLES``; above that the min-cost flow alone bounds the tests.
-#: PDLP's time grows about with the LP's size: 10,000 generated staff give
-#: 173,797 variables in three parts (66,975, 71,996 and 34,826 variables:
-#: 2.9, 2.8 and 1.4 s with building; GLOP took 11, 10 and 3 s, and a
-#: minute as one LP); 100,000 give 2.5 million, too many. It runs on the
-#: second core while the start is built and the solver runs.
+#: PDLP's time grows about with the LP's size, and it runs on the second
+#: core while the start is built and the solver runs: these sizes keep it
+#: within that time (benchmarks/measurements.md, "LP bound").
 TIGHT_TESTS_VARIABLES = 400_000
 TIGHT_PART_VARIABLES = 200_000
 
 #: Largest tests LP by dates alone (classes merged across teams, no team
-#: rows): 100,000 generated staff give 527,857 variables in 21 parts,
-#: solved in 20 s, 4,950 weighted units below the flow (0.1 %).
+#: rows); it covers the largest benchmark drive
+#: (benchmarks/measurements.md, "LP bound").
 DATED_VARIABLES = 600_000
 
 
@@ -288,8 +286,8 @@ def bound_on_tests(
     the min-cost flow (``_tests_by_flow``), or where it is small enough
     the LP by dates and teams when that is lower. Where that LP is too
     large, classes merge across teams and the team rows go: the LP by
-    dates alone still sees sessions full on the dates a cadence needs
-    (10,000 generated staff: 386 units below the flow).
+    dates alone still sees sessions full on the dates a cadence needs,
+    below the flow.
 
     Per class of people (same team, candidate test sessions, needs and
     weight): a cadence day counts at most as many people as the class
@@ -476,9 +474,9 @@ def _glop():
     return lp
 
 
-#: PDLP's relative and absolute tolerances: on the 10,000-staff LP by
-#: dates and teams (173,797 variables in three parts) it stops after 4 s
-#: with a dual bound 0.3 units above GLOP's optimum, which took 24 s.
+#: PDLP's relative and absolute tolerances: tight enough that its dual
+#: bound is within a unit of GLOP's optimum, in a fraction of GLOP's time
+#: (benchmarks/measurements.md, "LP bound").
 PDLP_TOLERANCE = 1e-5
 
 
