@@ -242,7 +242,7 @@ def _complete(
     from scheduler.pipeline import schedule
     from scheduler.report.stats import compute_coverage
 
-    plain = dataclasses.replace(instance, session_options={}, _cache={})
+    plain = dataclasses.replace(instance, session_options={})
     params = solve_params(plain.settings, opts.time_limit, None, opts.seed)
     found = schedule(plain, params, say)
     cov = compute_coverage(plain, found.needs, found.solution)

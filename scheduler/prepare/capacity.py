@@ -31,6 +31,7 @@ from scheduler.core.domain import (
 )
 from scheduler.prepare.candidates import EmployeeOptions, employee_options
 from scheduler.prepare.duty import pattern_works
+from scheduler.prepare.lookups import Lookups
 from scheduler.prepare.needs import (
     Needs,
     Urgency,
@@ -130,7 +131,6 @@ def with_options(
             sid: s for sid, s in sessions.items() if s.service in services
         },
         session_options={},
-        _cache={},
     )
 
 
@@ -196,6 +196,8 @@ def capacity_classes(
     """
     aug = with_options(instance, options, (Service.VACCINATION,))
     needs = compute_needs(aug)
+    # One set of look-ups for everyone: options are shared objects.
+    look = Lookups(aug)
     found: dict[tuple, tuple[Chain, ...]] = {}
     headcount: dict[WorkplaceId, int] = dict.fromkeys(instance.workplaces, 0)
     done: dict[WorkplaceId, int] = dict.fromkeys(instance.workplaces, 0)
@@ -211,7 +213,7 @@ def capacity_classes(
         if need is None or need.booster:
             stuck[e.id] = None
             continue
-        opts = employee_options(aug, needs, e, conflicts=False)
+        opts = employee_options(aug, needs, e, conflicts=False, lookups=look)
         # Options are shared objects (candidates.py): so are the chains.
         seen = (
             need.first_dose,
