@@ -13,6 +13,12 @@ from openpyxl import Workbook
 from scheduler.core.errors import UsageError
 from scheduler.core.i18n import date_label, dose_label, service_label, t
 from scheduler.core.messages import Msg
+from scheduler.io.write.excel import set_text, write_header
+from scheduler.io.write.layout import (
+    content_width,
+    header_points,
+    print_setup,
+)
 from scheduler.rounds.history import DOSES, Figures
 
 
@@ -71,6 +77,25 @@ def history_text(f: Figures, lang: str, path: Path) -> str:
     return "\n".join(lines)
 
 
+def _table(ws, head: list[str], rows: list[tuple]) -> None:
+    """A header and rows, columns wide enough for both to print whole
+    (A4, one page wide, the header on every page)."""
+    write_header(ws, 1, head)
+    for r, row in enumerate(rows, 2):
+        for c, value in enumerate(row, 1):
+            if isinstance(value, str):
+                set_text(ws.cell(r, c), value)
+            else:
+                ws.cell(r, c, value)
+    widths = []
+    for c, label in enumerate(head, 1):
+        texts = [label, *(str(row[c - 1]) for row in rows)]
+        widths.append(content_width(texts, 10, 60) + 1)  # + 1: bold
+        ws.column_dimensions[ws.cell(1, c).column_letter].width = widths[-1]
+    ws.row_dimensions[1].height = header_points(head, widths)
+    print_setup(ws, 1)
+
+
 def write_history_xlsx(path: Path, f: Figures, lang: str) -> Path:
     """The same figures as a new workbook (never overwrites)."""
     if path.exists():
@@ -78,20 +103,20 @@ def write_history_xlsx(path: Path, f: Figures, lang: str) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = t("hist.sheet.figures", lang)
-    ws.append([t("hist.col.figure", lang), t("hist.col.value", lang)])
-    for label, n in figure_rows(f, lang):
-        ws.append([label, n])
-    ws.column_dimensions["A"].width = 40
-    sites = wb.create_sheet(t("hist.sheet.sites", lang))
-    sites.append(
+    _table(
+        ws,
+        [t("hist.col.figure", lang), t("hist.col.value", lang)],
+        figure_rows(f, lang),
+    )
+    _table(
+        wb.create_sheet(t("hist.sheet.sites", lang)),
         [
             t("col.site", lang),
             t("hist.col.sessions", lang),
             t("hist.col.attended", lang),
-        ]
+        ],
+        [(s.site_id, s.sessions_held, s.attended) for s in f.sites],
     )
-    for s in f.sites:
-        sites.append([s.site_id, s.sessions_held, s.attended])
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:

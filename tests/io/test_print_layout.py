@@ -1,6 +1,7 @@
 """Printed workbooks: no header broken inside a word, nothing cut, rows
-tall enough for their wrapped lines — every sheet of every workbook a run
-or ``scheduler template`` writes, in English and in Chinese."""
+tall enough for their wrapped lines — every sheet of every workbook a run,
+``scheduler template`` or ``scheduler history --xlsx`` writes, in English
+and in Chinese."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ from scheduler.io.write.rosters import write_rosters
 from scheduler.io.write.schedule import write_schedule
 from scheduler.io.write.template import write_template
 from scheduler.prepare.needs import compute_needs
+from scheduler.rounds.history import Figures, SiteFigures
+from scheduler.rounds.history_report import write_history_xlsx
 from tests.factories import (
     H0,
     make_appointment,
@@ -170,6 +173,14 @@ def _written(kind: str, lang: str, folder) -> object:
         write_template(path, lang)
     elif kind == "example":
         write_template(path, lang, example=True)
+    elif kind == "history":
+        figures = Figures(
+            runs=3,
+            vaccinations=804,
+            doses={"1": 300, "2": 400, "booster": 104},
+            sites=[SiteFigures("CHC01-Xiangmihu-Community", 12, 400)],
+        )
+        write_history_xlsx(path, figures, lang)
     return path
 
 
@@ -233,7 +244,15 @@ def print_problems(path) -> list[str]:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize(
     "kind",
-    ["rosters", "coverage", "schedule", "notices", "template", "example"],
+    [
+        "rosters",
+        "coverage",
+        "schedule",
+        "notices",
+        "template",
+        "example",
+        "history",
+    ],
 )
 def test_every_sheet_prints_without_cut_or_broken_text(kind, lang, tmp_path):
     """Every header's words fit its column, wrapped cells have rows tall
@@ -271,7 +290,9 @@ def test_roster_index_rows_hold_their_wrapped_text(tmp_path):
     )
 
 
-@pytest.mark.parametrize("kind", ["rosters", "coverage", "notices"])
+@pytest.mark.parametrize(
+    "kind", ["rosters", "coverage", "schedule", "notices", "history"]
+)
 def test_printed_a4_one_page_wide_header_repeated(kind, tmp_path):
     """Each sheet prints on A4, one page wide, its header on every page."""
     path = _written(kind, "en", tmp_path)
