@@ -63,6 +63,14 @@ Column = tuple[str, float, str, Callable[[object], object]]
 _FORMATS = {"id": TEXT_FORMAT, "pct": PERCENT_FORMAT, "date": DATE_FORMAT}
 _TEXT = ("id", "text", "label")
 CENTRED = Alignment(vertical="center")
+#: Dates and slot times centred: a right-aligned date beside a
+#: left-aligned time read as one string.
+_ALIGN = {
+    "id": MIDDLE,
+    "text": MIDDLE,
+    "label": Alignment(horizontal="center", vertical="center", wrap_text=True),
+    "date": Alignment(horizontal="center", vertical="center"),
+}
 #: Printable height and width of a landscape A4 page with print_setup's
 #: margins, header and footer, in points.
 PAGE_POINTS = (440.0, 784.0)
@@ -340,7 +348,7 @@ def _put(cell: Cell, kind: str, value: object, bold: bool) -> None:
     percentages (the number format only on cells with a value)."""
     empty = value is None or value == ""
     # Text wraps in its (sized) row; everything sits in the row's middle.
-    look = {"border": BOX, "alignment": MIDDLE if kind in _TEXT else CENTRED}
+    look = {"border": BOX, "alignment": _ALIGN.get(kind, CENTRED)}
     if bold:
         look["font"] = BOLD
     if not empty and kind in _FORMATS:
