@@ -15,7 +15,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from scheduler.check.checker import (
     check_solution,
     counts_of,
     needs_met,
+    net_value,
     objective_terms,
 )
 from scheduler.core.background import Background, stop_all
@@ -50,9 +51,11 @@ from scheduler.core.solution import (
     UnmetNeed,
 )
 from scheduler.heuristics.greedy import (
+    BookingState,
     greedy_schedule,
     greedy_state,
     guide_from,
+    hold_bookings,
     refill_state,
 )
 from scheduler.heuristics.repair import (
@@ -77,6 +80,7 @@ from scheduler.model.solve import (
     solve_params,
     solver_version,
 )
+from scheduler.prepare.booked import Keepable, keepable_bookings
 from scheduler.prepare.candidates import (
     EmployeeOptions,
     add_conflicts,
@@ -119,6 +123,13 @@ class Scheduled:
     lookups: Lookups
     greedy: dict[str, float]
     blocks: int
+    #: Re-plan: the bookings that could not be kept whatever the cost,
+    #: each with why (scheduler/prepare/booked.py).
+    forced: dict = field(default_factory=dict)
+    #: Re-plan with a change_cost: the needs met by the start, which keeps
+    #: every booking that fits (what the changes since gained is measured
+    #: against); None otherwise.
+    kept_met: float | None = None
 
     @property
     def status(self) -> SolveStatus:
@@ -185,12 +196,20 @@ def schedule(
             )
         pinned = pinned_appointments(instance, needs)
         _check_pinned(instance, needs, pinned, look)
-        # People with pinned bookings keep their tests in every repair.
-        held = frozenset(a.employee_id for a in pinned)
+        keep, forced = bookings_to_keep(instance, needs, options, pinned, look)
+        # People with pinned bookings keep their tests in every repair, and
+        # so do those whose bookings are kept when changes cost something
+        # (the repair would move them for any gain).
+        paid = instance.settings.change_cost > 0
+        held = frozenset(
+            [a.employee_id for a in pinned]
+            + [x.booking.employee_id for x in keep if paid]
+        )
         greedy = greedy_schedule(
-            instance, needs, options, pinned, lookups=look
+            instance, needs, options, pinned, lookups=look, keep=keep
         )
         base = objective_terms(instance, needs, greedy)
+        base_net = net_value(instance, needs, greedy)
         classes = vaccination_classes(instance, needs, options)
         prepared = None
         if built is None:
@@ -212,11 +231,15 @@ def schedule(
             pinned,
             held,
             greedy,
-            base["needs_met"],
+            base_net,
             relaxation,
             classes,
             look,
+            keep,
         )
+        # start_met prices the changes in (checker.net_value); shown is
+        # the needs met alone.
+        shown = needs_met(instance, needs, start) if keep else start_met
         seconds["build"] = time.perf_counter() - clock
         clock = time.perf_counter()
         deadline = time.monotonic() + params.time_limit
@@ -224,9 +247,9 @@ def schedule(
         tell(
             Stage.SOLVE,
             total=len(blocks) if built is None else 0,
-            needs_met=start_met,
+            needs_met=shown,
         )
-        say(Msg("progress.start", met=f"{start_met:,.2f}"))
+        say(Msg("progress.start", met=f"{shown:,.2f}"))
         say(
             Msg(
                 "progress.solving",
@@ -257,7 +280,7 @@ def schedule(
                     _gap_limit(
                         params.gap_limit, start_met, relaxation_bound, say
                     ),
-                    start_met,
+                    shown,
                     relaxation_bound,
                     len(blocks),
                     tell,
@@ -281,13 +304,13 @@ def schedule(
         relaxed = relaxation_bound()
     solution = _filled(state, needs, options, start, found, held)
     mine = objective_terms(instance, needs, solution)
-    if mine["needs_met"] < start_met - 1e-6:
+    if net_value(instance, needs, solution) < start_met - 1e-6:
         # The model books one appointment a day and forbids whole session
         # pairs that could break rule 11; the start judges those pairs at
         # its slots, and here it met more than the solver's schedule.
         solution, mine = start, objective_terms(instance, needs, start)
         report.status = SolveStatus.FEASIBLE
-    if base["needs_met"] > mine["needs_met"] + 1e-6:
+    if base_net > net_value(instance, needs, solution) + 1e-6:
         report.warnings.append(Msg("warning.greedy_better"))
         solution, mine = greedy, base
     report.objective = mine
@@ -329,6 +352,10 @@ def schedule(
         lookups=look,
         greedy=base,
         blocks=len(blocks),
+        forced=forced,
+        kept_met=(
+            needs_met(instance, needs, start) if keep and paid else None
+        ),
     )
 
 
@@ -392,6 +419,23 @@ def _sum(*parts: float | None) -> float | None:
     return None if None in parts else sum(parts)
 
 
+def bookings_to_keep(
+    instance: Instance, needs: Needs, options, pinned, lookups=None
+) -> tuple[list[Keepable], dict]:
+    """A re-plan's bookings that fit together beside the pinned ones, in
+    date order: the start keeps them all, and later stages change one only
+    when that gains more than ``change_cost`` (any gain when it is 0); and
+    those that cannot be kept whatever the cost, with why."""
+    keep, forced = keepable_bookings(instance, needs, options, lookups)
+    if not keep and not forced:
+        return [], {}
+    st = BookingState(instance, lookups)
+    for a in pinned:
+        st.rebook(a, options)
+    forced |= hold_bookings(st, keep, options)
+    return [x for x in keep if x.booking not in forced], forced
+
+
 def _start(
     instance,
     needs,
@@ -403,14 +447,16 @@ def _start(
     relaxation,
     classes,
     look,
+    keep=(),
 ):
     """The solver's hint: the greedy schedule guided by the LP's plan,
     with its open needs filled in, everyone's tests re-planned and places
     traded (repair.py); from the plain ``greedy`` instead if the guided one
     meets less than its ``met`` (on generated drives it never did). With
     its booking state, which the fill after the solve goes on from, and
-    the needs it meets. The people in ``held`` (those with ``pinned``
-    appointments) keep their tests."""
+    what it meets, changes priced in (``net_value``). The people in
+    ``held`` (those with ``pinned`` or kept appointments) keep their
+    tests; the bookings in ``keep`` are taken in first."""
     if relaxation.plan:
         state = greedy_state(
             instance,
@@ -419,15 +465,16 @@ def _start(
             pinned,
             guide_from(relaxation.plan, classes),
             look,
+            keep,
         )
         guided = fill_and_repair_state(state, needs, options, held)
-        value = needs_met(instance, needs, guided)
+        value = net_value(instance, needs, guided)
         if value >= met:
             return guided, state, value
     start, state = fill_and_repair(
         instance, needs, options, greedy, held, look
     )
-    return start, state, needs_met(instance, needs, start)
+    return start, state, net_value(instance, needs, start)
 
 
 def _filled(state, needs, options, start, found, held) -> Solution:
@@ -530,6 +577,7 @@ def run(
         instance, params, say, seconds, progress=progress, started=start
     )
     needs, solution, report = found.needs, found.solution, found.report
+    from scheduler.report.changes import compute_changes
     from scheduler.report.reasons import unmet_needs
 
     # Why each open need stays open depends on the schedule alone: the
@@ -559,6 +607,8 @@ def run(
             objective=report.objective,
             seconds=seconds,
             lang=lang,
+            changes=compute_changes(instance, solution, found.forced),
+            kept_met=found.kept_met,
         )
         say(Msg("progress.writing", path=str(target)))
         figures = {
@@ -650,13 +700,26 @@ def write_run(
         # core, the rosters and the schedule here (about equal shares);
         # leaving the block, also by an error, ends that process.
         with Background(
-            _write_beside, tmp, inst, result.needs, sol, result.lang, lock
+            _write_beside,
+            tmp,
+            inst,
+            result.needs,
+            sol,
+            result.lang,
+            lock,
+            result.changes,
         ) as beside:
             write_rosters(tmp / "rosters.xlsx", inst, sol, result.lang, **lock)
             if unmet is not None:
                 result.unmet = unmet()
             write_schedule(
-                tmp / "schedule.xlsx", inst, sol, result.unmet, **lock
+                tmp / "schedule.xlsx",
+                inst,
+                sol,
+                result.unmet,
+                changes=result.changes,
+                lang=result.lang,
+                **lock,
             )
             beside.result()
         result.seconds["write"] = time.perf_counter() - clock
@@ -674,7 +737,9 @@ def write_run(
         raise
 
 
-def _write_beside(tmp: Path, inst, needs, sol, lang: str, lock: dict):
+def _write_beside(
+    tmp: Path, inst, needs, sol, lang: str, lock: dict, changes=None
+):
     """The files ``write_run`` leaves to the second core."""
     from scheduler.io.write.calendars import write_calendars
     from scheduler.io.write.coverage import write_coverage
@@ -682,7 +747,9 @@ def _write_beside(tmp: Path, inst, needs, sol, lang: str, lock: dict):
 
     write_calendars(tmp / "calendars", inst, sol, lang)
     write_coverage(tmp / "coverage.xlsx", inst, needs, sol, lang, **lock)
-    write_notices(tmp / "notices.xlsx", inst, sol, lang, **lock)
+    write_notices(
+        tmp / "notices.xlsx", inst, sol, lang, changes=changes, **lock
+    )
 
 
 _PARTIAL = re.compile(r"^\..+\.partial-(\d+)$")
@@ -739,12 +806,37 @@ def run_json(result: RunResult, meta: dict) -> dict:
         "stages": r.stages,
         "greedy_baseline": meta["greedy_baseline"],
         "unmet_by_reason": _by_reason(result.unmet),
+        "changes": _changes_json(result),
         "warnings": [
             *result.instance.notices,
             *result.instance.warnings,
             *r.warnings,
         ],
     }
+
+
+def _changes_json(result: RunResult) -> dict:
+    """The re-plan's bookings and what became of them (``changes`` is the
+    objective's term), with what the changes gained over the start that
+    kept every booking that fits."""
+    from scheduler.report.changes import change_counts
+
+    c = change_counts(result.changes, result.instance)
+    out = {
+        "change_cost": result.instance.settings.change_cost,
+        "booked": c.booked,
+        "kept": c.kept,
+        "moved": c.moved,
+        "cancelled": c.cancelled,
+        "forced": c.forced,
+        "changes": c.changes,
+        "new": c.new,
+    }
+    if result.kept_met is not None:
+        met = result.objective["needs_met"]
+        out["needs_met_keeping_all"] = round(result.kept_met, 4)
+        out["gained"] = round(met - result.kept_met, 4)
+    return out
 
 
 def _by_reason(unmet: list[UnmetNeed]) -> dict[str, int]:

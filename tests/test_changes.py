@@ -167,7 +167,8 @@ def test_changes_sheet(tmp_path):
     )
     sol = Solution(appointments=(make_appointment(VAC2, "00123", slot=1),))
     path = tmp_path / "schedule.xlsx"
-    write_schedule(path, inst, sol, [])
+    changes = compute_changes(inst, sol, {inst.bookings[1]: "away"})
+    write_schedule(path, inst, sol, [], changes=changes, lang="zh")
     ws = load_workbook(path)["changes"]
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0] == CHANGE_COLUMNS
@@ -177,7 +178,9 @@ def test_changes_sheet(tmp_path):
     assert first[4] == "V1" and first[5].date() == H0 and first[6] == "09:00"
     assert first[7] == "V2" and first[8].date() == date(2021, 6, 3)
     assert first[9] == "09:30"
-    assert rows[2][3] == "cancelled" and rows[2][7:] == (None, None, None)
+    assert first[10] == "为满足更多需求而改动（收益超过改动代价 2）"
+    assert rows[2][3] == "cancelled" and rows[2][7:10] == (None, None, None)
+    assert rows[2][10] == "本人届时请假或不在岗"  # the run's language
     cell = ws["B2"]
     assert cell.data_type == "s" and cell.quotePrefix
     assert ws["A2"].number_format == "@"

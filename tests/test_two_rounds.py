@@ -13,6 +13,7 @@ tests/io/test_template.py::test_filled_template_reads_and_runs.
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -22,12 +23,17 @@ from openpyxl import Workbook, load_workbook
 
 from scheduler.cli import main
 from scheduler.core.domain import hhmm
+from scheduler.core.i18n import t
 from scheduler.io.read.read import read_instance
 from scheduler.io.write.rosters import (
     ATTENDANCE_COLUMN,
     EMPLOYEE_ID_COLUMN,
     HEADER_ROW,
 )
+from scheduler.pipeline import bookings_to_keep
+from scheduler.prepare.candidates import all_options
+from scheduler.prepare.needs import compute_needs
+from scheduler.prepare.pinned import pinned_appointments
 from scheduler.rounds.history import DOSES, history_path, read_figures
 from tests.io import workbook_factory as wf
 
@@ -238,6 +244,25 @@ def drive(tmp_path_factory):
     wb.save(edited)
 
     _run(edited, run2)
+    # The same workbook at change_cost 0, and with every booking that
+    # still fits pinned (those round 2 kept, or changed for a gain).
+    fits = _still_fitting(edited)
+    for name, cost, pin in (("cost0", 0, set()), ("all_pinned", None, fits)):
+        wb = load_workbook(edited)
+        if cost is not None:
+            wb["settings"].append(["change_cost", cost])
+        bk = wb["bookings"]
+        for r in range(2, bk.max_row + 1):
+            key = tuple(bk.cell(r, c).value for c in (1, 2, 3))
+            if bk.cell(r, 5).value == "booked" and key in pin:
+                bk.cell(r, 4).value = "yes"
+        # Apart, so that the drive's history holds its two rounds only.
+        (base / "variants").mkdir(exist_ok=True)
+        wb.save(base / "variants" / f"round2-{name}.xlsx")
+        _run(
+            base / "variants" / f"round2-{name}.xlsx",
+            base / "variants" / f"run2-{name}",
+        )
     plan2 = _sheet(run2, "assignments")
     vacc2 = iter(range(10**6))
     marks2 = _mark_rosters(run2, ROUND2_END, lambda _i, r: next(vacc2) == 0)
@@ -257,7 +282,31 @@ def drive(tmp_path_factory):
         "on_leave": on_leave,
         "declined": declined,
         "dose2_day": dose2,
+        "fits": fits,
     }
+
+
+def _still_fitting(book: Path) -> set[tuple[str, str, str]]:
+    """(employee, session, HH:MM) of the unpinned bookings that still fit
+    together beside the pinned ones: those a re-plan keeps unless a
+    change pays (the others are forced changes)."""
+    inst = read_instance(book)
+    needs = compute_needs(inst)
+    options = all_options(inst, needs)
+    pinned = pinned_appointments(inst, needs)
+    keep, _ = bookings_to_keep(inst, needs, options, pinned)
+    return {
+        (
+            x.booking.employee_id,
+            x.booking.session_id,
+            hhmm(x.booking.slot_start),
+        )
+        for x in keep
+    }
+
+
+def _run_json(run_dir: Path) -> dict:
+    return json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
 
 
 def _first_doses(d) -> dict[str, date]:
@@ -399,6 +448,31 @@ def test_changes_sheet_lists_exactly_the_moved_appointments(drive):
     assert gone and added  # the case moves, cancels and adds something
     n_moved = len(by_kind.get("moved", []))
     assert len(changes) == len(old | new) - n_moved  # no row twice
+
+
+def test_replan_keeps_bookings_unless_a_change_pays(drive):
+    """Issue 16: at the default change_cost at least 95 % of the unpinned
+    bookings that still fit stay exactly as booked, and no fewer needs
+    are met than with all of them pinned; at 0, no fewer than that."""
+    default = _run_json(drive["run2"])
+    c = default["changes"]
+    assert c["changes"] == c["moved"] + c["cancelled"]
+    assert c["changes"] == default["objective"]["changes"]
+    fits = drive["fits"]
+    assert len(fits) >= 10
+    ch = _sheet(drive["run2"], "changes")
+    kept = ch[ch.change == "kept"]
+    kept = set(zip(kept.employee_id, kept.old_session_id, kept.old_slot_start))
+    assert len(fits & kept) >= 0.95 * len(fits)
+    pinned = _run_json(drive["base"] / "variants" / "run2-all_pinned")
+    cost0 = _run_json(drive["base"] / "variants" / "run2-cost0")
+    met = default["objective"]["needs_met"]
+    assert met >= pinned["objective"]["needs_met"] - 1e-6
+    assert cost0["objective"]["needs_met"] >= met - 1e-6
+    # A forced change carries its cause: the leave, the declined dose.
+    reasons = dict(zip(ch.employee_id, ch.reason, strict=False))
+    assert reasons[drive["on_leave"]] == t("change.reason.away", "en")
+    assert reasons[drive["declined"]] == t("change.reason.need_met", "en")
 
 
 def test_bookings_sheet_keeps_every_round(drive):

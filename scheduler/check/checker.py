@@ -24,6 +24,7 @@ from scheduler.core.domain import (
 )
 from scheduler.core.rules import Rule, team_away_limit, team_jabs_limit
 from scheduler.core.solution import Appointment, Solution
+from scheduler.prepare.booked import change_penalty, replan_bookings
 from scheduler.prepare.duty import duty_periods
 from scheduler.prepare.lookups import Lookups, lookups_for
 from scheduler.prepare.needs import Needs, Urgency, need_weight
@@ -574,6 +575,35 @@ def needs_met(inst: Instance, needs: Needs, sol: Solution) -> float:
     return round(_needs_and_lateness(inst, needs, sol)[0], 4)
 
 
+def change_count(
+    inst: Instance, sol: Solution, employees: set | None = None
+) -> int:
+    """Re-plan: the bookings (of ``employees``, default all) not kept
+    exactly, session and slot: moved elsewhere or cancelled."""
+    kept = {
+        (a.employee_id, a.session_id, a.slot_start) for a in sol.appointments
+    }
+    return sum(
+        1
+        for b in replan_bookings(inst)
+        if (employees is None or b.employee_id in employees)
+        and (b.employee_id, b.session_id, b.slot_start) not in kept
+    )
+
+
+def net_value(
+    inst: Instance, needs: Needs, sol: Solution, employees: set | None = None
+) -> float:
+    """Level 1 with the changes priced in (domain.md, "What best means"
+    1b): needs met less ``change_cost`` per change, what every stage of a
+    re-plan compares (the needs met alone when change_cost is 0)."""
+    met = needs_met(inst, needs, sol)
+    penalty = change_penalty(inst)
+    if not penalty:
+        return met
+    return met - penalty * change_count(inst, sol, employees)
+
+
 def _needs_and_lateness(
     inst: Instance, needs: Needs, sol: Solution
 ) -> tuple[float, int]:
@@ -643,15 +673,7 @@ def objective_terms(inst: Instance, needs: Needs, sol: Solution) -> dict:
         (a.session_id, inst.employees[a.employee_id].team_key, a.slot_start)
         for a in sol.appointments
     }
-    kept = {(a.employee_id, a.session_id) for a in sol.appointments}
-    changes = sum(
-        1
-        for b in inst.active_bookings()
-        if not b.pinned
-        and b.session_id in inst.sessions
-        and inst.settings.in_horizon(inst.sessions[b.session_id].date)
-        and (b.employee_id, b.session_id) not in kept
-    )
+    changes = change_count(inst, sol)
     return {
         "needs_met": round(weighted, 4),
         "vaccinations_booked": counts["vaccination_met"],

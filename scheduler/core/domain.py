@@ -80,6 +80,9 @@ class Settings:
     #: percent of the bound (0: it uses the whole time limit).
     gap_limit_percent: float = 0.5
     language: str = "en"
+    #: On a re-plan, what changing a booked appointment costs, in covered
+    #: test days of a priority-3 person (domain.md, "What best means" 1b).
+    change_cost: float = 2.0
 
     def __post_init__(self) -> None:
         if self.horizon_end < self.horizon_start:

@@ -118,6 +118,31 @@ _EN: dict[str, str] = {
     "notice.dose.n": "dose {n}",
     "notice.dose.booster": "booster",
     "notice.sep": "; ",
+    "notice.cancelled": "CANCELLED: {what}",
+    "notice.vaccination.any": (
+        "Vaccination ({product}) on {weekday} {date} {start}-{end} at {site}"
+    ),
+    "notice.change.new": "new",
+    "notice.change.moved": "moved",
+    "notice.change.cancelled": "cancelled",
+    # changes sheet: why a booked appointment changed
+    "change.reason.away": "the person is now away or off duty then",
+    "change.reason.need_met": "the need is already met or no longer exists",
+    "change.reason.dose_missed": (
+        "booked for a later dose, and an earlier dose was missed"
+    ),
+    "change.reason.full": "the session is full because of pinned bookings",
+    "change.reason.conflict": "it clashes with a pinned appointment",
+    "change.reason.team_limit": (
+        "pinned appointments use up the team's limit then"
+    ),
+    "change.reason.no_longer_open": (
+        "no longer open to the person (reach, product, dose order or "
+        "interval changed)"
+    ),
+    "change.reason.gain": (
+        "moved to meet more needs (gain above change_cost {cost:g})"
+    ),
     "cal.description.vaccination": "{dose}, {product}",
     "cal.description.nucleic_test": "Nucleic-acid test",
     "cal.person.summary": "{service} ({what})",
@@ -258,6 +283,23 @@ _ZH: dict[str, str] = {
     "notice.dose.n": "第{n}剂",
     "notice.dose.booster": "加强针",
     "notice.sep": "；",
+    "notice.cancelled": "已取消：{what}",
+    "notice.vaccination.any": (
+        "{date}（{weekday}）{start}-{end} 在 {site} 接种（{product}）"
+    ),
+    "notice.change.new": "新预约",
+    "notice.change.moved": "已改期",
+    "notice.change.cancelled": "已取消",
+    "change.reason.away": "本人届时请假或不在岗",
+    "change.reason.need_met": "需求已满足或已不存在",
+    "change.reason.dose_missed": "原为后续剂次的预约，但前一剂未接种",
+    "change.reason.full": "该场次因固定预约已满",
+    "change.reason.conflict": "与固定预约时间冲突",
+    "change.reason.team_limit": "固定预约已用完该团队届时的限额",
+    "change.reason.no_longer_open": (
+        "本人已不能使用该场次（交通范围、疫苗、剂次顺序或间隔有变）"
+    ),
+    "change.reason.gain": "为满足更多需求而改动（收益超过改动代价 {cost:g}）",
     "cal.description.vaccination": "{dose}，{product}",
     "cal.description.nucleic_test": "核酸检测",
     "cal.person.summary": "{service}（{what}）",

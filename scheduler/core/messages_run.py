@@ -162,6 +162,16 @@ EN: dict[str, str] = {
     "summary.vaccinations": (
         "vaccinations booked {met} of {needs} needs; appointments {n}"
     ),
+    "summary.replan": (
+        "re-plan: kept {kept} of {booked} booked appointments, moved "
+        "{moved}, cancelled {cancelled} (forced {forced}); {new} new "
+        "(change_cost {cost})"
+    ),
+    "summary.replan_gain": (
+        "the {n} changes not forced, with the rest of the solve, gained "
+        "{gained} weighted units over keeping every booking that fits "
+        "({kept_met})"
+    ),
     "summary.unmet": "unmet {n}: {top}",
     "summary.warning": "warning: {text}",
     "summary.written": "written: {folder}",
@@ -307,6 +317,15 @@ ZH: dict[str, str] = {
     ),
     "summary.vaccinations": (
         "已预约接种 {met} 剂次，共 {needs} 项需求；预约总数 {n}"
+    ),
+    "summary.replan": (
+        "重新排班：已预约 {booked} 个时段，保留 {kept} 个，改期 {moved} 个，"
+        "取消 {cancelled} 个（其中不得不改 {forced} 个）；新预约 {new} 个"
+        "（改动代价 {cost}）"
+    ),
+    "summary.replan_gain": (
+        "非必要的 {n} 处改动连同其余优化，比保留全部仍可用的预约"
+        "（{kept_met}）多满足 {gained} 加权需求"
     ),
     "summary.unmet": "未满足 {n} 项：{top}",
     "summary.warning": "警告：{text}",

@@ -24,6 +24,13 @@ from scheduler.core.domain import Instance, Service, Session
 from scheduler.core.rules import team_away_limit, team_jabs_limit
 from scheduler.core.solution import Appointment, Solution, roster_order
 from scheduler.model.flow import assign
+from scheduler.prepare.booked import (
+    CONFLICT,
+    FULL,
+    NO_LONGER_OPEN,
+    TEAM_LIMIT,
+    Keepable,
+)
 from scheduler.prepare.candidates import (
     EmployeeOptions,
     Option,
@@ -308,11 +315,12 @@ def greedy_schedule(
     pinned: Sequence[Appointment] = (),
     guide: Guide | None = None,
     lookups: Lookups | None = None,
+    keep: list[Keepable] = (),
 ) -> Solution:
     """Book needs most urgent first, each in its earliest fitting slot
     (see ``greedy_state``)."""
     return greedy_state(
-        inst, needs, options, pinned, guide, lookups
+        inst, needs, options, pinned, guide, lookups, keep
     ).solution()
 
 
@@ -323,6 +331,7 @@ def greedy_state(
     pinned: Sequence[Appointment] = (),
     guide: Guide | None = None,
     lookups: Lookups | None = None,
+    keep: list[Keepable] = (),
 ) -> BookingState:
     """The greedy schedule's booking state (for a caller that goes on
     from it): needs most urgent first, each in its earliest fitting slot.
@@ -335,6 +344,10 @@ def greedy_state(
     With a ``guide`` (see ``guide_from``), each dose goes first to the
     sessions the LP relaxation gives the person's class, while places
     that the LP planned for the class are left.
+
+    The booked appointments in ``keep`` (a re-plan's, see
+    scheduler/prepare/booked.py) are taken in first, after the pinned
+    ones, where they still fit (``hold_bookings``).
     """
     look = lookups_for(inst, lookups)
     if options is None:
@@ -342,6 +355,7 @@ def greedy_state(
     st = BookingState(inst, look)
     for a in pinned:
         st.rebook(a, options)
+    hold_bookings(st, keep, options)
     held = {a.employee_id for a in pinned}
     order = [
         eid
@@ -378,6 +392,46 @@ def greedy_state(
             )
         ]
     return st
+
+
+_WHY = {"full": FULL, "conflict": CONFLICT, "team_limit": TEAM_LIMIT}
+
+
+def hold_bookings(
+    st: BookingState,
+    keep: list[Keepable],
+    options: dict[str, EmployeeOptions],
+) -> dict:
+    """Book each booking of ``keep`` exactly as it was, in date order,
+    where it still fits beside what ``st`` holds (the pinned ones): the
+    bookings that did not fit, each with why (scheduler/prepare/booked.py;
+    a later dose whose earlier one was not kept cannot be kept either)."""
+    forced = {}
+    for x in keep:
+        a, o = x.appointment, x.option
+        eid, opts = a.employee_id, options[a.employee_id]
+        i = o.slots.index(a.slot_start)
+        code = st.why_not(eid, opts, o, i)
+        why = None if code is None else _WHY.get(code, NO_LONGER_OPEN)
+        if why is None and a.service is Service.VACCINATION:
+            jabs = sorted(
+                (b for b in st.mine[eid] if b.service is Service.VACCINATION),
+                key=lambda b: b.date,
+            )
+            if x.position != len(jabs):
+                why = NO_LONGER_OPEN
+            elif jabs:
+                p = st.inst.products[a.product]
+                gap = (a.date - jabs[-1].date).days
+                if jabs[-1].product != a.product or not (
+                    p.min_interval_days <= gap <= p.max_interval_days
+                ):
+                    why = NO_LONGER_OPEN
+        if why is not None:
+            forced[x.booking] = why
+            continue
+        st.book(eid, o, i, a.dose)
+    return forced
 
 
 def _urgency(needs: Needs, eid: str, inst: Instance) -> int:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from scheduler.check.checker import needs_met
+from scheduler.check.checker import net_value
 from scheduler.core.domain import EmployeeId, Instance
 from scheduler.core.messages import Msg
 from scheduler.core.solution import (
@@ -280,6 +280,7 @@ class Current(dict):
 
 
 def _met(instance, needs, b: Block, current) -> float:
-    """Weighted needs a block's current appointments meet."""
+    """Weighted needs a block's current appointments meet, less what
+    their changes of its staff's bookings cost (checker.net_value)."""
     mine = Solution(appointments=tuple(current[b.index]))
-    return needs_met(instance, block_needs(needs, b), mine)
+    return net_value(instance, block_needs(needs, b), mine, set(b.employees))

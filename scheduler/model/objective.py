@@ -16,6 +16,7 @@ from ortools.sat.python import cp_model
 from scheduler.core.domain import SiteKind
 from scheduler.model.constraints import ModelData
 from scheduler.model.variables import TEST, ScheduleVars
+from scheduler.prepare.booked import change_price, replan_bookings
 from scheduler.prepare.needs import Urgency, need_weight
 
 
@@ -71,6 +72,11 @@ def needs_met(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
     A vaccination or window need counts ``weight × horizon days``; a
     cadence need counts ``weight`` per covered day, so a need met in full
     is worth the same whatever its kind.
+
+    On a re-plan each booking kept counts ``change_price`` too (domain.md,
+    "What best means" 1b): a booking is changed only when that meets more
+    than it costs. A bonus for keeping rather than a charge for changing,
+    so that the level's bound still bounds the needs met.
     """
     inst, needs = d.instance, d.needs
     days = inst.settings.days
@@ -111,7 +117,38 @@ def needs_met(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
                     )
                     m.add(c <= sum(xs))
                     acc.add(c, w)
+    price = change_price(inst)
+    if price > 0:
+        for n in kept_bookings(m, d, v):
+            acc.add(n, price)
     return acc.term("needs_met", maximize=True, scale=days)
+
+
+def kept_bookings(
+    m: cp_model.CpModel, d: ModelData, v: ScheduleVars
+) -> list[cp_model.IntVar]:
+    """Per slot group and slot, how many of the re-plan's bookings there
+    stay exactly as they are (session and slot): at most those of them
+    still booked in the session, and at most the slot's count, since
+    ``solve.extract_solution`` hands booked people their slot first."""
+    if v.kept is not None:
+        return v.kept
+    wanted: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for b in replan_bookings(d.instance):
+        gi = v.group_of.get((b.employee_id, b.session_id))
+        if gi is not None and (gi, b.slot_start) in v.slot_count:
+            wanted[gi, b.slot_start].append(b.employee_id)
+    v.kept = []
+    for (gi, a), people in sorted(wanted.items()):
+        sid = v.groups[gi].session_id
+        xs = [x for e in people for x in v.bookings_of(e, sid)]
+        n = m.new_int_var(
+            0, min(len(people), v.slot_ub[gi, a]), f"kept[{gi},{a}]"
+        )
+        m.add(n <= v.slot_count[gi, a])
+        m.add(n <= sum(xs))
+        v.kept.append(n)
+    return v.kept
 
 
 def target_progress(
@@ -161,17 +198,12 @@ def _fully_vaccinated(inst, e) -> bool:
 
 
 def changes(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
-    """Re-plan: unpinned booked appointments not kept in their session."""
-    inst = d.instance
+    """Re-plan: unpinned booked appointments not kept exactly (another
+    session, another slot, or none): each is told to its person."""
     acc = WeightedSum()
-    for b in inst.active_bookings():
-        if b.pinned or b.session_id not in inst.sessions:
-            continue
-        if not inst.settings.in_horizon(inst.sessions[b.session_id].date):
-            continue
-        acc.const += 1
-        for x in v.bookings_of(b.employee_id, b.session_id):
-            acc.add(x, -1)
+    acc.const = len(replan_bookings(d.instance))
+    for n in kept_bookings(m, d, v):
+        acc.add(n, -1)
     return acc.term("changes", maximize=False)
 
 

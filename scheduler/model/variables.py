@@ -63,6 +63,9 @@ class ScheduleVars:
     jabs_at: dict[tuple[EmployeeId, SessionId], list[cp_model.IntVar]] = field(
         default_factory=dict
     )
+    #: Re-plan: per slot group and slot, how many of the bookings there are
+    #: kept (made by objective.kept_bookings on first use).
+    kept: list[cp_model.IntVar] | None = None
 
     def jabs(
         self, employee_id: EmployeeId, session_id: SessionId

@@ -9,8 +9,11 @@ solution's appointments per employee and service:
 * a booking with no appointment of that service left → ``cancelled``;
 * an appointment with no booking of that service left → ``new``.
 
-Without any bookings every appointment is ``new`` (a first run: HR
-notifies everyone). Pure: no Excel, no solver.
+A booking moved or cancelled carries a ``reason`` (codes of
+scheduler/prepare/booked.py): the cause of a forced change, else ``gain``.
+A move to another slot of the same session is a move too: its person must
+be told. Without any bookings every appointment is ``new`` (a first run:
+HR notifies everyone). Pure: no Excel, no solver.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from scheduler.core.domain import (
     SessionId,
 )
 from scheduler.core.solution import Appointment, Solution
+from scheduler.prepare.booked import FORCED, GAIN
 
 KEPT = "kept"
 MOVED = "moved"
@@ -44,6 +48,12 @@ class Change:
     new_session_id: SessionId | None = None
     new_date: date | None = None
     new_slot_start: int | None = None
+    #: Moved or cancelled: why (a forced cause, or ``gain``).
+    reason: str | None = None
+
+    @property
+    def forced(self) -> bool:
+        return self.reason in FORCED
 
 
 def current_bookings(instance: Instance) -> list[Booking]:
@@ -59,9 +69,15 @@ def current_bookings(instance: Instance) -> list[Booking]:
     ]
 
 
-def compute_changes(instance: Instance, solution: Solution) -> list[Change]:
+def compute_changes(
+    instance: Instance,
+    solution: Solution,
+    forced: dict[Booking, str] | None = None,
+) -> list[Change]:
     """One change per booking and per appointment (a move covers both),
-    by employee, service and date."""
+    by employee, service and date; ``forced``: the bookings that could not
+    be kept, with why (pipeline.Scheduled.forced)."""
+    forced = forced or {}
     sessions = instance.sessions
     booked: dict[tuple[str, Service], list[Booking]] = {}
     for b in current_bookings(instance):
@@ -104,12 +120,17 @@ def compute_changes(instance: Instance, solution: Solution) -> list[Change]:
             )
         # Then pair the rest in date order: moved; leftovers cancelled / new.
         for b, a in zip(old, left):
+            why = forced.get(b, GAIN)
             rows.append(
-                (b_key(b), _change(emp, service, MOVED, b, a, sessions))
+                (b_key(b), _change(emp, service, MOVED, b, a, sessions, why))
             )
         for b in old[len(left) :]:
+            why = forced.get(b, GAIN)
             rows.append(
-                (b_key(b), _change(emp, service, CANCELLED, b, None, sessions))
+                (
+                    b_key(b),
+                    _change(emp, service, CANCELLED, b, None, sessions, why),
+                )
             )
         for a in left[len(old) :]:
             rows.append(
@@ -119,7 +140,50 @@ def compute_changes(instance: Instance, solution: Solution) -> list[Change]:
     return out
 
 
-def _change(emp, service, kind, b, a, sessions) -> Change:
+@dataclass(frozen=True, slots=True)
+class ChangeCounts:
+    """A re-plan's bookings (unpinned ones) and what became of them."""
+
+    booked: int
+    kept: int
+    moved: int
+    cancelled: int
+    forced: int
+    new: int
+
+    @property
+    def changes(self) -> int:
+        return self.moved + self.cancelled
+
+
+def change_counts(changes: list[Change], instance: Instance) -> ChangeCounts:
+    """The unpinned bookings kept, moved, cancelled (forced among them),
+    and the new appointments; pinned bookings are always kept and left
+    out, so ``changes`` is the objective's term."""
+    pinned = {
+        (b.employee_id, b.session_id, b.slot_start)
+        for b in instance.active_bookings()
+        if b.pinned
+    }
+    kinds = {KEPT: 0, MOVED: 0, CANCELLED: 0, NEW: 0}
+    forced = 0
+    for c in changes:
+        key = (c.employee_id, c.old_session_id, c.old_slot_start)
+        if c.change == KEPT and key in pinned:
+            continue
+        kinds[c.change] += 1
+        forced += c.forced
+    return ChangeCounts(
+        booked=kinds[KEPT] + kinds[MOVED] + kinds[CANCELLED],
+        kept=kinds[KEPT],
+        moved=kinds[MOVED],
+        cancelled=kinds[CANCELLED],
+        forced=forced,
+        new=kinds[NEW],
+    )
+
+
+def _change(emp, service, kind, b, a, sessions, reason=None) -> Change:
     return Change(
         employee_id=emp,
         service=service,
@@ -130,4 +194,5 @@ def _change(emp, service, kind, b, a, sessions) -> Change:
         new_session_id=a.session_id if a else None,
         new_date=a.date if a else None,
         new_slot_start=a.slot_start if a else None,
+        reason=reason,
     )

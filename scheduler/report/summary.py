@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from scheduler.core.messages import Msg, render
+from scheduler.report.changes import change_counts
 from scheduler.report.result import RunResult
 from scheduler.report.stats import compute_coverage, totals
 
@@ -40,6 +41,7 @@ def summary_text(result: RunResult, lang: str | None = None) -> str:
             n=f"{c['appointments']:,}",
         )
     )
+    lines += ["  " + say(k, **f) for k, f in _replan_lines(result)]
     reasons = Counter(u.reason for u in result.unmet)
     if reasons:
         top = say("summary.sep").join(
@@ -53,3 +55,39 @@ def summary_text(result: RunResult, lang: str | None = None) -> str:
         lines.append("  " + say("summary.warning", text=render(w, lang)))
     lines.append("  " + say("summary.written", folder=str(result.folder)))
     return "\n".join(lines)
+
+
+def _replan_lines(result: RunResult) -> list[tuple[str, dict]]:
+    """On a re-plan (message keys and fields): kept N of M booked
+    appointments, moved K, cancelled C (forced F), and what the changes
+    gained."""
+    c = change_counts(result.changes, result.instance)
+    if not c.booked:
+        return []
+    lines = [
+        (
+            "summary.replan",
+            {
+                "kept": f"{c.kept:,}",
+                "booked": f"{c.booked:,}",
+                "moved": f"{c.moved:,}",
+                "cancelled": f"{c.cancelled:,}",
+                "forced": f"{c.forced:,}",
+                "new": f"{c.new:,}",
+                "cost": f"{result.instance.settings.change_cost:g}",
+            },
+        )
+    ]
+    if result.kept_met is not None:
+        gained = result.objective["needs_met"] - result.kept_met
+        lines.append(
+            (
+                "summary.replan_gain",
+                {
+                    "n": f"{c.changes - c.forced:,}",
+                    "gained": f"{gained:,.1f}",
+                    "kept_met": f"{result.kept_met:,.1f}",
+                },
+            )
+        )
+    return lines

@@ -1049,6 +1049,7 @@ SETTINGS_KEYS = [
     "time_limit_seconds",
     "gap_limit_percent",
     "language",
+    "change_cost",
 ]
 PLACES = [
     (sheet, column)

@@ -91,11 +91,12 @@ def test_one_row_per_employee_with_appointments_en(tmp_path):
         "张三",
         "New Tower",
         "Cards",
+        "new",  # no bookings read: every appointment is news
         "Vaccination (dose 2, CoronaVac) on Tue 2021-06-08 14:00-14:30 at "
         "Xiangmihu Community Health Centre; Nucleic-acid test on Thu "
         "2021-06-10 08:15-08:30 at New Tower 3F",
     )
-    assert by_id["E2"][4] == (
+    assert by_id["E2"][5] == (
         "Vaccination (booster, CoronaVac) on Tue 2021-06-08 14:30-15:00 at "
         "Xiangmihu Community Health Centre"
     )
@@ -106,12 +107,12 @@ def test_notices_zh(tmp_path):
     path = tmp_path / "notices.xlsx"
     write_notices(path, instance, solution, "zh")
     by_id = {r[0]: r for r in rows_of(path)[1:]}
-    assert by_id["00123"][4] == (
+    assert by_id["00123"][5] == (
         "2021-06-08（周二）14:00-14:30 在 Xiangmihu Community Health Centre "
         "接种（第2剂，CoronaVac）；2021-06-10（周四）08:15-08:30 在 "
         "New Tower 3F 核酸检测"
     )
-    assert "加强针" in by_id["E2"][4]
+    assert "加强针" in by_id["E2"][5]
 
 
 def test_notices_injection_safe_and_no_phones(tmp_path):

@@ -101,6 +101,7 @@ SETTING_KEYS: tuple[Column, ...] = (
     C("time_limit_seconds", kind=Kind.NUMBER, default=60.0, lo=0, gt=True),
     C("gap_limit_percent", kind=Kind.NUMBER, default=0.5, lo=0, hi=100),
     C("language", kind=Kind.LANGUAGE, default="en"),
+    C("change_cost", kind=Kind.NUMBER, default=2.0, lo=0),
 )
 
 WORKPLACES = SheetSpec(

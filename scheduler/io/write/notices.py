@@ -2,10 +2,14 @@
 mail merge.
 
 Columns (fixed English names, as mail-merge fields): ``employee_id``,
-``name``, ``workplace``, ``department``, ``notice``: one line of text in
-the run's language listing all the person's appointments. No phone
-numbers. Text cells are written as strings, quote-prefixed when they
-start like a formula (see :mod:`scheduler.io.write.excel`).
+``name``, ``workplace``, ``department``, ``change``: what is new for the
+person against the bookings read (new, moved, cancelled, in the run's
+language; empty when all their appointments stay as booked), so that HR
+can filter the people to notify, and ``notice``: one line of text in the
+run's language listing all the person's appointments (and, on a re-plan,
+the booked ones cancelled). No phone numbers. Text cells are written as
+strings, quote-prefixed when they start like a formula (see
+:mod:`scheduler.io.write.excel`).
 """
 
 from __future__ import annotations
@@ -32,11 +36,25 @@ from scheduler.io.write.layout import (
     header_widths,
     print_setup,
 )
+from scheduler.report.changes import (
+    CANCELLED,
+    MOVED,
+    NEW,
+    Change,
+    compute_changes,
+)
 
-NOTICE_COLUMNS = ("employee_id", "name", "workplace", "department", "notice")
-#: The least widths; id, name, workplace and department grow with their
-#: text (up to 40), the notice wraps in a column NOTICE_WIDTH wide.
-NOTICE_WIDTHS = [12, 8, 12, 12]
+NOTICE_COLUMNS = (
+    "employee_id",
+    "name",
+    "workplace",
+    "department",
+    "change",
+    "notice",
+)
+#: The least widths; id, name, workplace, department and change grow with
+#: their text (up to 40), the notice wraps in a column NOTICE_WIDTH wide.
+NOTICE_WIDTHS = [12, 8, 12, 12, 8]
 NOTICE_WIDTH = 70
 
 
@@ -56,6 +74,9 @@ def appointment_text(instance: Instance, a: Appointment, lang: str) -> str:
         "end": hhmm(a.slot_end),
         "site": site.name if site else a.site_id,
     }
+    if a.service is Service.VACCINATION and a.dose is None:
+        # A cancelled booking: the sheet does not say which dose it was.
+        return t("notice.vaccination.any", lang, product=a.product, **fields)
     if a.service is Service.VACCINATION:
         return t(
             "notice.vaccination",
@@ -68,14 +89,31 @@ def appointment_text(instance: Instance, a: Appointment, lang: str) -> str:
 
 
 def notice_rows(
-    instance: Instance, solution: Solution, lang: str
-) -> list[tuple[str, str, str, str, str]]:
-    """(employee_id, name, workplace, department, notice) per employee
-    with appointments, by workplace, department and id."""
+    instance: Instance,
+    solution: Solution,
+    lang: str,
+    changes: list[Change] | None = None,
+) -> list[tuple[str, str, str, str, str, str]]:
+    """(employee_id, name, workplace, department, change, notice) per
+    employee with appointments or a cancelled booking, by workplace,
+    department and id (``changes``: report/changes.py, else worked out
+    here)."""
     lang = normalise_lang(lang)
+    if changes is None:
+        changes = compute_changes(instance, solution)
     by: dict[str, list[Appointment]] = {}
     for a in solution.appointments:
         by.setdefault(a.employee_id, []).append(a)
+    marks: dict[str, set[str]] = {}
+    cancelled: dict[str, list[Appointment]] = {}
+    for c in changes:
+        if c.change in (NEW, MOVED, CANCELLED):
+            marks.setdefault(c.employee_id, set()).add(c.change)
+        if c.change == CANCELLED:
+            by.setdefault(c.employee_id, [])
+            cancelled.setdefault(c.employee_id, []).append(
+                _booked(instance, c)
+            )
     sep = t("notice.sep", lang)
     # Everyone in a slot gets the same words: worked out once per slot.
     said: dict[tuple, str] = {}
@@ -98,7 +136,15 @@ def notice_rows(
             if text is None:
                 text = said[key] = appointment_text(instance, a, lang)
             texts.append(text)
+        for a in cancelled.get(emp_id, ()):
+            what = appointment_text(instance, a, lang)
+            texts.append(t("notice.cancelled", lang, what=what))
         text = sep.join(texts)
+        mark = ", ".join(
+            t(f"notice.change.{k}", lang)
+            for k in (NEW, MOVED, CANCELLED)
+            if k in marks.get(emp_id, ())
+        )
         wp = instance.workplaces.get(e.workplace_id) if e else None
         rows.append(
             (
@@ -106,6 +152,7 @@ def notice_rows(
                 e.name if e else "",
                 wp.name if wp else (e.workplace_id if e else ""),
                 e.department if e else "",
+                mark,
                 text,
             )
         )
@@ -122,11 +169,13 @@ def write_notices(
     *,
     protect: bool = False,
     password: str | None = None,
+    changes: list[Change] | None = None,
 ) -> None:
-    """Write sheet ``notices`` to ``path``."""
+    """Write sheet ``notices`` to ``path`` (``changes``: see
+    ``notice_rows``)."""
     book = BulkWorkbook()
     ws = book.wb.create_sheet("notices")
-    rows = notice_rows(instance, solution, lang)
+    rows = notice_rows(instance, solution, lang, changes)
     widths = [
         content_width((r[c] for r in rows), w, 40)
         for c, w in enumerate(NOTICE_WIDTHS)
@@ -142,10 +191,10 @@ def write_notices(
     wrap = book.style(ws, alignment=Alignment(vertical="top", wrap_text=True))
 
     def cells(r):
-        height = cell_points(r[4], widths[4])
+        height = cell_points(r[5], widths[5])
         return (
             height if height > 15 else None,
-            [(r[0], ids), *((v, text) for v in r[1:4]), (r[4], wrap)],
+            [(r[0], ids), *((v, text) for v in r[1:5]), (r[5], wrap)],
         )
 
     book.add_rows(
@@ -155,7 +204,25 @@ def write_notices(
         count=len(rows),
         width=len(NOTICE_COLUMNS),
     )
-    ws.auto_filter.ref = f"A1:E{len(rows) + 1}"
+    ws.auto_filter.ref = f"A1:F{len(rows) + 1}"
     if protect:
         protect_sheets(book.wb, password)
     book.save(path)
+
+
+def _booked(instance: Instance, c: Change) -> Appointment:
+    """A cancelled booking as the appointment it was (its dose unknown:
+    the words leave it out)."""
+    s = instance.sessions[c.old_session_id]
+    return Appointment(
+        employee_id=c.employee_id,
+        session_id=s.id,
+        date=s.date,
+        slot_start=c.old_slot_start,
+        slot_end=s.slot_end(c.old_slot_start),
+        service=s.service,
+        site_id=s.site_id,
+        travel_minutes=0,
+        product=s.product,
+        dose=None,
+    )

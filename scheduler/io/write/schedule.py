@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from scheduler.core.domain import Employee, Instance, hhmm
+from scheduler.core.i18n import t
 from scheduler.core.solution import Appointment, Solution, UnmetNeed
 from scheduler.io.write.excel import (
     DATE_FORMAT,
@@ -88,8 +89,11 @@ CHANGE_COLUMNS = (
     "new_session_id",
     "new_date",
     "new_slot_start",
+    "reason",
 )
-CHANGE_WIDTHS = [12, 8, 13, 10, 14, 11, 13, 14, 11, 13]
+CHANGE_WIDTHS = [12, 8, 13, 10, 14, 11, 13, 14, 11, 13, 20]
+#: Columns of ``changes`` (1-based) whose long text wraps.
+CHANGE_WRAPPED = (11,)
 
 _NOBODY = Employee(id="", name="", workplace_id="", department="")
 
@@ -103,10 +107,14 @@ def write_schedule(
     *,
     protect: bool = False,
     password: str | None = None,
+    changes: list[Change] | None = None,
+    lang: str = "en",
 ) -> None:
     """Write sheets ``assignments``, ``unmet`` and ``changes`` (against
-    the bookings of an earlier run) to ``path``; with
-    ``protect``, every sheet is protected against edits."""
+    the bookings of an earlier run: ``changes``, else computed here,
+    with no forced causes known) to ``path``; with ``protect``, every
+    sheet is protected against edits. The changes' reasons are in
+    ``lang``."""
     book = BulkWorkbook()
     people = instance.employees
     apps = sorted(
@@ -135,7 +143,14 @@ def write_schedule(
         items,
         wrapped=UNMET_WRAPPED,
     )
-    changes = compute_changes(instance, solution)
+    if changes is None:
+        changes = compute_changes(instance, solution)
+    cost = instance.settings.change_cost
+    said = {
+        c.reason: t(f"change.reason.{c.reason}", lang, cost=cost)
+        for c in changes
+        if c.reason
+    }
     items = [(c, people.get(c.employee_id, _NOBODY)) for c in changes]
     _sheet(
         book,
@@ -143,13 +158,18 @@ def write_schedule(
         CHANGE_COLUMNS,
         CHANGE_WIDTHS,
         items,
-        _change_row,
+        lambda c, e, xf: [
+            *_change_row(c, e, xf),
+            (said.get(c.reason), xf["wrap"]),
+        ],
         _some(
             items,
             lambda i: i[0].employee_id,
             lambda i: i[0].old_session_id,
             lambda i: i[0].new_session_id,
+            lambda i: i[0].reason,
         ),
+        wrapped=CHANGE_WRAPPED,
     )
     if protect:
         protect_sheets(book.wb, password)

@@ -188,6 +188,13 @@ COLUMN_TEXT: dict[tuple[str, str], tuple[str, str]] = {
         "of the best possible (0: use the whole time limit).",
         "排班方案经证明与最优方案相差不超过此百分比时即停止求解（0：用满求解时间）。",
     ),
+    ("settings", "change_cost"): (
+        "On a re-plan, what changing a booked appointment costs, in covered "
+        "test days of a priority-3 person (a dose counts as the horizon's "
+        "length): a booking moves only when that gains more (0: any gain).",
+        "重新排班时改动一个已预约时段的代价，以优先级 3 员工的核酸覆盖天数计"
+        "（一剂疫苗按排班天数计）：只有收益更大时才改动预约（0：有收益即改）。",
+    ),
     ("settings", "language"): (
         "Language of the printed rosters and reports: en or zh.",
         "签到表和报告的语言：en 或 zh。",
