@@ -127,6 +127,7 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
         w: max(0, zero.completions[w] - (today.get(w, 0) - data.done[w]))
         for w in figures
     }
+    calibrated = dict(loss)
     for w, causes in ceiling_causes(data, ceiling).items():
         figures[w].causes = causes
     tmp = target_dir.parent / f".{target_dir.name}.partial-{os.getpid()}"
@@ -189,8 +190,9 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
             for w, n in short.items():
                 loss[w] += n
         clock = time.perf_counter()
-        model.set_loss(loss)
-        curve = _curve(model, data, outcome, chosen, loss)
+        # The curve as today's schedule calibrates it: k = 0 is today.
+        model.set_loss(calibrated)
+        curve = _curve(model, data, outcome, chosen, calibrated)
         seconds["curve"] = time.perf_counter() - clock
         report = CapacityReport(
             book=str(opts.book),

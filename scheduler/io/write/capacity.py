@@ -31,8 +31,18 @@ def write_capacity(path: Path, report: CapacityReport, lang: str) -> Path:
     _plan(wb.create_sheet(label(lang, "plan")), report, lang)
     _curve(wb.create_sheet(label(lang, "curve")), report, lang)
     _ceiling(wb.create_sheet(label(lang, "ceiling")), report, lang)
+    for ws in wb.worksheets:
+        _printable(ws)
     atomic_save(wb, path)
     return path
+
+
+def _printable(ws: Worksheet) -> None:
+    """A4 landscape, one page wide."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _plan(ws: Worksheet, report: CapacityReport, lang: str) -> None:
@@ -61,6 +71,7 @@ def _plan(ws: Worksheet, report: CapacityReport, lang: str) -> None:
         )
     ] + [label(lang, "serves", wp=w) for w in wps]
     write_header(ws, 4, heads)
+    ws.row_dimensions[4].height = 30
     for i, r in enumerate(report.plan, start=1):
         s = r.option.session
         row = 4 + i
@@ -101,6 +112,7 @@ def _curve(ws: Worksheet, report: CapacityReport, lang: str) -> None:
         label(lang, "bound"),
     ]
     write_header(ws, 1, heads)
+    ws.row_dimensions[1].height = 30
     heads_by = {f.workplace_id: f.headcount for f in report.workplaces}
     for i, p in enumerate(report.curve, start=2):
         ws.cell(i, 1).value = p.added
@@ -140,13 +152,15 @@ def _curve(ws: Worksheet, report: CapacityReport, lang: str) -> None:
         titles_from_data=True,
     )
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last))
+    for series in chart.series:
+        series.smooth = False  # rates at whole numbers of sessions
     target = chart.series[-1]
     target.graphicalProperties.line.solidFill = "C00000"
     target.graphicalProperties.line.dashStyle = "dash"
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     chart.legend.position = "b"
-    chart.width, chart.height = 22.0, 11.0
+    chart.width, chart.height = 22.0, 9.0
     ws.add_chart(chart, f"A{last + 3}")
 
 
@@ -165,6 +179,7 @@ def _ceiling(ws: Worksheet, report: CapacityReport, lang: str) -> None:
         )
     ] + [label(lang, c) for c in CAUSES]
     write_header(ws, 1, heads)
+    ws.row_dimensions[1].height = 45
     for i, f in enumerate(report.workplaces, start=2):
         set_text(ws.cell(i, 1), f.workplace_id)
         set_text(ws.cell(i, 2), f.name)
