@@ -159,7 +159,7 @@ def _curve(ws: Worksheet, report: CapacityReport, lang: str) -> None:
     target.graphicalProperties.line.dashStyle = "dash"
     chart.x_axis.delete = False
     chart.y_axis.delete = False
-    chart.legend.position = "b"
+    chart.legend.position = "r"  # beside: below, it falls off the page
     chart.width, chart.height = 22.0, 9.0
     ws.add_chart(chart, f"A{last + 3}")
 
