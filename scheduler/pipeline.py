@@ -27,6 +27,7 @@ from scheduler.check.checker import (
     net_value,
     objective_terms,
 )
+from scheduler.core import ticks
 from scheduler.core.background import Background, stop_all
 from scheduler.core.domain import EmployeeId, Instance
 from scheduler.core.errors import (
@@ -151,13 +152,66 @@ def schedule(
     block by block (scheduler/model/blocks.py); a smaller one as one model.
     ``progress`` is told each stage and each solved block (``started``, a
     ``time.perf_counter()`` value, is when the run began; default now).
+    Long stages also count their steps (scheduler/core/ticks.py), as
+    lines for ``say`` and as ``done`` of ``total`` for ``progress``.
     """
+    heard = _Counts(say)
+    with ticks.listening(heard):
+        return _schedule(
+            instance,
+            params,
+            say,
+            seconds,
+            block_choices,
+            progress,
+            started,
+            heard,
+        )
+
+
+class _Counts:
+    """A long stage's counts (``ticks``): a line for ``say`` and, once the
+    pipeline has set ``tell``, a ``RunProgress`` of the current stage."""
+
+    def __init__(self, say: Say) -> None:
+        self.say = say
+        self.tell: Callable[..., None] | None = None
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        self.say(count_line(what, done, total))
+        if self.tell is not None:
+            self.tell(None, done=done, total=total)
+
+
+def count_line(what: str, done: int, total: int) -> Msg:
+    """A long stage's count (``what``: a ``count.*`` key) as a line."""
+    return Msg(
+        "progress.count",
+        done=f"{done:,}",
+        total=f"{total:,}",
+        what=Msg(f"count.{what}"),
+    )
+
+
+def _schedule(
+    instance: Instance,
+    params: SolveParams,
+    say: Say,
+    seconds: dict[str, float] | None,
+    block_choices: int,
+    progress: ProgressFn,
+    started: float | None,
+    heard: _Counts,
+) -> Scheduled:
     seconds = seconds if seconds is not None else {}
     clock = time.perf_counter()
     started = clock if started is None else started
     solve_from: list[float] = []  # when the solve started, once it has
+    now_in = [Stage.PREPARE]  # the stage the run is in
 
-    def tell(stage: Stage, **figures) -> None:
+    def tell(stage: Stage | None, **figures) -> None:
+        """Progress of ``stage``, or of the current one (None)."""
+        stage = now_in[0] = stage or now_in[0]
         now = time.perf_counter()
         progress(
             RunProgress(
@@ -170,6 +224,7 @@ def schedule(
         )
 
     tell(Stage.PREPARE)
+    heard.tell = tell
     needs = compute_needs(instance)
     # Duty periods, options and their conflicts, found once for every
     # stage below (the instance itself is immutable).
@@ -180,6 +235,7 @@ def schedule(
     # other core computes it while this one finds the conflicts and builds
     # the greedy baseline; its plan then guides a second greedy pass.
     with Background(lp_relaxation, instance, needs, options) as lp:
+        say(Msg("progress.conflicts"))
         add_conflicts(instance, options, look)
         blocks = plan_blocks(instance, choices_of(options), block_choices)
         built = None
@@ -205,6 +261,7 @@ def schedule(
             [a.employee_id for a in pinned]
             + [x.booking.employee_id for x in keep if paid]
         )
+        say(Msg("progress.greedy"))
         greedy = greedy_schedule(
             instance, needs, options, pinned, lookups=look, keep=keep
         )
@@ -213,7 +270,9 @@ def schedule(
         classes = vaccination_classes(instance, needs, options)
         prepared = None
         if built is None:
+            say(Msg("progress.blocks_measured", blocks=f"{len(blocks):,}"))
             prepared = prepare_blocks(instance, needs, options, blocks, look)
+        say(Msg("progress.waiting_lp"))
         relaxation = lp.result()
     # The tests' part of the bound needs nothing else; the other core
     # computes it during the solve.
@@ -224,6 +283,7 @@ def schedule(
             lambda: _sum(relaxation.value, tight.result())
         )
         tell(Stage.START)
+        say(Msg("progress.starting"))
         start, state, start_met = _start(
             instance,
             needs,
@@ -301,6 +361,7 @@ def schedule(
             found = extract_solution(built, values)
         seconds["solve"] = time.perf_counter() - clock
         clock = time.perf_counter()
+        say(Msg("progress.filling"))
         relaxed = relaxation_bound()
     solution = _filled(state, needs, options, start, found, held)
     mine = objective_terms(instance, needs, solution)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from itertools import pairwise
 
+from scheduler.core import ticks
 from scheduler.core.domain import (
     MINUTES_PER_DAY,
     BookingStatus,
@@ -546,7 +547,7 @@ def check_solution(
     """
     look = lookups_for(inst, lookups)
     out: list[Violation] = []
-    for check in CHECKS.values():
+    for check in ticks.counted("rules_checked", [*CHECKS.values()]):
         out.extend(check(inst, needs, sol, look))
     return out
 

@@ -139,6 +139,30 @@ EN: dict[str, str] = {
         "solver stops here."
     ),
     "progress.writing": "Writing {path} …",
+    "progress.conflicts": (
+        "Finding the sessions that clash (the linear relaxation is solved "
+        "on the other core meanwhile) …"
+    ),
+    "progress.greedy": "Greedy baseline …",
+    "progress.blocks_measured": "Measuring {blocks} blocks …",
+    "progress.waiting_lp": "Waiting for the linear relaxation …",
+    "progress.starting": (
+        "Building the starting point: the greedy guided by the linear "
+        "relaxation, open needs filled, tests re-planned, places traded …"
+    ),
+    "progress.filling": "Filling open needs again and checking the schedule …",
+    "progress.count": "  … {done} of {total} {what}",
+    "count.candidates": "people's candidate sessions",
+    "count.conflicts": "people's clashing sessions",
+    "count.greedy_series": "people's series booked (greedy)",
+    "count.greedy_doses": "people's doses booked (greedy)",
+    "count.greedy_screenings": "people's screenings booked (greedy)",
+    "count.greedy_rounds": "rounds of cadence tests (greedy)",
+    "count.replanned": "people's tests re-planned",
+    "count.trading": "people short of tests, trading",
+    "count.blocks_measured": "blocks measured",
+    "count.rules_checked": "hard rules checked",
+    "count.rosters": "sessions' rosters written",
     "progress.objective": "{stage}: objective {value}, bound {bound}",
     "progress.block": (
         "Pass {round}, block {block} of {blocks} ({workplaces}; {staff} "
@@ -295,6 +319,29 @@ ZH: dict[str, str] = {
         "已证明与最优相差不超过 {gap}（差距限制 {limit}）：求解到此为止。"
     ),
     "progress.writing": "正在写入 {path} …",
+    "progress.conflicts": (
+        "正在查找相互冲突的场次（另一核心同时求解线性松弛）…"
+    ),
+    "progress.greedy": "正在生成贪心基准方案 …",
+    "progress.blocks_measured": "正在评估 {blocks} 个分组 …",
+    "progress.waiting_lp": "正在等待线性松弛结果 …",
+    "progress.starting": (
+        "正在构建起点：按线性松弛引导的贪心方案，补齐未满足需求，"
+        "重排核酸，交换名额 …"
+    ),
+    "progress.filling": "正在再次补齐未满足需求并检查方案 …",
+    "progress.count": "  … {done}/{total} {what}",
+    "count.candidates": "人的可选场次已找到",
+    "count.conflicts": "人的冲突场次已找到",
+    "count.greedy_series": "人的疫苗系列已预约（贪心）",
+    "count.greedy_doses": "人的疫苗剂次已预约（贪心）",
+    "count.greedy_screenings": "人的筛查已预约（贪心）",
+    "count.greedy_rounds": "轮定期核酸（贪心）",
+    "count.replanned": "人的核酸已重排",
+    "count.trading": "名核酸不足者尝试交换名额",
+    "count.blocks_measured": "个分组已评估",
+    "count.rules_checked": "条硬性规则已检查",
+    "count.rosters": "个场次的签到表已写入",
     "progress.objective": "{stage}：目标值 {value}，上界 {bound}",
     "progress.block": (
         "第 {round} 轮，第 {block}/{blocks} 组（{workplaces}；{staff} 人，"

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from itertools import pairwise
 
+from scheduler.core import ticks
 from scheduler.core.domain import Instance, Service, Session
 from scheduler.core.rules import team_away_limit, team_jabs_limit
 from scheduler.core.solution import Appointment, Solution, roster_order
@@ -365,15 +366,15 @@ def greedy_state(
         if eid not in held
     ]
     guide = guide or {}
-    for eid in order:
+    for eid in ticks.counted("greedy_series", order):
         if sum(1 for row in options[eid].vaccination if row) >= 2:
             _book_vaccination(
                 st, inst, needs, eid, options[eid], guide.get(eid)
             )
-    for eid in order:
+    for eid in ticks.counted("greedy_doses", order):
         _book_vaccination(st, inst, needs, eid, options[eid], guide.get(eid))
     plan = _window_plan(st, inst, needs, order, options)
-    for eid in order:
+    for eid in ticks.counted("greedy_screenings", order):
         _book_windows(st, inst, needs, eid, options[eid], plan.get(eid))
     # Cadence tests in rounds, one per person each: nobody's fourth test
     # takes a place before everyone's first has had its turn.

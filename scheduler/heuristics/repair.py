@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
+from scheduler.core import ticks
 from scheduler.core.domain import Instance, Service
 from scheduler.core.solution import Appointment, Solution
 from scheduler.heuristics.day_chain import anonymous, coverage_value, plan
@@ -93,17 +94,17 @@ def repair_state(
     every = {
         eid: _all_dates(inst, options[eid]) for eid in order
     }  # the same in both passes
-    for thin in passes:
-        for eid in order:
-            _replan(
-                st,
-                inst,
-                needs.tests[eid],
-                options[eid],
-                eid,
-                (horizon, every[eid]),
-                thin,
-            )
+    steps = [(thin, eid) for thin in passes for eid in order]
+    for thin, eid in ticks.counted("replanned", steps):
+        _replan(
+            st,
+            inst,
+            needs.tests[eid],
+            options[eid],
+            eid,
+            (horizon, every[eid]),
+            thin,
+        )
 
 
 def _most_urgent(inst, needs, options, held) -> list[str]:
@@ -144,7 +145,7 @@ def take_places(
     """
     trader = _Trader(st, needs, options, held)
     horizon = trader.horizon
-    for p in trader.order:
+    for p in ticks.counted("trading", trader.order):
         ns = needs.tests[p]
         if _recorded_inside(ns, horizon):
             continue

@@ -23,6 +23,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from scheduler.core import ticks
 from scheduler.core.domain import (
     MINUTES_PER_DAY,
     Employee,
@@ -484,7 +485,8 @@ def all_options(
     9 of the 20 s, which the LP need not wait for)."""
     look = lookups_for(instance, lookups)
     out = {}
-    for e in instance.employees.values():
+    staff = list(instance.employees.values())
+    for e in ticks.counted("candidates", staff):
         if e.id in needs.vaccination or e.id in needs.tests:
             out[e.id] = employee_options(instance, needs, e, conflicts, look)
     return out
@@ -498,7 +500,7 @@ def add_conflicts(
     """Fill in the ``overlaps`` and ``blackouts`` that ``all_options``
     left out."""
     look = lookups_for(instance, lookups)
-    for opts in options.values():
+    for opts in ticks.counted("conflicts", [*options.values()]):
         opts.overlaps, opts.blackouts = _shared_conflicts(instance, opts, look)
 
 
