@@ -20,11 +20,13 @@ from scheduler.heuristics.greedy import greedy_schedule
 from scheduler.io.read.read import read_instance
 from scheduler.model import lp_bound as lp_module
 from scheduler.model.blocks import (
+    Block,
     block_instance,
     plan_blocks,
     reserved_by,
     shared_sessions,
 )
+from scheduler.model.blockwise import pairs
 from scheduler.model.bounds import needs_alone, pooled_capacity, usable_places
 from scheduler.model.lp_bound import bound_on_tests, lp_bound, lp_relaxation
 from scheduler.model.solve import (
@@ -470,3 +472,24 @@ def test_several_workers_give_the_same_schedule(tmp_path):
     assert first.solution.appointments == second.solution.appointments
     assert check_solution(inst, first.needs, first.solution) == []
     assert first.report.stages  # the solver ran
+
+
+def test_pairs_share_no_session_and_keep_the_order():
+    """Blocks solved side by side share no session; each group starts
+    with the next block in the order, and every block comes once."""
+    blocks = [
+        Block(index=i, workplaces=("W",), employees=(f"e{i}",))
+        for i in range(5)
+    ]
+    uses = {
+        0: frozenset({"a"}),
+        1: frozenset({"a", "b"}),
+        2: frozenset({"c"}),
+        3: frozenset({"b"}),
+        4: frozenset({"c", "d"}),
+    }
+    groups = [[b.index for b in g] for g in pairs(blocks, uses)]
+    assert groups == [[0, 2], [1, 4], [3]]
+    assert [[b.index for b in g] for g in pairs(blocks, uses, 1)] == [
+        [i] for i in range(5)
+    ]

@@ -113,6 +113,10 @@ EN: dict[str, str] = {
         "deterministic limit: a rerun may give a slightly different "
         "schedule (raise --time-limit for reproducible runs)"
     ),
+    "warning.hard_stop": (
+        "the wall clock ended the solve before its deterministic budget "
+        "(a busy machine): a rerun may give a slightly different schedule"
+    ),
     "progress.reading": "Reading {path} …",
     "progress.checked": (
         "Checked: {employees} employees, {sessions} sessions from {start} "
@@ -294,6 +298,10 @@ ZH: dict[str, str] = {
     "warning.wall_clock": (
         "实际时间限制在求解阶段达到确定性限制之前将其终止：重新运行的排程可能"
         "略有不同（加大 --time-limit 可保证结果可重复）"
+    ),
+    "warning.hard_stop": (
+        "墙钟时间在确定性预算用完之前结束了求解（机器繁忙）："
+        "重新运行可能得到略有不同的方案"
     ),
     "progress.reading": "正在读取 {path} …",
     "progress.checked": (

@@ -15,10 +15,12 @@ others (no shared session), when the blocks' bounds add up.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from scheduler.check.checker import net_value
+from scheduler.core import ticks
+from scheduler.core.background import Background
 from scheduler.core.domain import EmployeeId, Instance
 from scheduler.core.messages import Msg
 from scheduler.core.solution import (
@@ -60,6 +62,26 @@ ROUNDS = 5
 #: not (benchmarks/measurements.md, "Blocks").
 BLOCK_SECONDS = 4.0
 
+#: Share of the time limit given to the blocks' solves, counted in
+#: deterministic time; the rest is for building each block's model, which
+#: that count does not see.
+BUDGET_SHARE = 0.85
+
+#: The wall clock's hard stop, as a multiple of the time limit: no block
+#: starts after it, and a running one is cut there.
+OVERRUN = 1.05
+
+#: Seconds a block needs at least before the hard stop to be started.
+MIN_WALL = 1.0
+
+#: Blocks ahead in the order searched for one sharing no session.
+LOOKAHEAD = 64
+
+#: Blocks solved side by side (the machine's two cores). A constant, not
+#: the core count: the grouping decides the schedule, which must be the
+#: same on every machine.
+SIDE_BY_SIDE = 2
+
 
 def solve_by_blocks(
     instance: Instance,
@@ -78,7 +100,9 @@ def solve_by_blocks(
     current schedule leaves open although some session could meet them —
     each with an equal share of the time limit (at least
     ``BLOCK_SECONDS``), until the time limit is spent; the rest keep their
-    part of ``start``. Passes repeat over blocks that share sessions while
+    part of ``start``. A block and the next one that shares no session
+    with it are solved side by side on two cores (``pairs``), and cost
+    the longer one's time. Passes repeat over blocks that share sessions while
     they gain. Time is counted in CP-SAT's deterministic time, so the
     schedule is reproducible. ``prepared`` is ``prepare_blocks``'s
     answer, if the caller found it while it had time to spare. After each
@@ -96,14 +120,18 @@ def solve_by_blocks(
     report = SolveReport(status=SolveStatus.FEASIBLE, bound_source="cp-sat")
     own_bounds: list[float | None] = []
     all_optimal = True
-    left = params.time_limit
+    left = params.time_limit * BUDGET_SHARE
+    # The wall clock's hard stop: no block starts after it, and a block's
+    # solve is cut at it (a cut is not reproducible; the report says so).
+    deadline = time.monotonic() + params.time_limit * OVERRUN
     cap = max(BLOCK_SECONDS, params.time_limit / len(blocks))
     # Weighted needs each block meets now, and could meet alone: the gap
     # between them orders the blocks. A block's own appointments alone
     # decide what it meets, so ``met`` changes only when it is solved.
     met = {b.index: _met(instance, needs, b, current) for b in blocks}
+    uses = {b.index: usable_sessions(options, b) for b in blocks}
     solved: set[int] = set()
-    total_gain, stop = 0.0, False
+    total_gain, stop, cut = 0.0, False, False
     for rnd in range(ROUNDS):
         order = sorted(
             blocks, key=lambda b: (met[b.index] - alone[b.index], b.index)
@@ -112,19 +140,22 @@ def solve_by_blocks(
             # Again only where others' moves may have freed capacity.
             order = [b for b in order if shared[b.index]]
         gained = 0.0
-        for b in order:
+        for pair in pairs(order, uses):
             budget = min(left, cap)
             if budget < 0.5:
                 break
-            kept = list(current[b.index])
-            rep, size = _solve_block(
+            if time.monotonic() > deadline - MIN_WALL:
+                cut = True
+                break
+            answers = _solve_pair(
                 instance,
                 needs,
                 options,
-                b,
+                pair,
                 current,
                 replace(params, time_limit=budget),
-                lambda size, b=b, rnd=rnd: progress(
+                deadline,
+                lambda b, size, rnd=rnd: progress(
                     Msg(
                         "progress.block",
                         round=rnd + 1,
@@ -136,43 +167,52 @@ def solve_by_blocks(
                     )
                 ),
             )
-            solved.add(b.index)
-            if rep is None:
-                continue
-            left -= budget_spent(rep, size)
-            now = _met(instance, needs, b, current)
-            if now < met[b.index] - 1e-6:
-                # The hint lacked tests the model cannot hold (see
-                # solve.hint_from_solution) and the solve did not make
-                # up for them: the block keeps what it had.
-                current.replace(b.index, kept)
-                now = met[b.index]
-            gained += now - met[b.index]
-            total_gain += now - met[b.index]
-            met[b.index] = now
-            for stage in rep.stages:
-                report.stages.append({"block": b.index, **stage})
-            report.warnings.extend(
-                w for w in rep.warnings if w not in report.warnings
-            )
-            if rnd == 0 and not shared[b.index]:
-                own_bounds.append(rep.best_bound)
-                all_optimal &= rep.status is SolveStatus.OPTIMAL
-            else:
-                all_optimal = False
+            # Blocks solved side by side cost the longer one's time.
+            spent = 0.0
+            for b, (rep, size, apps) in zip(pair, answers, strict=True):
+                solved.add(b.index)
+                if rep is None:
+                    continue
+                spent = max(spent, budget_spent(rep, size))
+                kept = list(current[b.index])
+                if apps is not None:
+                    current.replace(b.index, apps)
+                now = _met(instance, needs, b, current)
+                if now < met[b.index] - 1e-6:
+                    # The hint lacked tests the model cannot hold (see
+                    # solve.hint_from_solution) and the solve did not make
+                    # up for them: the block keeps what it had.
+                    current.replace(b.index, kept)
+                    now = met[b.index]
+                gained += now - met[b.index]
+                total_gain += now - met[b.index]
+                met[b.index] = now
+                for stage in rep.stages:
+                    report.stages.append({"block": b.index, **stage})
+                report.warnings.extend(
+                    w for w in rep.warnings if w not in report.warnings
+                )
+                if rnd == 0 and not shared[b.index]:
+                    own_bounds.append(rep.best_bound)
+                    all_optimal &= rep.status is SolveStatus.OPTIMAL
+                else:
+                    all_optimal = False
+            left -= spent
             if enough is not None and enough(total_gain):
                 stop = True
                 break
-        if stop or gained <= 1e-6 or left < 0.5:
+        if stop or cut or gained <= 1e-6 or left < 0.5:
             break
     if stop:
         report.stopped_by = "gap_limit"
-    elif len(solved) < len(blocks) or left < 0.5:
+    elif len(solved) < len(blocks) or left < 0.5 or cut:
         report.stopped_by = "time_limit"
         if len(solved) < len(blocks):
             report.warnings.append(
                 Msg("warning.blocks_time", done=len(solved), total=len(blocks))
             )
+    if cut and not any("wall-clock" in w for w in report.warnings):
+        report.warnings.append(Msg("warning.hard_stop"))
     bound = None
     if len(own_bounds) == len(blocks) and None not in own_bounds:
         bound = sum(own_bounds)
@@ -206,17 +246,89 @@ def prepare_blocks(
         b.index: needs_alone(
             instance, block_needs(needs, b), options, b.employees
         )
-        for b in blocks
+        for b in ticks.counted("blocks_measured", blocks)
     }
     return shared_sessions(instance, blocks, lookups), alone
 
 
+def usable_sessions(options, b: Block) -> frozenset:
+    """The sessions that some option of a block's staff uses."""
+    return frozenset(
+        o.session_id
+        for e in b.employees
+        if e in options
+        for row in (*options[e].vaccination, options[e].tests)
+        for o in row
+    )
+
+
+def pairs(
+    order: list[Block], uses: dict[int, frozenset], workers: int = SIDE_BY_SIDE
+) -> Iterator[tuple[Block, ...]]:
+    """``order`` in groups solved side by side: each block with the next
+    later ones that share no session with it nor with each other (up to
+    ``workers`` blocks; one when the machine has one core). Sharing no
+    session, they cannot change each other's model, so each is solved as
+    it would be alone, and the grouping depends on ``order`` only."""
+    left = list(order)
+    while left:
+        group = [left.pop(0)]
+        taken = set(uses[group[0].index])
+        for b in left[:LOOKAHEAD]:
+            if len(group) >= workers:
+                break
+            if taken.isdisjoint(uses[b.index]):
+                group.append(b)
+                taken |= uses[b.index]
+        for b in group[1:]:
+            left.remove(b)
+        yield tuple(group)
+
+
+def _solve_pair(
+    instance, needs, options, pair, current, params, deadline, starting
+) -> list[tuple[SolveReport | None, int, list[Appointment] | None]]:
+    """The blocks of ``pair`` solved side by side, the first here and the
+    others each in a forked process on another core; the answers in the
+    pair's order."""
+    helpers = [
+        Background(
+            _solve_block,
+            instance,
+            needs,
+            options,
+            b,
+            current,
+            params,
+            deadline,
+            lambda _: None,
+        )
+        for b in pair[1:]
+    ]
+    try:
+        first = _solve_block(
+            instance,
+            needs,
+            options,
+            pair[0],
+            current,
+            params,
+            deadline,
+            lambda size: starting(pair[0], size),
+        )
+        return [first, *(h.result() for h in helpers)]
+    finally:
+        for h in helpers:
+            h.stop()
+
+
 def _solve_block(
-    instance, needs, options, b: Block, current, params, starting
-) -> tuple[SolveReport | None, int]:
-    """One block against the others' current appointments; updates
-    ``current`` when the solver found a schedule. None: nothing to solve.
-    ``starting`` is told the model's size before the solve."""
+    instance, needs, options, b: Block, current, params, deadline, starting
+) -> tuple[SolveReport | None, int, list[Appointment] | None]:
+    """One block against the others' current appointments: the report,
+    the model's size and the block's new appointments (None: the solver
+    found no schedule). A None report: nothing to solve. ``starting`` is
+    told the model's size before the solve."""
     mine = {e: options[e] for e in b.employees if e in options}
     usable = {
         o.session_id
@@ -235,27 +347,28 @@ def _solve_block(
     sub = block_instance(instance, b, reserved_by(instance, others))
     built = build_model(sub, block_needs(needs, b), mine)
     if not built.vars.book:
-        return None, 0  # nobody in the block can use any session
+        return None, 0, None  # nobody in the block can use any session
     starting(len(built.vars.book))
     hint = hint_from_solution(
         built, Solution(appointments=tuple(current[b.index]))
     )
     budget = params.time_limit
+    now = time.monotonic()
     values, rep = solve_built(
         built,
         params,
         hint,
         None,
-        time.monotonic() + budget,
+        min(now + budget, deadline),
         # The deterministic limit ends each stage; the wall clock is a
-        # generous safety net, so that reruns give the same schedule.
-        wall_slack=budget + 5,
+        # generous safety net, so that reruns give the same schedule, up
+        # to the solve's hard deadline.
+        wall_slack=max(0.0, min(budget + 5, deadline - now - budget)),
     )
+    apps = None
     if values is not None and rep.stages and "value" in rep.stages[0]:
-        current.replace(
-            b.index, list(extract_solution(built, values).appointments)
-        )
-    return rep, len(built.vars.book)
+        apps = list(extract_solution(built, values).appointments)
+    return rep, len(built.vars.book), apps
 
 
 class Current(dict):
