@@ -18,6 +18,7 @@ from scheduler.core.domain import TestRequirement as Requirement
 from scheduler.dev.generate import generate_workbook
 from scheduler.heuristics.greedy import greedy_schedule
 from scheduler.io.read.read import read_instance
+from scheduler.model import blockwise
 from scheduler.model import lp_bound as lp_module
 from scheduler.model.blocks import (
     Block,
@@ -287,6 +288,32 @@ def test_tests_lp_bound_from_pdlp_holds_and_is_tight(tmp_path, monkeypatch):
     assert exact - 1e-6 <= pdlp <= exact * (1 + 1e-4)
 
 
+@pytest.fixture
+def no_hard_stop(monkeypatch):
+    """The deterministic budget alone ends the solve: the wall clock's hard
+    stop (``blockwise.OVERRUN``) would make these tests depend on how busy
+    the machine is (a loaded one reaches fewer blocks in the time limit)."""
+    monkeypatch.setattr(blockwise, "OVERRUN", 1000.0)
+
+
+def test_the_wall_clock_stops_the_blockwise_solve(tmp_path, monkeypatch):
+    """Past the hard stop no block starts: the start stands, valid, and
+    the report says the time limit ended the solve on the wall clock."""
+    monkeypatch.setattr(blockwise, "OVERRUN", 0.0)
+    path = generate_workbook(
+        tmp_path / "book.xlsx", employees=240, workplaces=3, days=14, seed=7
+    )
+    inst = read_instance(path)
+    extra = schedule(inst, SolveParams(time_limit=30), block_choices=800)
+    report = extra.report
+    assert extra.blocks >= 2
+    assert report.stages == []  # no block was solved
+    assert report.stopped_by == "time_limit"
+    assert any("wall clock" in w for w in report.warnings)
+    assert check_solution(inst, extra.needs, extra.solution) == []
+    assert report.objective["needs_met"] >= extra.greedy["needs_met"] - 1e-6
+
+
 def _drive(tmp_path, employees: int, workplaces: int, seed: int):
     """A generated two-week drive: instance, needs, options and the
     sessions' usable places."""
@@ -329,7 +356,9 @@ def test_lagrangian_bound_holds_for_any_prices():
 
 
 @pytest.mark.parametrize(("seed", "tight"), [(5, False), (6, True)])
-def test_blockwise_schedule_is_valid_and_beats_greedy(tmp_path, seed, tight):
+def test_blockwise_schedule_is_valid_and_beats_greedy(
+    tmp_path, seed, tight, no_hard_stop
+):
     """A generated drive cut into blocks of a few teams each."""
     path = generate_workbook(
         tmp_path / "book.xlsx",
@@ -357,7 +386,7 @@ def test_blockwise_schedule_is_valid_and_beats_greedy(tmp_path, seed, tight):
     assert {a.service for a in sol.appointments} == set(Service)
 
 
-def test_gap_limit_stops_the_blockwise_solve(tmp_path):
+def test_gap_limit_stops_the_blockwise_solve(tmp_path, no_hard_stop):
     """With a gap limit the start already meets, the solve stops after its
     first block (the bound is awaited there); without one it goes on. The
     final gap stays within the limit, and the schedule is still checked."""
@@ -384,7 +413,7 @@ def test_gap_limit_stops_the_blockwise_solve(tmp_path):
     assert len(free_blocks) >= 2
 
 
-def test_blockwise_is_reproducible(tmp_path):
+def test_blockwise_is_reproducible(tmp_path, no_hard_stop):
     path = generate_workbook(
         tmp_path / "book.xlsx", employees=240, workplaces=3, days=14, seed=7
     )
@@ -456,7 +485,7 @@ def test_a_broken_solver_schedule_falls_back_to_greedy(monkeypatch):
     assert any("internal error" in w for w in report.warnings)
 
 
-def test_several_workers_give_the_same_schedule(tmp_path):
+def test_several_workers_give_the_same_schedule(tmp_path, no_hard_stop):
     """Two CP-SAT workers search in fixed turns, so two runs agree."""
     path = generate_workbook(
         tmp_path / "book.xlsx", employees=360, workplaces=3, days=21, seed=5

@@ -197,9 +197,14 @@ def solve_by_blocks(
                     all_optimal &= rep.status is SolveStatus.OPTIMAL
                 else:
                     all_optimal = False
+                # Asked after each block (the progress counts blocks); a
+                # stop drops the rest of the pair, so where the solve stops
+                # depends on the order alone.
+                if enough is not None and enough(total_gain):
+                    stop = True
+                    break
             left -= spent
-            if enough is not None and enough(total_gain):
-                stop = True
+            if stop:
                 break
         if stop or cut or gained <= 1e-6 or left < 0.5:
             break
