@@ -694,15 +694,29 @@ def run(
             "workers": params.workers,
             "greedy_baseline": found.greedy,
         }
-        write_run(
-            target,
-            result,
-            meta,
-            start,
-            unmet=reasons.result,
-            protect=opts.protect,
-            password=opts.protect_password,
-        )
+
+        def written(what: str, done: int, total: int) -> None:
+            say(f"  … {done:,} of {total:,} {what}")
+            progress(
+                RunProgress(
+                    stage=Stage.WRITE,
+                    elapsed=time.perf_counter() - start,
+                    done=done,
+                    total=total,
+                    **figures,
+                )
+            )
+
+        with ticks.listening(written):
+            write_run(
+                target,
+                result,
+                meta,
+                start,
+                unmet=reasons.result,
+                protect=opts.protect,
+                password=opts.protect_password,
+            )
     result.folder = target
     progress(
         RunProgress(

@@ -70,3 +70,25 @@ def test_the_pipeline_says_how_far_it_is_and_schedules_the_same(
         "hard rules checked",
     ):
         assert what in counted, (what, counted)
+
+
+def test_a_run_counts_the_rosters_it_writes(tmp_path, monkeypatch):
+    """The write counts its rosters too, as lines and as progress of the
+    write stage (done of total sessions)."""
+    from scheduler.core.progress import Stage
+    from scheduler.pipeline import RunOptions, run
+
+    monkeypatch.setattr(ticks, "EVERY_SECONDS", 0.0)
+    path = generate_workbook(
+        tmp_path / "book.xlsx", employees=60, workplaces=1, days=14, seed=7
+    )
+    lines: list[str] = []
+    seen = []
+    run(
+        RunOptions(book=path, out=tmp_path / "run", time_limit=5),
+        lines.append,
+        seen.append,
+    )
+    assert any("rosters written" in line for line in lines)
+    writes = [p for p in seen if p.stage is Stage.WRITE and p.total]
+    assert writes and writes[-1].done == writes[-1].total

@@ -23,6 +23,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
+from scheduler.core import ticks
 from scheduler.core.domain import Employee, Instance, Session, hhmm
 from scheduler.core.i18n import (
     date_label,
@@ -145,7 +146,7 @@ def write_rosters(
         lang,
     )
     shared = _Shared()
-    for s in sessions:
+    for s in ticks.counted("sessions' rosters written", sessions):
         if s.id in titles:
             _write_roster(
                 book,
