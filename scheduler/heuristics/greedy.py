@@ -384,7 +384,10 @@ def greedy_state(
     # flexible take what the others cannot reach; it met more weighted
     # needs than urgency order alone (benchmarks/measurements.md, "Greedy").
     active = sorted(order, key=lambda eid: len(options[eid].tests))
+    # A round per test at most, so at most a round per day.
+    rounds = ticks.counted("rounds of cadence tests (greedy)", horizon)
     while active:
+        next(rounds, None)
         active = [
             eid
             for eid in active
@@ -392,6 +395,7 @@ def greedy_state(
                 st, inst, needs, eid, options[eid], skips, horizon
             )
         ]
+    rounds.close()
     return st
 
 
