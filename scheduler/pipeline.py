@@ -345,6 +345,7 @@ def _schedule(
                     len(blocks),
                     tell,
                 ),
+                since=deadline - params.time_limit,
             )
         else:
             values, report = solve_built(

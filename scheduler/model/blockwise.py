@@ -71,8 +71,9 @@ BUDGET_SHARE = 0.85
 #: starts after it, and a running one is cut there.
 OVERRUN = 1.05
 
-#: Seconds a block needs at least before the hard stop to be started.
-MIN_WALL = 1.0
+#: Seconds a pair of blocks needs at least before the hard stop to be
+#: started (building their models alone takes about a second).
+MIN_WALL = 2.0
 
 #: Blocks ahead in the order searched for one sharing no session.
 LOOKAHEAD = 64
@@ -93,6 +94,7 @@ def solve_by_blocks(
     progress: Progress = lambda _: None,
     prepared: Prepared | None = None,
     enough: Callable[[float], bool] | None = None,
+    since: float | None = None,
 ) -> tuple[Solution, SolveReport]:
     """Improve ``start`` (a valid schedule) one block at a time.
 
@@ -108,7 +110,10 @@ def solve_by_blocks(
     answer, if the caller found it while it had time to spare. After each
     block, ``enough`` is told the weighted needs gained on ``start`` so far;
     when it says so, the solve stops (the pipeline's gap limit).
+    ``since`` (``time.monotonic()``) is when the solve began, for the wall
+    clock's hard stop (default: now).
     """
+    since = time.monotonic() if since is None else since
     shared, alone = prepared or prepare_blocks(
         instance, needs, options, blocks
     )
@@ -123,7 +128,7 @@ def solve_by_blocks(
     left = params.time_limit * BUDGET_SHARE
     # The wall clock's hard stop: no block starts after it, and a block's
     # solve is cut at it (a cut is not reproducible; the report says so).
-    deadline = time.monotonic() + params.time_limit * OVERRUN
+    deadline = since + params.time_limit * OVERRUN
     cap = max(BLOCK_SECONDS, params.time_limit / len(blocks))
     # Weighted needs each block meets now, and could meet alone: the gap
     # between them orders the blocks. A block's own appointments alone
