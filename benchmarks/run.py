@@ -436,6 +436,12 @@ def main(argv: list[str] | None = None) -> int:
         help="with --suite: only these shapes (comma-separated)",
     )
     p.add_argument(
+        "--append",
+        action="store_true",
+        help="with --suite: keep the rows of earlier runs (kept as JSON "
+        "beside the Markdown file) that this run does not measure again",
+    )
+    p.add_argument(
         "--time-limit",
         type=float,
         help="solver seconds per size (default: the workbook's "
@@ -521,47 +527,79 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def suite(args: argparse.Namespace) -> int:
-    """Every shape of ``SUITE`` per size, one fresh process each."""
+    """Every shape of ``SUITE`` per size, one fresh process each. The rows
+    are kept as JSON beside the Markdown after each shape, so a suite
+    stopped halfway keeps what it measured; ``--append`` goes on from
+    them."""
     sizes = [int(x) for x in (args.sizes or "10000,100000").split(",")]
     only = set(args.shapes.split(",")) if args.shapes else None
+    plan = [
+        (size, shape)
+        for size in sizes
+        for shape in SUITE.get(size, SUITE[10000])
+        if only is None or shape in only
+    ]
+    out = args.out or SUITE_RESULTS
+    kept = out.with_suffix(".json")
     rows: list[dict] = []
+    if args.append and kept.exists():
+        rows = [
+            r
+            for r in json.loads(kept.read_text(encoding="utf-8"))
+            if (r["size"], r["shape"]) not in plan
+        ]
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        for size in sizes:
-            for shape in SUITE.get(size, SUITE[10000]):
-                if only is not None and shape not in only:
-                    continue
-                print(
-                    f"… {size:,} employees, {shape}",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                r = run_size(
-                    size, args.time_limit, args.workers, Path(tmp), shape
-                )
-                rows.append(r)
-                print(
-                    f"  {'FAILED: ' + r['error'] if 'error' in r else 'done'}"
-                    + (
-                        ""
-                        if "error" in r
-                        else f" ({r['total']:.1f} s, gap {_pct(r['gap'])})"
-                    ),
-                    file=sys.stderr,
-                    flush=True,
-                )
-    command = (
+        for size, shape in plan:
+            print(
+                f"… {size:,} employees, {shape}", file=sys.stderr, flush=True
+            )
+            r = run_size(size, args.time_limit, args.workers, Path(tmp), shape)
+            r["command"] = _command(args)
+            rows.append(r)
+            rows.sort(key=lambda r: (r["size"], _rank(r)))
+            kept.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+            out.write_text(_suite_text(rows, args), encoding="utf-8")
+            print(
+                f"  {'FAILED: ' + r['error'] if 'error' in r else 'done'}"
+                + (
+                    ""
+                    if "error" in r
+                    else f" ({r['total']:.1f} s, gap {_pct(r['gap'])})"
+                ),
+                file=sys.stderr,
+                flush=True,
+            )
+    print(_suite_text(rows, args))
+    return 1 if any("error" in r for r in rows) else 0
+
+
+def _rank(r: dict) -> int:
+    shapes = SUITE.get(r["size"], SUITE[10000])
+    return shapes.index(r["shape"]) if r["shape"] in shapes else len(shapes)
+
+
+def _command(args) -> str:
+    return (
         "python benchmarks/run.py --suite"
         + (f" --sizes {args.sizes}" if args.sizes else "")
         + (f" --shapes {args.shapes}" if args.shapes else "")
         + (f" --time-limit {args.time_limit:g}" if args.time_limit else "")
         + (f" --workers {args.workers}" if args.workers != 1 else "")
+        + (" --append" if args.append else "")
     )
+
+
+def _suite_text(rows: list[dict], args) -> str:
+    commands = sorted({r.get("command", _command(args)) for r in rows})
     lines = [
         "# Benchmark suite: shapes of employers",
         "",
-        f"`{command}` on {datetime.now():%Y-%m-%d %H:%M}; generated "
-        f"workbooks (scheduler/dev/shapes.py), seed {SEED}, {DAYS} days "
-        "unless the shape has its own horizon.",
+        f"{' and '.join(f'`{c}`' for c in commands)}, last on "
+        f"{datetime.now():%Y-%m-%d %H:%M}; generated workbooks "
+        f"(scheduler/dev/shapes.py), seed {SEED}, {DAYS} days unless the "
+        "shape has its own horizon. The *load* column is the machine's "
+        "1-minute load average before and after each run (2 cores: above "
+        "2, other work shared them and the times are inflated).",
         "",
         *summary(rows),
         "",
@@ -580,10 +618,7 @@ def suite(args: argparse.Namespace) -> int:
         *machine(),
         "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    (args.out or SUITE_RESULTS).write_text(text, encoding="utf-8")
-    return 1 if any("error" in r for r in rows) else 0
+    return "\n".join(lines)
 
 
 def _pct(x: float | None) -> str:
