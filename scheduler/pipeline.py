@@ -697,7 +697,7 @@ def run(
         }
 
         def written(what: str, done: int, total: int) -> None:
-            say(f"  … {done:,} of {total:,} {what}")
+            say(count_line(what, done, total))
             progress(
                 RunProgress(
                     stage=Stage.WRITE,

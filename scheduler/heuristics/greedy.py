@@ -385,7 +385,7 @@ def greedy_state(
     # needs than urgency order alone (benchmarks/measurements.md, "Greedy").
     active = sorted(order, key=lambda eid: len(options[eid].tests))
     # A round per test at most, so at most a round per day.
-    rounds = ticks.counted("rounds of cadence tests (greedy)", horizon)
+    rounds = ticks.counted("greedy_rounds", horizon)
     while active:
         next(rounds, None)
         active = [

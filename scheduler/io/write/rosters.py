@@ -146,7 +146,7 @@ def write_rosters(
         lang,
     )
     shared = _Shared()
-    for s in ticks.counted("sessions' rosters written", sessions):
+    for s in ticks.counted("rosters", sessions):
         if s.id in titles:
             _write_roster(
                 book,
