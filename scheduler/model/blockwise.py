@@ -145,7 +145,8 @@ def solve_by_blocks(
             # Again only where others' moves may have freed capacity.
             order = [b for b in order if shared[b.index]]
         gained = 0.0
-        for pair in pairs(order, uses):
+        # Several CP-SAT workers already use every core: one block at a time.
+        for pair in pairs(order, uses, 1 if params.workers > 1 else 2):
             budget = min(left, cap)
             if budget < 0.5:
                 break
