@@ -15,23 +15,16 @@ shipped example ``inputs/campaign.xlsx``.
 
 from __future__ import annotations
 
-import io
 import math
 import random
-import re
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from scheduler.core.domain import hhmm
 from scheduler.dev.shapes import SHAPES, Shape
+from scheduler.io.write.generated import write_generated
 
 __all__ = [
     "SHAPES",
@@ -1942,11 +1935,7 @@ def _apportion(total: int, weights: Sequence[float]) -> list[int]:
 
 
 def _write_workbook(world: _World, path: Path) -> None:
-    """Write every sheet in write-only mode, then fix the timestamps."""
-    wb = Workbook(write_only=True)
-    wb.properties.creator = "scheduler.dev.generate"
-    wb.properties.created = FIXED_TIMESTAMP
-    wb.properties.modified = FIXED_TIMESTAMP
+    """Every sheet, byte for byte the same for the same world."""
     sheets = (
         ("settings", _settings_rows),
         ("workplaces", _workplace_rows),
@@ -1961,77 +1950,12 @@ def _write_workbook(world: _World, path: Path) -> None:
         ("test_requirements", _requirement_rows),
         ("sessions", _session_rows),
     )
-    extents = {}
-    for i, (title, rows) in enumerate(sheets, 1):
-        headers, widths, body = rows(world)
-        n = _write_sheet(wb, title, headers, widths, body)
-        last = f"{get_column_letter(len(headers))}{n}"
-        extents[f"xl/worksheets/sheet{i}.xml"] = f"A1:{last}"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    _write_reproducible_zip(buffer.getvalue(), path, extents)
-
-
-def _write_sheet(
-    wb: Workbook,
-    title: str,
-    headers: Sequence[str],
-    widths: Sequence[int],
-    rows: Iterable[Sequence[object]],
-) -> int:
-    """Write one sheet with a bold, frozen header; return its row count."""
-    ws = wb.create_sheet(title)
-    for i, width in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for h in headers:
-        cell = WriteOnlyCell(ws, h)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
-    n = 1
-    for row in rows:
-        ws.append(row)
-        n += 1
-    return n
-
-
-def _write_reproducible_zip(
-    data: bytes, path: Path, extents: dict[str, str]
-) -> None:
-    """Re-pack the file with fixed entry dates and a fixed modified date.
-
-    Also records each sheet's used range (``<dimension>``), which
-    write-only mode leaves out, so that readers in read-only mode know
-    the sheet's size (openpyxl's ``max_row``).
-    """
-    stamp = FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as src,
-        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + stamp + rb"\g<2>",
-                    content,
-                )
-            if info.filename in extents:
-                ref = extents[info.filename].encode()
-                content = content.replace(
-                    b"<sheetViews",
-                    b'<dimension ref="' + ref + b'" /><sheetViews',
-                    1,
-                )
-            entry = zipfile.ZipInfo(
-                info.filename, date_time=FIXED_TIMESTAMP.timetuple()[:6]
-            )
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(entry, content)
+    write_generated(
+        path,
+        [(title, *rows(world)) for title, rows in sheets],
+        creator="scheduler.dev.generate",
+        stamp=FIXED_TIMESTAMP,
+    )
 
 
 Rows = tuple[Sequence[str], Sequence[int], Iterable[Sequence[object]]]

@@ -1,24 +1,15 @@
 """``scheduler history``: the cumulative figures as text or a workbook.
 
 Kept apart from scheduler/rounds/history.py so that the database module needs
-neither i18n nor openpyxl.
+no i18n; the workbook is laid out by scheduler/io/write/history.py.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from openpyxl import Workbook
-
-from scheduler.core.errors import UsageError
 from scheduler.core.i18n import date_label, dose_label, service_label, t
-from scheduler.core.messages import Msg
-from scheduler.io.write.excel import set_text, write_header
-from scheduler.io.write.layout import (
-    content_width,
-    header_points,
-    print_setup,
-)
+from scheduler.io.write.history import write_history_workbook
 from scheduler.rounds.history import DOSES, Figures
 
 
@@ -77,53 +68,11 @@ def history_text(f: Figures, lang: str, path: Path) -> str:
     return "\n".join(lines)
 
 
-def _table(ws, head: list[str], rows: list[tuple]) -> None:
-    """A header and rows, columns wide enough for both to print whole
-    (A4, one page wide, the header on every page)."""
-    write_header(ws, 1, head)
-    for r, row in enumerate(rows, 2):
-        for c, value in enumerate(row, 1):
-            if isinstance(value, str):
-                set_text(ws.cell(r, c), value)
-            else:
-                ws.cell(r, c, value)
-    widths = []
-    for c, label in enumerate(head, 1):
-        texts = [label, *(str(row[c - 1]) for row in rows)]
-        widths.append(content_width(texts, 10, 60) + 1)  # + 1: bold
-        ws.column_dimensions[ws.cell(1, c).column_letter].width = widths[-1]
-    ws.row_dimensions[1].height = header_points(head, widths)
-    print_setup(ws, 1)
-
-
 def write_history_xlsx(path: Path, f: Figures, lang: str) -> Path:
     """The same figures as a new workbook (never overwrites)."""
-    if path.exists():
-        raise UsageError(Msg("usage.file_exists", path=str(path)))
-    wb = Workbook()
-    ws = wb.active
-    ws.title = t("hist.sheet.figures", lang)
-    _table(
-        ws,
-        [t("hist.col.figure", lang), t("hist.col.value", lang)],
+    return write_history_workbook(
+        path,
         figure_rows(f, lang),
-    )
-    _table(
-        wb.create_sheet(t("hist.sheet.sites", lang)),
-        [
-            t("col.site", lang),
-            t("hist.col.sessions", lang),
-            t("hist.col.attended", lang),
-        ],
         [(s.site_id, s.sessions_held, s.attended) for s in f.sites],
+        lang,
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        wb.save(tmp)
-        if path.exists():
-            raise UsageError(Msg("usage.file_exists", path=str(path)))
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
