@@ -9,7 +9,6 @@ pinned bookings break hard rules; 4 the solver found no schedule in time;
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -18,12 +17,16 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scheduler import __version__
 from scheduler.cli_usage import HRParser, lang_in_argv
 from scheduler.core.errors import SchedulerError, UsageError
 from scheduler.core.messages import Msg, render
 from scheduler.dev.shapes import SHAPES
+
+if TYPE_CHECKING:
+    import argparse
 
 EXAMPLE = Path("inputs") / "campaign.xlsx"
 

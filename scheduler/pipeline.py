@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scheduler import __version__
 from scheduler.check.checker import (
@@ -29,7 +30,6 @@ from scheduler.check.checker import (
 )
 from scheduler.core import ticks
 from scheduler.core.background import Background, stop_all
-from scheduler.core.domain import EmployeeId, Instance
 from scheduler.core.errors import (
     CheckFailedError,
     NoSolutionError,
@@ -92,6 +92,9 @@ from scheduler.prepare.lookups import Lookups
 from scheduler.prepare.needs import Needs, compute_needs
 from scheduler.prepare.pinned import pinned_appointments
 from scheduler.report.result import RunResult
+
+if TYPE_CHECKING:
+    from scheduler.core.domain import EmployeeId, Instance
 
 Say = Callable[[str], None]
 

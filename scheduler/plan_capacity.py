@@ -20,10 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scheduler import __version__
-from scheduler.core.domain import Instance, SessionOption, WorkplaceId
 from scheduler.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from scheduler.core.domain import Instance, SessionOption, WorkplaceId
 
 Say = Callable[[str], None]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from openpyxl import load_workbook
@@ -16,6 +16,9 @@ from scheduler.plan_capacity import CapacityOptions, plan_capacity
 from scheduler.prepare.capacity import capacity_classes, generated_options
 from scheduler.report.capacity import ceiling_causes
 from tests.io.workbook_factory import write
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SESSION_HEAD = [
     "session_id",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from openpyxl import load_workbook
@@ -35,6 +35,9 @@ from scheduler.dev.generate import (
 from scheduler.dev.shapes import SHAPES, Shape
 from scheduler.io.read.schema import HEADERS
 from scheduler.prepare.needs import compute_needs
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SMALL = {"employees": 240, "workplaces": 3, "days": 21, "seed": 7}
 

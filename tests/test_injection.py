@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
@@ -35,6 +35,9 @@ from tests.factories import (
     make_session,
 )
 from tests.io.workbook_factory import minimal
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 EVIL = '=HYPERLINK("http://x","y")'
 OUTPUTS = ("schedule.xlsx", "rosters.xlsx", "coverage.xlsx")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
@@ -36,6 +36,9 @@ from scheduler.prepare.needs import compute_needs
 from scheduler.prepare.pinned import pinned_appointments
 from scheduler.rounds.history import DOSES, history_path, read_figures
 from tests.io import workbook_factory as wf
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 LIMIT = "5"
 ROUND1_END = date(2021, 6, 3)  # marked: sessions up to this day

@@ -8,7 +8,10 @@ than printing a key to HR. Labels may hold ``str.format`` fields.
 
 from __future__ import annotations
 
-from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import date
 
 LANGUAGES = ("en", "zh")
 

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from scheduler.core.domain import EmployeeId, ProductName, Service, SessionId
+if TYPE_CHECKING:
+    from datetime import date
+
+    from scheduler.core.domain import (
+        EmployeeId,
+        ProductName,
+        Service,
+        SessionId,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,10 +9,13 @@ else's bookings.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from scheduler.prepare.needs import TestNeed
+if TYPE_CHECKING:
+    from datetime import date
+
+    from scheduler.prepare.needs import TestNeed
 
 
 def anonymous(ns: tuple[TestNeed, ...]) -> tuple[TestNeed, ...]:

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import timedelta
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from scheduler.core import ticks
 from scheduler.core.domain import Instance, Service, Session
@@ -41,6 +41,9 @@ from scheduler.prepare.candidates import (
 from scheduler.prepare.duty import duty_periods
 from scheduler.prepare.lookups import Lookups, lookups_for
 from scheduler.prepare.needs import Needs, Urgency, need_weight
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 class BookingState:

@@ -13,11 +13,10 @@ met before is lost.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from typing import TYPE_CHECKING
 
 from scheduler.core import ticks
 from scheduler.core.domain import Instance, Service
-from scheduler.core.solution import Appointment, Solution
 from scheduler.heuristics.day_chain import anonymous, coverage_value, plan
 from scheduler.heuristics.greedy import (
     BookingState,
@@ -27,8 +26,13 @@ from scheduler.heuristics.greedy import (
     filled_state,
 )
 from scheduler.prepare.candidates import EmployeeOptions, Option, slots_clash
-from scheduler.prepare.lookups import Lookups
 from scheduler.prepare.needs import Needs, Urgency, need_weight
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from scheduler.core.solution import Appointment, Solution
+    from scheduler.prepare.lookups import Lookups
 
 
 def repair_tests(

@@ -12,8 +12,8 @@ Nothing here knows the solver; ``scheduler/model/blockwise.py`` drives it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from scheduler.core.domain import (
     EmployeeId,
@@ -23,10 +23,14 @@ from scheduler.core.domain import (
     SessionId,
     WorkplaceId,
 )
-from scheduler.core.solution import Appointment
 from scheduler.prepare.candidates import reachable_session_ids
 from scheduler.prepare.lookups import Lookups, lookups_for
 from scheduler.prepare.needs import Needs
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from scheduler.core.solution import Appointment
 
 #: Booking choices per block. CP-SAT with its full LP relaxation proves a
 #: model of this size optimal in seconds (benchmarks/), where a model of

@@ -17,11 +17,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from scheduler.check.checker import net_value
 from scheduler.core import ticks
 from scheduler.core.background import Background
-from scheduler.core.domain import EmployeeId, Instance
 from scheduler.core.messages import Msg
 from scheduler.core.solution import (
     Appointment,
@@ -46,9 +46,12 @@ from scheduler.model.solve import (
     hint_from_solution,
     solve_built,
 )
-from scheduler.prepare.candidates import EmployeeOptions
-from scheduler.prepare.lookups import Lookups
-from scheduler.prepare.needs import Needs
+
+if TYPE_CHECKING:
+    from scheduler.core.domain import EmployeeId, Instance
+    from scheduler.prepare.candidates import EmployeeOptions
+    from scheduler.prepare.lookups import Lookups
+    from scheduler.prepare.needs import Needs
 
 Progress = Callable[[str], None]
 

@@ -22,7 +22,7 @@ slots somebody can reach in time (the relaxations' capacities).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from scheduler.core.domain import (
     EmployeeId,
@@ -31,8 +31,12 @@ from scheduler.core.domain import (
     Session,
     SessionId,
 )
-from scheduler.prepare.candidates import EmployeeOptions
 from scheduler.prepare.needs import Needs, Urgency, need_weight
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from scheduler.prepare.candidates import EmployeeOptions
 
 
 def needs_alone(
@@ -143,7 +147,7 @@ def _test_values(instance, needs, eid, opts, dates) -> list[int]:
             gained = n.covered_days(tests, dates) - n.covered_days([], dates)
             left += w * gained
             per_test += w * min(n.every_days, gained)
-    out = []
+    out: list[int] = []
     while True:
         step = min(per_test, left)
         value = step + (window if not out else 0)

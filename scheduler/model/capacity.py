@@ -38,12 +38,15 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from ortools.linear_solver import pywraplp
 
-from scheduler.core.domain import SessionId, WorkplaceId
 from scheduler.model.bounds import slot_places
-from scheduler.prepare.capacity import CapacityData
+
+if TYPE_CHECKING:
+    from scheduler.core.domain import SessionId, WorkplaceId
+    from scheduler.prepare.capacity import CapacityData
 
 #: Slack for GLOP's floating point when a stage holds an earlier result.
 EPS = 1e-6

@@ -12,16 +12,19 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
 from scheduler.core.domain import EmployeeId, Instance, Service, SessionId
 from scheduler.core.rules import Rule, team_away_limit, team_jabs_limit
 from scheduler.model.variables import TEST, ScheduleVars
-from scheduler.prepare.candidates import EmployeeOptions
 from scheduler.prepare.duty import duty_periods
-from scheduler.prepare.lookups import Lookups
-from scheduler.prepare.needs import Needs
+
+if TYPE_CHECKING:
+    from scheduler.prepare.candidates import EmployeeOptions
+    from scheduler.prepare.lookups import Lookups
+    from scheduler.prepare.needs import Needs
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,12 @@ OR-Tools themselves.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING
 
 from ortools.graph.python import min_cost_flow
+
+if TYPE_CHECKING:
+    from collections.abc import Hashable, Sequence
 
 
 def assign(

@@ -36,6 +36,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -49,8 +50,10 @@ from scheduler.model.bounds import (
     slot_places,
     usable_places,
 )
-from scheduler.prepare.candidates import EmployeeOptions
 from scheduler.prepare.needs import Needs, Urgency, need_weight
+
+if TYPE_CHECKING:
+    from scheduler.prepare.candidates import EmployeeOptions
 
 #: GLOP's and PDLP's time limit; past it the caller falls back to a cheaper
 #: bound.

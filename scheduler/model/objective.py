@@ -10,14 +10,17 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-
-from ortools.sat.python import cp_model
+from typing import TYPE_CHECKING
 
 from scheduler.core.domain import SiteKind
-from scheduler.model.constraints import ModelData
 from scheduler.model.variables import TEST, ScheduleVars
 from scheduler.prepare.booked import change_price, replan_bookings
 from scheduler.prepare.needs import Urgency, need_weight
+
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
+
+    from scheduler.model.constraints import ModelData
 
 
 @dataclass(frozen=True, slots=True)

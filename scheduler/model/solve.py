@@ -8,6 +8,7 @@ most of the time; unused time rolls on to the next.
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
 import signal
 import threading
@@ -15,8 +16,8 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import ortools
 from ortools.sat.python import cp_model
 
 from scheduler.core.domain import EmployeeId, Instance, Service
@@ -33,7 +34,9 @@ from scheduler.model.objective import OBJECTIVE_LEVELS, Term
 from scheduler.model.variables import TEST, ScheduleVars, create_vars
 from scheduler.prepare.candidates import EmployeeOptions, all_options
 from scheduler.prepare.lookups import Lookups, lookups_for
-from scheduler.prepare.needs import Needs
+
+if TYPE_CHECKING:
+    from scheduler.prepare.needs import Needs
 
 log = logging.getLogger("scheduler")
 INT_MAX = cp_model.INT_MAX
@@ -531,7 +534,7 @@ def _representable(options, appointments) -> list[Appointment]:
 def solver_version() -> str:
     """OR-Tools' version: the same input and seed give the same schedule
     only on the same one (run.json records it)."""
-    return ortools.__version__
+    return importlib.metadata.version("ortools")
 
 
 def solve_params(

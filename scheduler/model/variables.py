@@ -18,11 +18,13 @@ any hand-out of slots that matches the counts is valid (see solve.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ortools.sat.python import cp_model
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
 
-from scheduler.core.domain import EmployeeId, Instance, SessionId, TeamKey
-from scheduler.prepare.candidates import EmployeeOptions, Option
+    from scheduler.core.domain import EmployeeId, Instance, SessionId, TeamKey
+    from scheduler.prepare.candidates import EmployeeOptions, Option
 
 TEST = -1  # need position of a test booking
 

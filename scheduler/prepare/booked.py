@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from scheduler.core.domain import Booking, BookingStatus, Instance, Service
 from scheduler.core.solution import Appointment
@@ -20,8 +21,10 @@ from scheduler.prepare.candidates import (
     away_interval,
 )
 from scheduler.prepare.duty import duty_periods
-from scheduler.prepare.lookups import Lookups
 from scheduler.prepare.needs import Needs, Urgency, need_weight
+
+if TYPE_CHECKING:
+    from scheduler.prepare.lookups import Lookups
 
 # Why a booking changed. The forced ones are made whatever change_cost is.
 AWAY = "away"  # its person is now absent or off duty then

@@ -22,6 +22,7 @@ import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from scheduler.core import ticks
 from scheduler.core.domain import (
@@ -35,7 +36,9 @@ from scheduler.core.domain import (
 )
 from scheduler.prepare.duty import Duty, Period, duty_periods
 from scheduler.prepare.lookups import Lookups, lookups_for
-from scheduler.prepare.needs import Needs, VaccinationNeed
+
+if TYPE_CHECKING:
+    from scheduler.prepare.needs import Needs, VaccinationNeed
 
 
 def away_interval(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from typing import TYPE_CHECKING
 
 from scheduler.core.domain import (
     OFFICE,
@@ -39,6 +39,9 @@ from scheduler.prepare.needs import (
     compute_needs,
     need_weight,
 )
+
+if TYPE_CHECKING:
+    from datetime import date
 
 #: A session open to a class at one dose position, with its open slots.
 Seat = tuple[SessionId, tuple[int, ...]]

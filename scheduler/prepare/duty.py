@@ -105,6 +105,9 @@ class Duty(tuple):
     answer containment even where periods overlap.
     """
 
+    reach: list[int]
+    starts: list[int]
+
     def __new__(cls, periods):
         self = super().__new__(cls, sorted(periods))
         reach, best = [], None

@@ -12,14 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
-from scheduler.core.domain import (
-    Employee,
-    EmployeeId,
-    Instance,
-    ProductName,
-    TestRequirement,
-)
+if TYPE_CHECKING:
+    from scheduler.core.domain import (
+        Employee,
+        EmployeeId,
+        Instance,
+        ProductName,
+        TestRequirement,
+    )
 
 
 class Urgency(IntEnum):

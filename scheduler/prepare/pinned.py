@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from scheduler.core.domain import BookingStatus, Instance
 from scheduler.core.solution import Appointment
-from scheduler.prepare.needs import Needs
+
+if TYPE_CHECKING:
+    from scheduler.prepare.needs import Needs
 
 
 def pinned_appointments(instance: Instance, needs: Needs) -> list[Appointment]:

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scheduler.core.domain import SessionId, SessionOption, WorkplaceId
-from scheduler.prepare.capacity import CapacityData
 from scheduler.report.reasons import first_dose_reason
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from scheduler.core.domain import SessionId, SessionOption, WorkplaceId
+    from scheduler.prepare.capacity import CapacityData
 
 #: The ceiling's causes, in the order the sheet shows them.
 CAUSES = (

@@ -19,17 +19,21 @@ HR notifies everyone). Pure: no Excel, no solver.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from typing import TYPE_CHECKING
 
-from scheduler.core.domain import (
-    Booking,
-    EmployeeId,
-    Instance,
-    Service,
-    SessionId,
-)
-from scheduler.core.solution import Appointment, Solution
 from scheduler.prepare.booked import FORCED, GAIN
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from scheduler.core.domain import (
+        Booking,
+        EmployeeId,
+        Instance,
+        Service,
+        SessionId,
+    )
+    from scheduler.core.solution import Appointment, Solution
 
 KEPT = "kept"
 MOVED = "moved"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from scheduler.core.domain import Employee, Instance, Service, Session
 from scheduler.core.solution import Appointment, Solution, UnmetNeed
@@ -23,8 +24,10 @@ from scheduler.prepare.candidates import (
     vaccination_product_ok,
 )
 from scheduler.prepare.duty import duty_periods
-from scheduler.prepare.lookups import Lookups
-from scheduler.prepare.needs import Needs, TestNeed, VaccinationNeed
+
+if TYPE_CHECKING:
+    from scheduler.prepare.lookups import Lookups
+    from scheduler.prepare.needs import Needs, TestNeed, VaccinationNeed
 
 TEXT = {
     "en": {

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scheduler.core.domain import Instance
-from scheduler.core.solution import Solution, SolveReport, UnmetNeed
-from scheduler.prepare.needs import Needs
-from scheduler.report.changes import Change
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from scheduler.core.domain import Instance
+    from scheduler.core.solution import Solution, SolveReport, UnmetNeed
+    from scheduler.prepare.needs import Needs
+    from scheduler.report.changes import Change
 
 
 @dataclass(slots=True, kw_only=True)

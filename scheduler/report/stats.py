@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from typing import TYPE_CHECKING
 
 from scheduler.core.domain import (
     Employee,
@@ -24,8 +24,12 @@ from scheduler.core.domain import (
     SessionId,
 )
 from scheduler.core.messages import Msg
-from scheduler.core.solution import Appointment, Solution
-from scheduler.prepare.needs import Needs
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from scheduler.core.solution import Appointment, Solution
+    from scheduler.prepare.needs import Needs
 
 BOOSTER = "booster"
 

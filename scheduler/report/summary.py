@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from scheduler.core.messages import Msg, render
 from scheduler.report.changes import change_counts
-from scheduler.report.result import RunResult
 from scheduler.report.stats import compute_coverage, totals
+
+if TYPE_CHECKING:
+    from scheduler.report.result import RunResult
 
 
 def summary_text(result: RunResult, lang: str | None = None) -> str:

@@ -23,14 +23,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scheduler.core.errors import SchedulerError
 from scheduler.core.messages import Msg, render
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
 
 FILE_NAME = "history.sqlite"
 ATTENDED, NO_SHOW = "attended", "no_show"

@@ -6,11 +6,14 @@ no i18n; the workbook is laid out by scheduler/io/write/history.py.
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scheduler.core.i18n import date_label, dose_label, service_label, t
 from scheduler.io.write.history import write_history_workbook
 from scheduler.rounds.history import DOSES, Figures
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def figure_rows(f: Figures, lang: str) -> list[tuple[str, int]]:

@@ -23,10 +23,13 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scheduler.pipeline import remove_stale_partials
 from scheduler.web.worker import MARK
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 log = logging.getLogger("scheduler.web")
 

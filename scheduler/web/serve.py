@@ -7,9 +7,12 @@ import logging
 import threading
 import time
 import webbrowser
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scheduler.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 LOOPBACK_NAMES = ("localhost",)
 

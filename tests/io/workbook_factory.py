@@ -7,13 +7,16 @@ copy :func:`minimal`, change one sheet or cell, and :func:`write` it.
 from __future__ import annotations
 
 import copy
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from openpyxl import Workbook
 
 from scheduler.core.errors import InputError, InputIssue
 from scheduler.io.read.read import read_instance
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 Sheets = dict[str, list[list[object]]]
 

@@ -11,13 +11,12 @@ FEASIBLE where the test expects INFEASIBLE.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
 from scheduler.core.domain import EmployeeId, Instance, Service
-from scheduler.core.rules import Rule
 from scheduler.core.solution import Appointment, Solution
 from scheduler.model.constraints import HARD_RULES, STRUCTURE, ModelData
 from scheduler.model.solve import build_model
@@ -25,6 +24,11 @@ from scheduler.model.variables import TEST, ScheduleVars, create_vars
 from scheduler.prepare.candidates import EmployeeOptions, all_options
 from scheduler.prepare.lookups import Lookups
 from scheduler.prepare.needs import Needs, compute_needs
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from scheduler.core.rules import Rule
 
 #: One booking of a hand-made schedule: employee, need position (``k``,
 #: or ``TEST``), session, slot start (minutes after midnight).

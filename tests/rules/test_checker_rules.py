@@ -9,9 +9,8 @@ the valid schedule sits on it and the broken one one step past it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
 
@@ -46,6 +45,9 @@ from tests.rules.cases import (
     swab_session,
     team,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 class Scene(NamedTuple):

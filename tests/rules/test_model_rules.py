@@ -9,8 +9,8 @@ Cases at a rule's limit keep it exactly there and break it by one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -37,6 +37,9 @@ from tests.rules.cases import (
     swab_session,
     team,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
 
 ADMITTED = {"OPTIMAL", "FEASIBLE"}
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -23,6 +22,7 @@ from scheduler.io.read.schema import COLUMN_INDEX, label_key
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import date
     from pathlib import Path
 
     from openpyxl.worksheet.worksheet import Worksheet

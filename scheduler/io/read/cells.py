@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel
 
@@ -29,6 +29,9 @@ from scheduler.core.domain import (
 )
 from scheduler.core.messages import Msg, nothing
 from scheduler.io.read.schema import Column, Kind
+
+if TYPE_CHECKING:
+    from enum import StrEnum
 
 
 class CellError(ValueError):

@@ -7,12 +7,15 @@ alone, and gives up quietly (None) on anything unexpected.
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openpyxl import load_workbook
 
 from scheduler.io.read import cells
 from scheduler.io.read.schema import SETTING_INDEX, SHEET_INDEX, label_key
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: A settings sheet is a short key/value list: rows read at most.
 MAX_ROWS = 200

@@ -8,10 +8,8 @@ Every problem is collected; one :class:`InputError` lists them all.
 
 from __future__ import annotations
 
-from datetime import datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scheduler.core.domain import Instance
 from scheduler.core.errors import InputIssue
 from scheduler.core.messages import Msg
 from scheduler.io.read import cells
@@ -28,6 +26,12 @@ from scheduler.io.read.schema import (
 from scheduler.io.read.table import Record, Report, Table
 from scheduler.io.read.validate import build_instance
 from scheduler.io.read.workbook import RawRow, RawSheet, read_raw
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from pathlib import Path
+
+    from scheduler.core.domain import Instance
 
 #: How many non-empty rows may stand above the header (titles, notes).
 HEADER_SCAN_ROWS = 30

@@ -8,9 +8,12 @@ Excel shows it (sheet title, row number, header text, value).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from scheduler.core.errors import InputIssue
-from scheduler.io.read.schema import SheetSpec
+
+if TYPE_CHECKING:
+    from scheduler.io.read.schema import SheetSpec
 
 
 @dataclass(slots=True)
@@ -18,11 +21,13 @@ class Record:
     """One data row: parsed values (defaults filled in) and raw values."""
 
     row: int
-    values: dict[str, object] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, object] = field(default_factory=dict)
     bad: set[str] = field(default_factory=set)  # cells already reported
 
-    def get(self, name: str) -> object:
+    def get(self, name: str) -> Any:
+        """The parsed value: of the type the sheet's schema gives the
+        column (hence ``Any``), None where blank without a default."""
         return self.values.get(name)
 
     def given(self, name: str) -> bool:

@@ -10,9 +10,8 @@ one does, it still becomes an issue, not a traceback).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from scheduler.core.domain import (
     OFFICE,
@@ -46,7 +45,11 @@ from scheduler.io.read.schema import (
     SETTING_INDEX,
     label_key,
 )
-from scheduler.io.read.table import Record, Report, Table
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from scheduler.io.read.table import Record, Report, Table
 
 T = TypeVar("T")
 
@@ -243,7 +246,7 @@ class _Builder:
 
     # --- settings ----------------------------------------------------------
 
-    def settings(self) -> dict[str, object]:
+    def settings(self) -> dict[str, Any]:
         table = self.t["settings"]
         out: dict[str, object] = {}
         self.setting_rows: dict[str, Record] = {}
@@ -290,7 +293,7 @@ class _Builder:
                 )
         return out
 
-    def horizon(self, settings: dict[str, object]) -> tuple[date, date] | None:
+    def horizon(self, settings: dict[str, Any]) -> tuple[date, date] | None:
         """From settings, else the first and last session dates."""
         table = self.t["settings"]
         dates = [
@@ -310,7 +313,7 @@ class _Builder:
         if start is None or end is None:
             self.rep.sheet(table, Msg("horizon.none", sheet=table.title))
             return None
-        if end < start:  # type: ignore[operator]
+        if end < start:
             key = (
                 "horizon_end"
                 if "horizon_end" in self.setting_rows
@@ -323,7 +326,7 @@ class _Builder:
             else:
                 self.rep.cell(table, rec, "value", expected)
             return None
-        return start, end  # type: ignore[return-value]
+        return start, end
 
     # --- places and products -----------------------------------------------
 
@@ -572,7 +575,7 @@ class _Builder:
         if not items or "workplaces" in rec.bad:
             return None
         known = self.ids.get("workplace", {})
-        got = {i: known.get(fold(i)) for i in items}  # type: ignore[union-attr]
+        got = {i: known.get(fold(i)) for i in items}
         unknown = [i for i, c in got.items() if c is None]
         if unknown:
             self.rep.cell(
@@ -650,7 +653,7 @@ class _Builder:
                     ),
                 )
                 continue
-            seen.setdefault(d, (kind, rec.row))  # type: ignore[arg-type]
+            seen.setdefault(d, (kind, rec.row))
         hol = {d for d, (k, _) in seen.items() if k is CalendarKind.HOLIDAY}
         return hol, set(seen) - hol
 
@@ -875,7 +878,7 @@ class _Builder:
             )
         elif ws and we:
             a, b = rec.get("window_start"), rec.get("window_end")
-            if b < a:  # type: ignore[operator]
+            if b < a:
                 self.rep.cell(
                     table,
                     rec,

@@ -14,10 +14,9 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from openpyxl import load_workbook
@@ -26,6 +25,10 @@ from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900
 
 from scheduler.core.errors import InputError, InputIssue
 from scheduler.core.messages import Msg
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from datetime import datetime
 
 
 def _not_xlsx(what: Msg) -> Msg:

@@ -36,17 +36,21 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
 from scheduler.core.domain import Instance, Service, Session, hhmm
 from scheduler.core.i18n import normalise_lang, service_label, t
-from scheduler.core.solution import Appointment, Solution
 from scheduler.io.write.notices import notice_dose
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from scheduler.core.solution import Appointment, Solution
 
 TZ = ZoneInfo("Asia/Shanghai")
 TZID = "Asia/Shanghai"
@@ -225,7 +229,9 @@ def _fold(line: str) -> str:
     """A content line folded at 75 octets, never inside a character."""
     if len(line.encode()) <= 75:
         return line + "\r\n"
-    parts, part, size = [], [], 0
+    parts: list[str] = []
+    part: list[str] = []
+    size = 0
     for ch in line:
         n = len(ch.encode())
         if size + n > (75 if not parts else 74):

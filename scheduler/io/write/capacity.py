@@ -6,11 +6,10 @@ figures come from :class:`~scheduler.report.capacity.CapacityReport`.
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.chart import LineChart, Reference
-from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.core.domain import hhmm
 from scheduler.io.write.excel import (
@@ -23,6 +22,11 @@ from scheduler.io.write.excel import (
 )
 from scheduler.report.capacity import CAUSES, CapacityReport
 from scheduler.report.capacity_labels import label
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from openpyxl.worksheet.worksheet import Worksheet
 
 
 def write_capacity(path: Path, report: CapacityReport, lang: str) -> Path:

@@ -10,19 +10,16 @@ openpyxl mode: the report is small and the charts need the cells).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
-from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.core.domain import Instance, hhmm
 from scheduler.core.i18n import normalise_lang, service_label, t
-from scheduler.core.solution import Solution
 from scheduler.io.write.excel import (
     BOX,
     DATE_FORMAT,
@@ -46,7 +43,6 @@ from scheduler.io.write.layout import (
     header_widths,
     print_setup,
 )
-from scheduler.prepare.needs import Needs
 from scheduler.report.stats import (
     CoverageStats,
     DepartmentStats,
@@ -56,9 +52,18 @@ from scheduler.report.stats import (
     compute_coverage,
 )
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from scheduler.core.solution import Solution
+    from scheduler.prepare.needs import Needs
+
 # A column: label key, width, kind (id / text / int / pct / date / label),
 # and how to get the value from a row object.
-Column = tuple[str, float, str, Callable[[object], object]]
+Column = tuple[str, float, str, Callable[[Any], object]]
 
 _FORMATS = {"id": TEXT_FORMAT, "pct": PERCENT_FORMAT, "date": DATE_FORMAT}
 _TEXT = ("id", "text", "label")
@@ -168,7 +173,7 @@ def _total_row(cov: CoverageStats, lang: str) -> WorkplaceStats | None:
 def _workplaces(wb: Workbook, cov: CoverageStats, lang: str) -> None:
     ws = wb.create_sheet(t("cov.sheet.workplaces", lang))
     total = _total_row(cov, lang)
-    rows: list[object] = list(cov.workplaces)
+    rows: list[Any] = list(cov.workplaces)
     columns = _WORKPLACE + _VACCINATION
     last = _table(
         ws,
@@ -280,7 +285,7 @@ def _sessions(wb: Workbook, cov: CoverageStats, lang: str) -> None:
 def _tests(wb: Workbook, cov: CoverageStats, lang: str) -> None:
     ws = wb.create_sheet(t("cov.sheet.tests", lang))
     total = _total_row(cov, lang)
-    rows: list[object] = list(cov.workplaces)
+    rows: list[Any] = list(cov.workplaces)
     _table(
         ws,
         t("cov.title.tests", lang),
@@ -297,7 +302,7 @@ def _table(
     title: str,
     note: str,
     columns: Sequence[Column],
-    rows: Sequence[object],
+    rows: Sequence[Any],
     lang: str,
     bold_last: bool = False,
 ) -> int:

@@ -29,15 +29,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import column_index_from_string, get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.io.write.openpyxl_internals import (
     SheetWriter,
@@ -46,6 +44,10 @@ from scheduler.io.write.openpyxl_internals import (
     set_style,
     style_of,
 )
+
+if TYPE_CHECKING:
+    from openpyxl.styles.cell_style import StyleArray
+    from openpyxl.worksheet.worksheet import Worksheet
 
 #: First characters that make Excel (or a CSV import) read a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

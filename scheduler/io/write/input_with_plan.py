@@ -9,10 +9,9 @@ came from there. The input file itself is only read.
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openpyxl import load_workbook
-from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.core.domain import SessionOption, hhmm
 from scheduler.io.read.cells import fold
@@ -24,6 +23,11 @@ from scheduler.io.read.schema import (
     label_key,
 )
 from scheduler.io.write.excel import DATE_FORMAT, TEXT_FORMAT, atomic_save
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from openpyxl.worksheet.worksheet import Worksheet
 
 HEADER_SCAN_ROWS = 30
 

@@ -15,9 +15,12 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from openpyxl.worksheet.worksheet import Worksheet
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 #: Points per line of 11-point text: CJK lines (Noto Sans CJK) are
 #: taller than Latin ones (DejaVu Sans 12.8, Calibri 13.5).

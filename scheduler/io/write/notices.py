@@ -14,7 +14,7 @@ strings, quote-prefixed when they start like a formula (see
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openpyxl.styles import Alignment
 
@@ -43,6 +43,9 @@ from scheduler.report.changes import (
     Change,
     compute_changes,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 NOTICE_COLUMNS = (
     "employee_id",

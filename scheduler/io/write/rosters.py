@@ -11,17 +11,14 @@ take minutes.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from copy import copy
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.merge import MergedCellRange
-from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.core import ticks
 from scheduler.core.domain import Employee, Instance, Session, hhmm
@@ -33,7 +30,6 @@ from scheduler.core.i18n import (
     t,
     weekday_label,
 )
-from scheduler.core.solution import Appointment, Solution
 from scheduler.io.write.excel import (
     BOX,
     CENTER,
@@ -64,6 +60,15 @@ from scheduler.io.write.layout import (
     print_setup,
 )
 from scheduler.io.write.openpyxl_internals import set_style, style_of
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from openpyxl.styles.cell_style import StyleArray
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from scheduler.core.solution import Appointment, Solution
 
 ROSTER_COLUMNS = (
     "col.no",

@@ -8,16 +8,13 @@ of 100 000 appointments is written in seconds.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from scheduler.core.domain import Employee, Instance, hhmm
 from scheduler.core.i18n import t
-from scheduler.core.solution import Appointment, Solution, UnmetNeed
 from scheduler.io.write.excel import (
     DATE_FORMAT,
     TEXT_FORMAT,
@@ -37,6 +34,12 @@ from scheduler.io.write.layout import (
     print_setup,
 )
 from scheduler.report.changes import Change, compute_changes
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from pathlib import Path
+
+    from scheduler.core.solution import Appointment, Solution, UnmetNeed
 
 ASSIGNMENT_COLUMNS = (
     "employee_id",

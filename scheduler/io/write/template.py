@@ -15,13 +15,13 @@ import math
 import tempfile
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.core.i18n import normalise_lang
 from scheduler.io.read import cells
@@ -51,6 +51,9 @@ from scheduler.io.write.layout import (
     print_setup,
     text_width,
 )
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 DEFAULT_NAME = "campaign-template.xlsx"
 #: Rows below the header that get formats and drop-down lists.
