@@ -424,6 +424,23 @@ class _Builder:
                 out[(wp, site)] = minutes
         return out
 
+    def _at_least(self, table, rec, low: str, high: str, key: str) -> None:
+        """A product's upper bound (``max_…``) below its lower bound is
+        reported at the upper bound's cell."""
+        lo, hi = rec.values.get(low), rec.values.get(high)
+        if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
+            self.rep.cell(
+                table,
+                rec,
+                high,
+                Msg(
+                    key,
+                    column=table.header(high),
+                    low_column=table.header(low),
+                    low=lo,
+                ),
+            )
+
     def products(self) -> dict[str, Product]:
         table = self.t["products"]
         self.register("products", "product", "product")
@@ -431,32 +448,14 @@ class _Builder:
         for rec in table.records:
             n0 = self.rep.count()
             v = rec.values
-            lo, hi = v.get("min_interval_days"), v.get("max_interval_days")
-            if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
-                self.rep.cell(
-                    table,
-                    rec,
-                    "max_interval_days",
-                    Msg(
-                        "product.max_interval",
-                        column=table.header("max_interval_days"),
-                        low_column=table.header("min_interval_days"),
-                        low=lo,
-                    ),
-                )
-            a, b = v.get("min_age"), v.get("max_age")
-            if isinstance(a, int) and isinstance(b, int) and a > b:
-                self.rep.cell(
-                    table,
-                    rec,
-                    "max_age",
-                    Msg(
-                        "product.max_age",
-                        column=table.header("max_age"),
-                        low_column=table.header("min_age"),
-                        low=a,
-                    ),
-                )
+            self._at_least(
+                table,
+                rec,
+                "min_interval_days",
+                "max_interval_days",
+                "product.max_interval",
+            )
+            self._at_least(table, rec, "min_age", "max_age", "product.max_age")
             p = self.make(
                 table,
                 rec,
