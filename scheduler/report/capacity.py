@@ -41,6 +41,10 @@ class WorkplaceFigures:
     today: int | None = None
     #: Complete with the plan, as the model promises (up to the target).
     promised: int = 0
+    #: The promise before the check re-stated it (None: not re-stated):
+    #: the ordinary schedule lost more here than today's schedule showed,
+    #: and the model, told so, allows no more with any option.
+    restated_from: int | None = None
     #: Complete with the plan in the ordinary schedule of its workbook.
     real: int | None = None
     #: The most any choice of the options allows (a proven bound).
@@ -148,10 +152,15 @@ def summary_text(report: CapacityReport, lang: str = "en") -> str:
 
     for f in report.workplaces:
         real = "" if f.real is None else f", real schedule {pct(f, f.real)}"
+        first = (
+            ""
+            if f.restated_from is None
+            else f" (first {pct(f, f.restated_from)}, re-stated)"
+        )
         lines.append(
             f"  {f.workplace_id} {f.name}: today {pct(f, f.today)}, with the "
-            f"plan {pct(f, f.promised)}{real}, ceiling {pct(f, f.ceiling)} "
-            f"(target {100 * report.target:.1f}%)"
+            f"plan {pct(f, f.promised)}{first}{real}, ceiling "
+            f"{pct(f, f.ceiling)} (target {100 * report.target:.1f}%)"
         )
     where = "generated" if report.generated else "from sheet session_options"
     lines.append(
@@ -180,6 +189,14 @@ def summary_text(report: CapacityReport, lang: str = "en") -> str:
             "  the ordinary schedule of the workbook with the plan keeps "
             "the promise in every building"
         )
+        restated = [f for f in report.workplaces if f.restated_from]
+        if restated:
+            lines.append(
+                "  re-stated after the check: the ordinary schedule completes "
+                "fewer people than the model in "
+                + ", ".join(f.workplace_id for f in restated)
+                + ", and no option lifts them further in the model told so"
+            )
     else:
         short = ", ".join(
             f"{f.workplace_id} {f.promised - (f.real or 0)} short"
