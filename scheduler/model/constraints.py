@@ -94,10 +94,24 @@ def add_capacity(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> None:
                     )
 
 
+def pinned_sessions(inst: Instance) -> set[tuple[str, str]]:
+    """(employee, session) of every pinned booking. The model judges
+    overlaps and rule 11 per pair of sessions (some slots of the two
+    could clash), which is stricter than the rule; a pair of pinned
+    bookings is held to the rule at its booked slots before the solve
+    (pipeline._check_pinned), and must not make the model infeasible."""
+    return {
+        (b.employee_id, b.session_id)
+        for b in inst.active_bookings()
+        if b.pinned
+    }
+
+
 def add_one_place_at_a_time(
     m: cp_model.CpModel, d: ModelData, v: ScheduleVars
 ) -> None:
     """Rule 5: at most one appointment a day, no overlap across midnight."""
+    pinned = pinned_sessions(d.instance)
     for eid, opts in d.options.items():
         per_day: dict[int, list] = defaultdict(list)
         day_of = {}
@@ -110,6 +124,8 @@ def add_one_place_at_a_time(
             if len(xs) > 1:
                 m.add(sum(xs) <= 1)
         for a, b in sorted(opts.overlaps):
+            if (eid, a) in pinned and (eid, b) in pinned:
+                continue  # checked at their slots before the solve
             m.add(sum(v.bookings_of(eid, a)) + sum(v.bookings_of(eid, b)) <= 1)
 
 
@@ -214,8 +230,11 @@ def add_no_swab_after_jab(
     m: cp_model.CpModel, d: ModelData, v: ScheduleVars
 ) -> None:
     """Rule 11: no test slot soon after the start of one's vaccination."""
+    pinned = pinned_sessions(d.instance)
     for eid, opts in d.options.items():
         for vacc, test in sorted(opts.blackouts):
+            if (eid, vacc) in pinned and (eid, test) in pinned:
+                continue  # checked at their slots before the solve
             jabs = v.jabs(eid, vacc)
             swab = v.book.get((eid, TEST, test))
             if jabs and swab is not None:

@@ -513,3 +513,48 @@ def test_a_pinned_booking_that_is_no_option_leaves_no_schedule():
     for picks in ([], [jab("E1", "S2", 540)]):
         status = admits(build(), picks, rules=[Rule.PINNED_BOOKINGS])
         assert status == "INFEASIBLE"
+
+
+def test_pinned_bookings_that_keep_rule_11_at_their_slots_leave_a_schedule():
+    """The model judges rule 11 per pair of sessions: a jab session with
+    slots at 10:00 and 10:30 and a test two days later at 10:00 could
+    clash (the 10:30 jab), so it forbids the pair. Pinned at 10:00 and
+    10:00 (48 hours apart, which the rule allows), the two must not
+    leave the model without a schedule: a re-plan with everything pinned
+    fell back to the greedy start so."""
+
+    def build(pinned: bool) -> Instance:
+        pins = (
+            Booking(
+                employee_id="E1", session_id="V1", slot_start=600, pinned=True
+            ),
+            Booking(
+                employee_id="E1", session_id="T1", slot_start=600, pinned=True
+            ),
+        )
+        return make_instance(
+            employees=loners(1),
+            sessions=[
+                make_session("V1", start=600, end=660),
+                swab_session("T1", date=day(2), start=600, end=630),
+            ],
+            test_requirements=(SCREEN,),
+            bookings=pins if pinned else (),
+        )
+
+    picks = [jab("E1", "V1", 600), swab("E1", "T1", 600)]
+    inst = build(pinned=True)
+    assert (
+        check_solution(
+            inst,
+            compute_needs(inst),
+            as_solution(inst, compute_needs(inst), picks),
+        )
+        == []
+    )
+    assert admits(inst, picks) in ADMITTED
+    # Unpinned, the model keeps its stricter per-session judgement.
+    assert (
+        admits(build(pinned=False), picks, rules=[Rule.NO_SWAB_AFTER_JAB])
+        == "INFEASIBLE"
+    )
