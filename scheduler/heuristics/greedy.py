@@ -60,6 +60,8 @@ class BookingState:
         #: fill up for everyone alike, so none before it need be tried.
         self._open_from: dict[str, int] = {}
         self.doses_used: dict[str, int] = defaultdict(int)
+        #: Per session, the ends of its jabs' slots (sorted): when each
+        #: observation begins.
         self.obs_ends: dict[str, list[int]] = defaultdict(list)
         #: Per team, the starts and the ends of its away intervals, each
         #: sorted: how many are away at t is a difference of two counts.
@@ -74,6 +76,8 @@ class BookingState:
         self.jab_share = s.team_vaccinated_per_day_max_share
         self.blackout = s.test_blackout_hours_after_vaccination * 60
         self._duty: dict = {}
+        #: (team, minute) -> members on duty then (duty is fixed input).
+        self._on_duty: dict[tuple, int] = {}
         self._slot_starts: dict[str, tuple[int, ...]] = {}
         self._test_dates: dict[str, tuple[list, bool]] = {}
 
@@ -130,14 +134,16 @@ class BookingState:
         obs = self.inst.settings.observation_minutes
         if s.observation_seats is None or obs == 0:
             return True
+        # Every observation lasts ``obs``: the most seats taken during the
+        # new one's [end, end + obs) is at its start or at a later one's
+        # start; at t, those seated are the ends in (t - obs, t], counted
+        # on the sorted ends, plus the new one.
         end = a + s.slot_minutes
-        ends = [*self.obs_ends[s.id], end]
-        for t in ends:
-            if (
-                end <= t < end + obs
-                and sum(1 for x in ends if x <= t < x + obs)
-                > s.observation_seats
-            ):
+        ends = self.obs_ends[s.id]
+        seats = s.observation_seats
+        lo, hi = bisect_left(ends, end), bisect_left(ends, end + obs)
+        for t in (end, *ends[lo:hi]):
+            if bisect_right(ends, t) - bisect_right(ends, t - obs) >= seats:
                 return False
         return True
 
@@ -154,7 +160,11 @@ class BookingState:
             here = 1 + bisect_right(starts, t) - bisect_right(stops, t)
             if here == 1:
                 continue
-            on = sum(1 for ps in periods if ps.at(t))
+            on = self._on_duty.get((team, t))
+            if on is None:
+                on = self._on_duty[team, t] = sum(
+                    1 for ps in periods if ps.at(t)
+                )
             if here > team_away_limit(self.away_share, on):
                 return False
         return True
@@ -236,7 +246,7 @@ class BookingState:
         vacc = s.service is Service.VACCINATION
         if vacc:
             self.doses_used[s.id] += 1
-            self.obs_ends[s.id].append(a + s.slot_minutes)
+            insort(self.obs_ends[s.id], a + s.slot_minutes)
             self.team_day[e.team_key, s.date] += 1
         app = Appointment(
             employee_id=eid,
@@ -269,7 +279,8 @@ class BookingState:
             del sorted_list[bisect_left(sorted_list, t)]
         if s.service is Service.VACCINATION:
             self.doses_used[s.id] -= 1
-            self.obs_ends[s.id].remove(a + s.slot_minutes)
+            ends = self.obs_ends[s.id]
+            del ends[bisect_left(ends, a + s.slot_minutes)]
             self.team_day[team, s.date] -= 1
         del self.apps[app]
         self.mine[app.employee_id].remove(app)
