@@ -824,7 +824,7 @@ def _write_beside(
     from scheduler.io.write.coverage import write_coverage
     from scheduler.io.write.notices import write_notices
 
-    write_calendars(tmp / "calendars", inst, sol, lang)
+    write_calendars(tmp / "calendars", inst, sol, lang, changes)
     write_coverage(tmp / "coverage.xlsx", inst, needs, sol, lang, **lock)
     write_notices(
         tmp / "notices.xlsx", inst, sol, lang, changes=changes, **lock

@@ -162,12 +162,22 @@ _EN: dict[str, str] = {
         " them alone (it shows their doses and tests), never to a group.\n"
         "\n"
         "Importing the files of a later run updates these events instead"
-        " of adding copies (each event keeps its UID).\n"
+        " of adding copies (each event keeps its UID), and marks those the"
+        " later run no longer holds as cancelled.\n"
     ),
     "cal.session.summary": "{what}: {n} booked",
     "cal.session.description": (
         "Session {session}. {workplace}: {n} booked. "
         "All workplaces: {booked} of {places} places booked."
+    ),
+    "cal.cancelled.summary": "Cancelled: {what}",
+    "cal.person.cancelled": (
+        "Cancelled by the re-plan. It was: session {session}, slot "
+        "{start}-{end}."
+    ),
+    "cal.session.cancelled": (
+        "Cancelled: no one of {workplace} is booked in session {session} "
+        "any more."
     ),
     # scheduler history
     "hist.title": "History of the drives ({path})",
@@ -318,13 +328,18 @@ _ZH: dict[str, str] = {
         "检测安排），切勿群发。\n"
         "\n"
         "导入之后运行生成的文件会更新这些事件，而不会重复添加（每个事件的 UID"
-        " 保持不变）。\n"
+        " 保持不变）；之后运行不再安排的事件会标为已取消。\n"
     ),
     "cal.session.summary": "{what}：已约 {n} 人",
     "cal.session.description": (
         "场次 {session}。{workplace}：已约 {n} 人。"
         "全部职场：{places} 个名额已约 {booked} 个。"
     ),
+    "cal.cancelled.summary": "已取消：{what}",
+    "cal.person.cancelled": (
+        "重新排程后已取消。原为：场次 {session}，时段 {start}-{end}。"
+    ),
+    "cal.session.cancelled": "已取消：{workplace}已无人预约场次 {session}。",
     "hist.title": "历次活动汇总（{path}）",
     "hist.runs": "已记录排程次数",
     "hist.rounds": "已登记到场的排程次数",

@@ -176,31 +176,71 @@ def _booked_dose(inst: Instance, b: Booking) -> int:
     of the bookings sheet: the doses received before any of them, one per
     earlier row attended or booked, and one per no-show after the last of
     those (the earlier doses of the plan that booked this one)."""
-    e = inst.employees[b.employee_id]
-    day = inst.sessions[b.session_id].date
-    rows = sorted(
-        (
-            inst.sessions[r.session_id].date,
-            r.status,
-        )
-        for r in inst.bookings
-        if r.employee_id == b.employee_id
-        and r.session_id in inst.sessions
+    rows = [r for r in inst.bookings if r.employee_id == b.employee_id]
+    return _doses_of(inst, b.employee_id, rows)[b.session_id]
+
+
+def _doses_of(inst: Instance, eid: str, rows: list[Booking]) -> dict[str, int]:
+    """Session -> the dose (see ``_booked_dose``) of each of ``rows``, one
+    person's rows of the bookings sheet, that is a vaccination."""
+    e = inst.employees[eid]
+    vacc = sorted(
+        (inst.sessions[r.session_id].date, r.status, r.session_id)
+        for r in rows
+        if r.session_id in inst.sessions
         and inst.sessions[r.session_id].service is Service.VACCINATION
         and r.status is not BookingStatus.CANCELLED
     )
-    attended = sum(1 for _, st in rows if st is BookingStatus.ATTENDED)
+    attended = sum(1 for _, st, _ in vacc if st is BookingStatus.ATTENDED)
     dose = e.doses_received - attended + 1
     trailing = 0
-    for d, st in rows:
-        if d >= day:
-            break
-        if st is BookingStatus.NO_SHOW:
-            trailing += 1
-        else:
-            dose += 1 + trailing
-            trailing = 0
-    return dose + trailing
+    out: dict[str, int] = {}
+    i = 0
+    while i < len(vacc):
+        day = vacc[i][0]
+        # Every row of a day counts the rows of the days before only.
+        j = i
+        while j < len(vacc) and vacc[j][0] == day:
+            out[vacc[j][2]] = dose + trailing
+            j += 1
+        for _, st, _ in vacc[i:j]:
+            if st is BookingStatus.NO_SHOW:
+                trailing += 1
+            else:
+                dose += 1 + trailing
+                trailing = 0
+        i = j
+    return out
+
+
+def booked_dose_labels(instance: Instance) -> dict[tuple[str, str], str]:
+    """(employee, session) -> the dose label (``"1"``, ``"2"`` … or
+    ``"booster"``) that the run which made each active vaccination booking
+    gave it: its dose (``_booked_dose``), a booster when that is past the
+    series of the person's last product. What a re-plan's calendars need
+    to name the events of that run (scheduler/io/write/calendars.py)."""
+    rows: dict[str, list[Booking]] = defaultdict(list)
+    for r in instance.bookings:
+        rows[r.employee_id].append(r)
+    active = defaultdict(set)
+    for b in instance.active_bookings():
+        s = instance.sessions.get(b.session_id)
+        if s is not None and s.service is Service.VACCINATION:
+            active[b.employee_id].add(b.session_id)
+    out: dict[tuple[str, str], str] = {}
+    for eid in sorted(active):
+        e = instance.employees.get(eid)
+        if e is None:
+            continue
+        doses = _doses_of(instance, eid, rows[eid])
+        product = (
+            instance.products.get(e.last_product) if e.last_product else None
+        )
+        for sid in sorted(active[eid]):
+            n = doses[sid]
+            booster = product is not None and n > product.doses
+            out[eid, sid] = "booster" if booster else str(n)
+    return out
 
 
 def _why_not_open(

@@ -3,12 +3,19 @@ calendar, each person's own appointments in a file of their own."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime, timezone
 
 from icalendar import Calendar
 
-from scheduler.core.domain import Service, SiteKind
+from scheduler.core.domain import (
+    Absence,
+    Booking,
+    BookingStatus,
+    Service,
+    SiteKind,
+)
 from scheduler.core.solution import Solution
 from scheduler.io.write.calendars import _event, write_calendars
 from tests.factories import (
@@ -296,3 +303,245 @@ def test_calendar_events_written_directly_match_the_library(tmp_path):
         for key in ("DTSTART", "DTEND", "DTSTAMP"):
             assert mine.decoded(key) == theirs.decoded(key), key
     assert tricky in str(parsed["00123-dose-2@scheduler"]["LOCATION"])
+
+
+def replan_case():
+    """Two rounds of ``case``'s people. Round 1 (no bookings): 00123 a
+    test on 06-10 (T/2) and dose 2 on 06-08, E2 a booster, E3 a test on
+    06-10 (T3). Round 2 starts on 06-05 with round 1's appointments as
+    bookings; 00123 is away on 06-08: their test moves to 06-11 (T4),
+    their dose is cancelled; E2's booster is kept; E3's test cancelled."""
+    instance, _ = case()
+    people = dict(instance.employees)
+    people["00123"] = replace(
+        people["00123"],
+        doses_received=1,
+        last_dose_date=date(2021, 1, 4),
+        last_product="CoronaVac",
+    )
+    people["E2"] = replace(
+        people["E2"],
+        doses_received=2,
+        last_dose_date=date(2020, 11, 4),
+        last_product="CoronaVac",
+    )
+    t4 = replace(instance.sessions["T3"], id="T4", date=date(2021, 6, 11))
+    sessions = {**instance.sessions, "T4": t4}
+    first = replace(instance, employees=people, sessions=sessions)
+    s = first.sessions
+    plan1 = Solution(
+        appointments=(
+            make_appointment(s["T/2"], "00123"),
+            make_appointment(s["V1"], "00123", dose="2"),
+            make_appointment(s["V1"], "E2", slot=1, dose="booster"),
+            make_appointment(s["T3"], "E3", slot=1),
+        )
+    )
+    second = replace(
+        first,
+        settings=replace(first.settings, horizon_start=date(2021, 6, 5)),
+        bookings=tuple(
+            Booking(
+                employee_id=a.employee_id,
+                session_id=a.session_id,
+                slot_start=a.slot_start,
+            )
+            for a in plan1.appointments
+        ),
+        absences=(
+            Absence(
+                employee_id="00123",
+                start_date=date(2021, 6, 8),
+                end_date=date(2021, 6, 8),
+            ),
+        ),
+    )
+    plan2 = Solution(
+        appointments=(
+            make_appointment(s["T4"], "00123", slot=2),
+            make_appointment(s["V1"], "E2", slot=1, dose="booster"),
+        )
+    )
+    return first, plan1, second, plan2
+
+
+def imported(*runs) -> dict[str, dict[str, Calendar]]:
+    """What a calendar program holds after importing each run's files in
+    turn, file by file (a person's calendar takes only their own file):
+    per file name, UID -> event; an event replaces one of the same UID
+    only with a higher SEQUENCE (an equal one would be ignored, so it
+    fails here)."""
+    held: dict[str, dict[str, Calendar]] = defaultdict(dict)
+    for run in runs:
+        for path in sorted(run.rglob("*.ics")):
+            cal = held[path.relative_to(run).as_posix()]
+            uids = [str(e["UID"]) for e in events_of(path)]
+            assert len(uids) == len(set(uids)), path  # no UID twice
+            for e in events_of(path):
+                uid = str(e["UID"])
+                if uid in cal:
+                    assert e["SEQUENCE"] > cal[uid]["SEQUENCE"], uid
+                cal[uid] = e
+    return held
+
+
+def shown(cal: dict[str, Calendar]) -> set[tuple[str, datetime]]:
+    """(UID, local start) of the events a calendar shows: not cancelled."""
+    return {
+        (uid, e.decoded("DTSTART").replace(tzinfo=None))
+        for uid, e in cal.items()
+        if str(e.get("STATUS")) != "CANCELLED"
+    }
+
+
+def test_a_first_run_cancels_nothing(tmp_path):
+    """No bookings: every event is confirmed, none cancelled."""
+    first, plan1, *_ = replan_case()
+    files = write_calendars(tmp_path, first, plan1, "en")
+    statuses = [
+        str(e["STATUS"])
+        for p in files
+        if p.suffix == ".ics"
+        for e in events_of(p)
+    ]
+    # 4 appointments; sessions V1, T/2 and T3 of W1, V1 of W/2.
+    assert len(statuses) == 4 + 3 + 1
+    assert set(statuses) == {"CONFIRMED"}
+    assert b"CANCELLED" not in b"".join(
+        p.read_bytes() for p in files if p.suffix == ".ics"
+    )
+
+
+def test_a_replan_takes_back_what_it_no_longer_holds(tmp_path):
+    """Round 2's files cancel 00123's test of 06-10 (moved to 06-11: a
+    new UID) and their dose 2, E3's test, and the sessions W1's staff
+    left; imported over round 1's, each calendar shows exactly round 2's
+    plan. E2's kept booster is not cancelled."""
+    first, plan1, second, plan2 = replan_case()
+    write_calendars(tmp_path / "r1", first, plan1, "en")
+    write_calendars(tmp_path / "r2", second, plan2, "en")
+    people = tmp_path / "r2" / "people"
+    assert sorted(p.name for p in people.iterdir()) == [
+        "00123.ics",
+        "E2.ics",
+        "E3.ics",  # every booking cancelled: a file still
+    ]
+    mine = {str(e["UID"]): e for e in events_of(people / "00123.ics")}
+    assert {u: str(e["STATUS"]) for u, e in mine.items()} == {
+        "00123-test-20210611@scheduler": "CONFIRMED",
+        "00123-test-20210610@scheduler": "CANCELLED",
+        "00123-dose-2@scheduler": "CANCELLED",
+    }
+    old_test = mine["00123-test-20210610@scheduler"]
+    assert old_test.decoded("DTSTART").replace(tzinfo=None) == datetime(
+        2021, 6, 10, 8, 15
+    )
+    assert str(old_test["SUMMARY"]) == "Cancelled: Nucleic-acid test"
+    dose = mine["00123-dose-2@scheduler"]
+    assert dose.decoded("DTSTART").replace(tzinfo=None) == datetime(
+        2021, 6, 8, 14, 0
+    )
+    assert str(dose["SUMMARY"]) == (
+        "Cancelled: Vaccination (dose 2, CoronaVac)"
+    )
+    assert str(dose["DESCRIPTION"]) == (
+        "Cancelled by the re-plan. It was: session V1, slot 14:00-14:30."
+    )
+    (booster,) = events_of(people / "E2.ics")
+    assert (str(booster["UID"]), str(booster["STATUS"])) == (
+        "E2-dose-booster@scheduler",
+        "CONFIRMED",
+    )
+    (e3,) = events_of(people / "E3.ics")
+    assert (str(e3["UID"]), str(e3["STATUS"])) == (
+        "E3-test-20210610@scheduler",
+        "CANCELLED",
+    )
+    w1 = {
+        str(e["UID"]): str(e["STATUS"])
+        for e in events_of(tmp_path / "r2" / "calendar-W1.ics")
+    }
+    assert w1 == {
+        "session-V1-W1@scheduler": "CANCELLED",
+        "session-T/2-W1@scheduler": "CANCELLED",
+        "session-T3-W1@scheduler": "CANCELLED",
+        "session-T4-W1@scheduler": "CONFIRMED",
+    }
+    w2 = events_of(tmp_path / "r2" / "calendar-W_2.ics")
+    assert [(str(e["UID"]), str(e["STATUS"])) for e in w2] == [
+        ("session-V1-W/2@scheduler", "CONFIRMED")
+    ]
+    # Imported over round 1: every calendar shows round 2's plan alone.
+    held = imported(tmp_path / "r1", tmp_path / "r2")
+    alone = imported(tmp_path / "r2")
+    assert set(held) == set(alone)
+    for name in held:
+        assert shown(held[name]) == shown(alone[name]), name
+    assert shown(held["people/00123.ics"]) == {
+        ("00123-test-20210611@scheduler", datetime(2021, 6, 11, 15, 30))
+    }
+    assert shown(held["people/E3.ics"]) == set()
+    assert {u for u, _ in shown(held["calendar-W1.ics"])} == {
+        "session-T4-W1@scheduler"
+    }
+
+
+def test_cancelled_events_speak_the_runs_language(tmp_path):
+    """zh: the summary says 已取消; the files stay reproducible."""
+    _, _, second, plan2 = replan_case()
+    a = write_calendars(tmp_path / "a", second, plan2, "zh")
+    b = write_calendars(tmp_path / "b", second, plan2, "zh")
+    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+    cancelled = [
+        e
+        for p in a
+        if p.suffix == ".ics"
+        for e in events_of(p)
+        if str(e["STATUS"]) == "CANCELLED"
+    ]
+    assert len(cancelled) == 3 + 3
+    assert all(str(e["SUMMARY"]).startswith("已取消：") for e in cancelled)
+    shared = [e for e in cancelled if str(e["UID"]).startswith("session-")]
+    assert {str(e["SUMMARY"]) for e in shared} == {
+        "已取消：接种",
+        "已取消：核酸检测",
+    }
+
+
+def _b(emp: str, session: str, slot: int, **kw) -> Booking:
+    return Booking(employee_id=emp, session_id=session, slot_start=slot, **kw)
+
+
+def test_bookings_carry_the_dose_their_run_named_them():
+    """The old UID of a vaccination names the dose the booking's run gave
+    it, worked out from the bookings sheet: dose 2 after a no-show of dose
+    1 (``N``) or after dose 1 attended (``A``, recorded in the history),
+    a booster past the series (``B``), dose 1 (``F``)."""
+    from scheduler.prepare.booked import booked_dose_labels
+
+    v0 = make_session("V0", date=date(2021, 5, 28))  # before the horizon
+    v1 = make_session("V1", date=date(2021, 6, 20))
+    inst = make_instance(
+        employees=[
+            make_employee("N"),
+            make_employee("A", doses_received=1),
+            make_employee("B", doses_received=2),
+            make_employee("F"),
+        ],
+        sessions=[v0, v1],
+        bookings=(
+            _b("N", "V0", 540, status=BookingStatus.NO_SHOW),
+            _b("N", "V1", 540),
+            _b("A", "V0", 540, status=BookingStatus.ATTENDED),
+            _b("A", "V1", 540),
+            _b("B", "V1", 570),
+            _b("F", "V0", 540, status=BookingStatus.CANCELLED),
+            _b("F", "V1", 600),
+        ),
+    )
+    assert booked_dose_labels(inst) == {
+        ("N", "V1"): "2",
+        ("A", "V1"): "2",
+        ("B", "V1"): "booster",
+        ("F", "V1"): "1",
+    }

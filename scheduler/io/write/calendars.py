@@ -23,13 +23,31 @@ adding duplicates (re-plans rely on this):
 None of a person's UIDs depends on the session or the slot: a re-plan
 that moves a dose to another session, or a test to another slot or
 session of the same day, changes the event rather than adding one. A test
-moved to another day is another event. ``SEQUENCE`` is the number of days
-from 2020-01-01 to the horizon's start, which grows with every round
-(``scheduler record`` moves the start on), so calendar programs take a
-later round's event as the newer version. Times are local (Asia/Shanghai,
-with a VTIMEZONE); a fixed DTSTAMP keeps the files reproducible. No phone
-numbers anywhere. ``README.txt`` beside them says, in the run's language,
-which file is for whom.
+moved to another day is another event.
+
+On a re-plan (the input has ``booked`` bookings: report/changes.py pairs
+them with the new appointments) the files also take back what the run
+that made the bookings wrote and this one no longer holds, so that an
+import removes it: each booking whose UID — as that run gave it, the dose
+worked out from the bookings sheet (prepare/booked.py) — none of the
+person's new appointments has (a cancelled booking, the old day of a test
+moved to another day, a dose whose number changed) gets an event with
+that UID, the booked time and ``STATUS:CANCELLED`` in the person's file
+(a person whose every booking is cancelled still gets one); each session
+that the workplace's staff were booked in and no longer are gets its
+session UID with ``STATUS:CANCELLED`` in the workplace's file. Every other
+event is ``STATUS:CONFIRMED``, so that one booked again after a
+cancellation shows again. A first run (no bookings) cancels nothing.
+
+``SEQUENCE`` is the number of days from 2020-01-01 to the horizon's
+start, which grows with every round (``scheduler record`` moves the start
+to the day after the latest attendance marked), so calendar programs take
+a later round's event, or its cancellation, as the newer version; a
+re-plan whose horizon starts on the same day as the run it follows (no
+attendance marked on or after that start) writes the same ``SEQUENCE``.
+Times are local (Asia/Shanghai, with a VTIMEZONE); a fixed DTSTAMP keeps
+the files reproducible. No phone numbers anywhere. ``README.txt`` beside
+them says, in the run's language, which file is for whom.
 """
 
 from __future__ import annotations
@@ -45,12 +63,16 @@ from icalendar import Calendar, Event
 
 from scheduler.core.domain import Instance, Service, Session, hhmm
 from scheduler.core.i18n import normalise_lang, service_label, t
+from scheduler.core.solution import Appointment
 from scheduler.io.write.notices import notice_dose
+from scheduler.prepare.booked import booked_dose_labels
+from scheduler.report.changes import compute_changes
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from scheduler.core.solution import Appointment, Solution
+    from scheduler.core.solution import Solution
+    from scheduler.report.changes import Change
 
 TZ = ZoneInfo("Asia/Shanghai")
 TZID = "Asia/Shanghai"
@@ -59,6 +81,8 @@ PEOPLE_FOLDER = "people"
 README_NAME = "README.txt"
 _UNSAFE = re.compile(r"[^\w.-]")
 _SEQUENCE_EPOCH = date(2020, 1, 1)
+CONFIRMED = "CONFIRMED"
+CANCELLED = "CANCELLED"
 
 
 def event_uid(a: Appointment) -> str:
@@ -112,20 +136,23 @@ def _sequence(instance: Instance) -> int:
 # A person's own appointments --------------------------------------------
 
 
+def _person_summary(a: Appointment, lang: str) -> str:
+    service = service_label(str(a.service), lang)
+    if a.service is not Service.VACCINATION:
+        return service
+    what = t(
+        "cal.description.vaccination",
+        lang,
+        dose=notice_dose(a.dose, lang),
+        product=a.product or "",
+    )
+    return t("cal.person.summary", lang, service=service, what=what)
+
+
 def _event_values(instance: Instance, a: Appointment, lang: str, stamp):
     """The properties of one person's appointment event: what, when and
     where, for that person's eyes only (no name: the file is theirs)."""
-    service = service_label(str(a.service), lang)
-    if a.service is Service.VACCINATION:
-        what = t(
-            "cal.description.vaccination",
-            lang,
-            dose=notice_dose(a.dose, lang),
-            product=a.product or "",
-        )
-        summary = t("cal.person.summary", lang, service=service, what=what)
-    else:
-        summary = service
+    summary = _person_summary(a, lang)
     desc = t(
         "cal.person.description",
         lang,
@@ -142,6 +169,33 @@ def _event_values(instance: Instance, a: Appointment, lang: str, stamp):
         "summary": summary,
         "location": _where(instance, a.site_id),
         "description": desc,
+        "status": CONFIRMED,
+    }
+
+
+def _cancelled_values(
+    instance: Instance, a: Appointment, lang: str, stamp
+) -> dict:
+    """The event of a booking the run no longer holds, under the UID the
+    run that booked it gave it, at the booked time: cancelled."""
+    return {
+        "uid": event_uid(a),
+        "dtstamp": stamp,
+        "sequence": _sequence(instance),
+        "dtstart": _local(a.date, a.slot_start),
+        "dtend": _local(a.date, a.slot_end),
+        "summary": t(
+            "cal.cancelled.summary", lang, what=_person_summary(a, lang)
+        ),
+        "location": _where(instance, a.site_id),
+        "description": t(
+            "cal.person.cancelled",
+            lang,
+            session=a.session_id,
+            start=hhmm(a.slot_start),
+            end=hhmm(a.slot_end),
+        ),
+        "status": CANCELLED,
     }
 
 
@@ -200,6 +254,32 @@ def _session_values(
             booked=booked_all,
             places=_places(s),
         ),
+        "status": CONFIRMED,
+    }
+
+
+def _session_cancelled_values(
+    instance: Instance, s: Session, workplace_id: str, lang: str, stamp
+) -> dict:
+    """A session the workplace's staff were booked in and are no longer:
+    its event in the shared calendar, cancelled."""
+    wp = instance.workplaces.get(workplace_id)
+    what = service_label(str(s.service), lang)
+    return {
+        "uid": session_uid(s.id, workplace_id),
+        "dtstamp": stamp,
+        "sequence": _sequence(instance),
+        "dtstart": _local(s.date, s.start),
+        "dtend": _local(s.date, s.end),
+        "summary": t("cal.cancelled.summary", lang, what=what),
+        "location": _where(instance, s.site_id),
+        "description": t(
+            "cal.session.cancelled",
+            lang,
+            session=s.id,
+            workplace=wp.name if wp else workplace_id,
+        ),
+        "status": CANCELLED,
     }
 
 
@@ -260,6 +340,7 @@ def _vevent(ev: dict) -> str:
         f"SUMMARY:{_text(ev['summary'])}",
         f"LOCATION:{_text(ev['location'])}",
         f"DESCRIPTION:{_text(ev['description'])}",
+        f"STATUS:{ev['status']}",
         "END:VEVENT",
     ]
     return "".join(_fold(line) for line in lines)
@@ -307,14 +388,54 @@ class _Head:
         return text.encode()
 
 
+def booked_events(
+    instance: Instance, changes: Iterable[Change]
+) -> list[Appointment]:
+    """The bookings read (``changes`` with an old session: kept, moved and
+    cancelled, report/changes.py) as the appointments the run that booked
+    them wrote into the calendars, with the dose it gave them (a
+    vaccination's UID names its dose)."""
+    doses = booked_dose_labels(instance)
+    out = []
+    for c in changes:
+        if c.old_session_id is None or c.old_slot_start is None:
+            continue
+        s = instance.sessions[c.old_session_id]
+        vacc = s.service is Service.VACCINATION
+        out.append(
+            Appointment(
+                employee_id=c.employee_id,
+                session_id=s.id,
+                date=s.date,
+                slot_start=c.old_slot_start,
+                slot_end=s.slot_end(c.old_slot_start),
+                service=s.service,
+                site_id=s.site_id,
+                travel_minutes=0,
+                product=s.product if vacc else None,
+                dose=doses.get((c.employee_id, s.id)) if vacc else None,
+            )
+        )
+    return out
+
+
 def write_calendars(
-    folder: str | Path, instance: Instance, solution: Solution, lang: str
+    folder: str | Path,
+    instance: Instance,
+    solution: Solution,
+    lang: str,
+    changes: list[Change] | None = None,
 ) -> list[Path]:
     """Into ``folder`` (created): ``README.txt`` (which file is for
-    whom), a shared calendar per workplace with bookings, and in
-    ``people/`` one calendar per person with appointments (see the
-    module's docstring). Returns the files written in that order."""
+    whom), a shared calendar per workplace with bookings (or sessions it
+    no longer has), and in ``people/`` one calendar per person with
+    appointments or cancelled ones (see the module's docstring).
+    ``changes``: the bookings read against ``solution``
+    (report/changes.py), else worked out here. Returns the files written
+    in that order."""
     lang = normalise_lang(lang)
+    if changes is None:
+        changes = compute_changes(instance, solution)
     folder = Path(folder)
     people_folder = folder / PEOPLE_FOLDER
     people_folder.mkdir(parents=True, exist_ok=True)
@@ -331,17 +452,29 @@ def write_calendars(
         booked_all[a.session_id] += 1
         booked_here[e.workplace_id if e else ""][a.session_id] += 1
         mine[a.employee_id].append(a)
+    # What the bookings' run wrote and this one no longer holds: a
+    # person's event whose UID none of their appointments has now, a
+    # workplace's session none of its staff is booked in now.
+    gone: dict[str, dict[str, Appointment]] = defaultdict(dict)
+    emptied: dict[str, set[str]] = defaultdict(set)
+    for b in booked_events(instance, changes):
+        wid = instance.employees[b.employee_id].workplace_id
+        if b.session_id not in booked_here.get(wid, ()):
+            emptied[wid].add(b.session_id)
+        uid = event_uid(b)
+        if uid not in gone[b.employee_id]:
+            gone[b.employee_id][uid] = b
+    for emp, apps in mine.items():
+        for a in apps:
+            gone[emp].pop(event_uid(a), None)
     readme = folder / README_NAME
     readme.write_text(t("cal.readme", lang), encoding="utf-8")
     written = [readme]
     taken: set[str] = set()
-    for wid in sorted(booked_here):
-        sessions = sorted(
-            (instance.sessions[sid] for sid in booked_here[wid]),
-            key=lambda s: (s.date, s.start, s.id),
-        )
-        events = (
-            _vevent(
+    for wid in sorted(set(booked_here) | set(emptied)):
+        now = [
+            (
+                s,
                 _session_values(
                     instance,
                     s,
@@ -350,22 +483,40 @@ def write_calendars(
                     booked_all[s.id],
                     lang,
                     stamp,
-                )
+                ),
             )
-            for s in sessions
-        )
+            for s in (instance.sessions[sid] for sid in booked_here[wid])
+        ]
+        now += [
+            (s, _session_cancelled_values(instance, s, wid, lang, stamp))
+            for s in (instance.sessions[sid] for sid in emptied[wid])
+        ]
+        now.sort(key=lambda x: (x[0].date, x[0].start, x[0].id))
         wp = instance.workplaces.get(wid)
         path = folder / calendar_filename(wid, taken)
-        path.write_bytes(head.file(wp.name if wp else wid, events))
+        path.write_bytes(
+            head.file(wp.name if wp else wid, (_vevent(v) for _, v in now))
+        )
         written.append(path)
     calname = t("cal.person.calname", lang)
     taken = set()
-    for emp in sorted(mine):
-        apps = sorted(
-            mine[emp], key=lambda a: (a.date, a.slot_start, a.session_id)
+    for emp in sorted(set(mine) | {e for e, g in gone.items() if g}):
+        events = [
+            (a, _event_ical(instance, a, lang, stamp)) for a in mine[emp]
+        ]
+        events += [
+            (a, _vevent(_cancelled_values(instance, a, lang, stamp)))
+            for a in gone[emp].values()
+        ]
+        events.sort(
+            key=lambda x: (
+                x[0].date,
+                x[0].slot_start,
+                x[0].session_id,
+                event_uid(x[0]),
+            )
         )
-        events = (_event_ical(instance, a, lang, stamp) for a in apps)
         path = people_folder / safe_filename("", emp, taken)
-        path.write_bytes(head.file(calname, events))
+        path.write_bytes(head.file(calname, (v for _, v in events)))
         written.append(path)
     return written
