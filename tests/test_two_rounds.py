@@ -36,6 +36,7 @@ from scheduler.prepare.needs import compute_needs
 from scheduler.prepare.pinned import pinned_appointments
 from scheduler.rounds.history import DOSES, history_path, read_figures
 from tests.io import workbook_factory as wf
+from tests.io.test_calendars import imported, shown
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -476,6 +477,27 @@ def test_replan_keeps_bookings_unless_a_change_pays(drive):
     reasons = dict(zip(ch.employee_id, ch.reason, strict=False))
     assert reasons[drive["on_leave"]] == t("change.reason.away", "en")
     assert reasons[drive["declined"]] == t("change.reason.need_met", "en")
+
+
+def test_calendars_imported_round_after_round_show_the_replan(drive):
+    """Issue 16: round 2's calendars imported over round 1's (the files
+    parsed with icalendar) leave every calendar showing round 2's plan
+    from its horizon's start on: moved events updated, taken-back ones
+    (the declined dose, sessions left) cancelled, no UID twice."""
+    held = imported(drive["run1"] / "calendars", drive["run2"] / "calendars")
+    alone = imported(drive["run2"] / "calendars")
+    start = drive["edited"].settings.horizon_start
+    assert set(alone) <= set(held)
+    for name, cal in held.items():
+        later = {(u, d) for u, d in shown(cal) if d.date() >= start}
+        assert later == shown(alone.get(name, {})), name
+    declined = drive["declined"]
+    mine = held[f"people/{declined}.ics"]
+    assert [
+        str(e["STATUS"])
+        for e in mine.values()
+        if "dose" in str(e["UID"]) and e.decoded("DTSTART").date() >= start
+    ] == ["CANCELLED"]
 
 
 def test_bookings_sheet_keeps_every_round(drive):
