@@ -78,6 +78,11 @@ class BookingState:
         self._duty: dict = {}
         #: (team, minute) -> members on duty then (duty is fixed input).
         self._on_duty: dict[tuple, int] = {}
+        #: employee -> (team, rule-8 limit): fixed input too.
+        self._teams: dict[str, tuple] = {}
+        #: session -> slot -> doses and observation seats allow a jab;
+        #: forgotten for a session when its jabs change.
+        self._jab_ok: dict[str, dict[int, bool]] = defaultdict(dict)
         self._slot_starts: dict[str, tuple[int, ...]] = {}
         self._test_dates: dict[str, tuple[list, bool]] = {}
 
@@ -88,23 +93,40 @@ class BookingState:
         self, eid: str, opts: EmployeeOptions, o: Option, i: int
     ) -> str | None:
         """None if the slot fits, else the reason code of domain.md."""
-        inst, s = self.inst, self.inst.sessions[o.session_id]
+        s = self.inst.sessions[o.session_id]
         a = o.slots[i]
         if self.slot_used[s.id, a] >= s.capacity_per_slot:
             return "full"
-        if s.service is Service.VACCINATION and not self._jab_fits(s, a):
-            return "full"
+        if s.service is Service.VACCINATION:
+            known = self._jab_ok[s.id]
+            ok = known.get(a)
+            if ok is None:
+                ok = known[a] = self._jab_fits(s, a)
+            if not ok:
+                return "full"
         if self._clashes(eid, opts, o, i):
             return "conflict"
-        e = inst.employees[eid]
-        if s.service is Service.VACCINATION:
-            size = len(inst.teams()[e.team_key])
-            limit = team_jabs_limit(self.jab_share, size)
-            if self.team_day[e.team_key, s.date] >= limit:
-                return "team_limit"
-        if not self._team_fits(e.team_key, o.away[i]):
+        team, jab_limit = self._team_of(eid)
+        if (
+            s.service is Service.VACCINATION
+            and self.team_day[team, s.date] >= jab_limit
+        ):
+            return "team_limit"
+        if not self._team_fits(team, o.away[i]):
             return "team_limit"
         return None
+
+    def _team_of(self, eid: str) -> tuple:
+        """The person's team and its rule-8 limit of jabs a day."""
+        got = self._teams.get(eid)
+        if got is None:
+            team = self.inst.employees[eid].team_key
+            size = len(self.inst.teams()[team])
+            got = self._teams[eid] = (
+                team,
+                team_jabs_limit(self.jab_share, size),
+            )
+        return got
 
     def _clashes(self, eid: str, opts: EmployeeOptions, o: Option, i: int):
         """Rules 5 and 11 against the person's bookings, at the slots (see
@@ -246,6 +268,7 @@ class BookingState:
         vacc = s.service is Service.VACCINATION
         if vacc:
             self.doses_used[s.id] += 1
+            self._jab_ok.pop(s.id, None)
             insort(self.obs_ends[s.id], a + s.slot_minutes)
             self.team_day[e.team_key, s.date] += 1
         app = Appointment(
@@ -279,6 +302,7 @@ class BookingState:
             del sorted_list[bisect_left(sorted_list, t)]
         if s.service is Service.VACCINATION:
             self.doses_used[s.id] -= 1
+            self._jab_ok.pop(s.id, None)
             ends = self.obs_ends[s.id]
             del ends[bisect_left(ends, a + s.slot_minutes)]
             self.team_day[team, s.date] -= 1
