@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ from scheduler.io.read.read import read_instance
 from scheduler.model.capacity import CapacityModel
 from scheduler.plan_capacity import CapacityOptions, plan_capacity
 from scheduler.prepare.capacity import capacity_classes, generated_options
-from scheduler.report.capacity import ceiling_causes
+from scheduler.report.capacity import ceiling_causes, summary_text
 from tests.io.workbook_factory import write
 
 if TYPE_CHECKING:
@@ -173,6 +174,31 @@ def test_out_of_reach_target_gets_the_highest_rate_and_its_cause(tmp_path):
     assert w.ceiling == 60 and w.causes["not_available"] == 40
     assert report.kept and w.real >= w.promised
     assert w.real == 60 and len(report.plan) == 3 and report.rounds == 2
+
+
+@pytest.mark.slow
+def test_after_the_last_schedule_the_promise_is_re_stated_with_the_shortfall(
+    tmp_path,
+):
+    """The drive above with one schedule allowed: the two options the
+    model asks for give 50, not the 60 promised (the team lets 15 go at
+    once). Told of the shortfall, the model asks for no other option at
+    its ceiling, so the promise is re-stated as what that schedule keeps,
+    and the summary says so beside the first promise."""
+    sheets = _drive(
+        complete=20,
+        absent=40,
+        options=[(f"O{i}", d, 1) for i, d in enumerate(WEEK)],
+    )
+    _, out, report = _plan(tmp_path, sheets, rounds=1)
+    (w,) = report.workplaces
+    assert report.rounds == 1 and len(report.plan) == 2
+    assert w.restated_from == 60 and w.promised == w.real == 50
+    assert report.kept
+    assert "re-stated" in summary_text(report)
+    data = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert data["workplaces"]["W1"]["promised_before_check"] == 60
+    assert data["promise_kept"] is True
 
 
 def _ceiling(tmp_path: Path, sheets: dict):
