@@ -419,6 +419,8 @@ def _curve(model, data, first, chosen, loss) -> list:
             rest = [s for s in by_share if s not in chosen]
             candidates = [set(order) | set(rest[: k - len(order)])]
         best = None
+        if len(candidates) == 2 and candidates[0] == candidates[1]:
+            candidates.pop()  # one LP less: the same choice twice
         for c in candidates:
             got = model.outcome(c, full=False)
             key = (round(got.floor, 9), sum(got.completions.values()))
