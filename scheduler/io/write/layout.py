@@ -133,32 +133,73 @@ def fits_unbroken(text: str, width: float, bold: bool = False) -> bool:
     )
 
 
-def wrapped_lines(text: str, width: float, bold: bool = False) -> int:
-    """Lines ``text`` takes when wrapped in a column ``width`` wide:
-    between words where it can, inside a word too long for a line."""
+#: Each piece of a chunk as (width, width without the trailing spaces
+#: that may hang over a line's end), and whether the chunk holds a wide
+#: character; by (chunk, bold). Text repeats (sites, dates, names), so
+#: a chunk is measured once, not once per cell.
+_Measured = tuple[tuple[tuple[float, float], ...], bool]
+_MEASURED: dict[tuple[str, bool], _Measured] = {}
+_MEASURED_MOST = 200_000  # chunks kept at most
+#: Row heights by (text, width, bold), as :func:`cell_points` gives them.
+_POINTS: dict[tuple[str, float, bool], float] = {}
+_POINTS_MOST = 100_000
+
+
+def _measured(chunk: str, bold: bool) -> _Measured:
+    """The pieces of ``chunk`` (one break opportunity of ASCII text, see
+    ``_ASCII_PIECES``), measured."""
+    key = (chunk, bold)
+    got = _MEASURED.get(key)
+    if got is None:
+        if len(_MEASURED) >= _MEASURED_MOST:
+            _MEASURED.clear()
+        ascii_ = chunk.isascii()
+        parts = [chunk] if ascii_ else pieces(chunk)
+        sizes = []
+        for piece in parts:
+            w = text_width(piece, bold)
+            # Spaces may hang over the line's end.
+            sizes.append((w, w - 0.5 * (len(piece) - len(piece.rstrip()))))
+        wide = not ascii_ and any(map(is_wide, chunk))
+        got = _MEASURED[key] = (tuple(sizes), wide)
+    return got
+
+
+def _wrapped(text: str, width: float, bold: bool) -> tuple[int, bool]:
+    """Lines ``text`` takes in a column ``width`` wide, and whether it
+    holds a wide (CJK) character."""
     usable = max(1.0, width - CELL_PADDING)
     # Quick answers for short text: it fits even if every character is
     # as wide as a character can be (CJK: 2, ASCII: 1.6).
     most = (1.6 if text.isascii() else 2.0) * len(text)
     if "\n" not in text and most * (BOLD_FACTOR if bold else 1) <= usable:
-        return 1
+        return 1, not text.isascii() and any(map(is_wide, text))
     total = 0
+    wide = False
+    # A line breaks only between chunks (or inside a chunk's CJK
+    # characters): each chunk's pieces are measured once, ever.
     for line in text.splitlines() or [""]:
         lines, used = 1, 0.0
-        for piece in pieces(line):
-            w = text_width(piece, bold)
-            # Spaces may hang over the line's end.
-            end = w - 0.5 * (len(piece) - len(piece.rstrip()))
-            if used and used + end > usable:
-                lines, used = lines + 1, 0.0
-            if end > usable:  # a word longer than the line: cut
-                extra = math.ceil(end / usable) - 1
-                lines += extra
-                used = end - extra * usable
-                continue
-            used += w
+        for chunk in _ASCII_PIECES.findall(line):
+            sizes, chunk_wide = _measured(chunk, bold)
+            wide = wide or chunk_wide
+            for w, end in sizes:
+                if used and used + end > usable:
+                    lines, used = lines + 1, 0.0
+                if end > usable:  # a word longer than the line: cut
+                    extra = math.ceil(end / usable) - 1
+                    lines += extra
+                    used = end - extra * usable
+                    continue
+                used += w
         total += lines
-    return total
+    return total, wide
+
+
+def wrapped_lines(text: str, width: float, bold: bool = False) -> int:
+    """Lines ``text`` takes when wrapped in a column ``width`` wide:
+    between words where it can, inside a word too long for a line."""
+    return _wrapped(text, width, bold)[0]
 
 
 def row_points(lines: int, wide: bool) -> float:
@@ -173,8 +214,13 @@ def row_points(lines: int, wide: bool) -> float:
 def cell_points(text: str, width: float, bold: bool = False) -> float:
     """The row height a wrapped cell of ``text`` needs in a column
     ``width`` wide."""
-    wide = not text.isascii() and any(map(is_wide, text))
-    return row_points(wrapped_lines(text, width, bold), wide)
+    key = (text, width, bold)
+    points = _POINTS.get(key)
+    if points is None:
+        if len(_POINTS) >= _POINTS_MOST:
+            _POINTS.clear()
+        points = _POINTS[key] = row_points(*_wrapped(text, width, bold))
+    return points
 
 
 def header_widths(
