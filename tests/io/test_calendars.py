@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime, timezone
 
+import pytest
 from icalendar import Calendar
 
 from scheduler.core.domain import (
@@ -17,7 +18,7 @@ from scheduler.core.domain import (
     SiteKind,
 )
 from scheduler.core.solution import Solution
-from scheduler.io.write.calendars import _event, write_calendars
+from scheduler.io.write.calendars import _event, _fold, write_calendars
 from tests.factories import (
     make_appointment,
     make_employee,
@@ -545,3 +546,30 @@ def test_bookings_carry_the_dose_their_run_named_them():
         ("B", "V1"): "booster",
         ("F", "V1"): "1",
     }
+
+
+def _fold_by_character(line: str) -> str:
+    """RFC 5545 folding one character at a time (the reference)."""
+    parts, part, size = [], "", 0
+    for ch in line:
+        n = len(ch.encode())
+        if size + n > (75 if not parts else 74):
+            parts.append(part)
+            part, size = "", 0
+        part += ch
+        size += n
+    return "\r\n ".join([*parts, part]) + "\r\n"
+
+
+@pytest.mark.parametrize("char", ["a", "é", "香", "😀"])
+def test_lines_fold_at_75_octets_never_inside_a_character(char):
+    """Lines of 1-, 2-, 3- and 4-octet characters, at every offset from
+    the fold, are cut where the character-by-character reference cuts
+    them; no folded line is longer than 75 octets."""
+    for lead in range(8):
+        for n in range(60, 200, 7):
+            line = "x" * lead + char * n
+            folded = _fold(line)
+            assert folded == _fold_by_character(line)
+            assert all(len(x.encode()) <= 75 for x in folded.split("\r\n"))
+            assert folded.replace("\r\n ", "") == line + "\r\n"

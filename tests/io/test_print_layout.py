@@ -71,6 +71,20 @@ def test_lines_break_between_words_and_cjk_characters():
     assert cell_points("香", 10) > DEFAULT_HEIGHT  # a CJK line is taller
 
 
+def test_measured_text_is_kept_apart_by_boldness_and_width():
+    """Text is measured once and kept: bold and plain, narrow and wide
+    columns still get their own answers, in either order."""
+    # "Attendance": 9.55 wide plain, 10.5 bold; 10.5 fits in 11.5.
+    assert wrapped_lines("Attendance", 11.5) == 1
+    assert wrapped_lines("Attendance", 11.5, bold=True) == 2
+    assert wrapped_lines("Attendance", 11.5) == 1
+    assert wrapped_lines("Attendance", 11.5, bold=True) == 2
+    text = "Vaccination at Xiangmihu CHC (香蜜湖社康中心); test at New Tower"
+    narrow = cell_points(text, 20)
+    assert cell_points(text, 70) < narrow
+    assert cell_points(text, 20) == narrow
+
+
 # The workbooks ----------------------------------------------------------
 
 LONG_SITE = "Xiangmihu Community Health Centre (香蜜湖社区健康服务中心)"

@@ -205,12 +205,34 @@ def _event(instance: Instance, a: Appointment, lang: str, stamp) -> Event:
     return _library_event(_event_values(instance, a, lang, stamp))
 
 
-def _event_ical(instance: Instance, a: Appointment, lang: str, stamp) -> str:
+def _event_ical(
+    instance: Instance,
+    a: Appointment,
+    lang: str,
+    stamp,
+    known: dict[tuple, str] | None = None,
+) -> str:
     """The VEVENT of ``_event``, written directly: the icalendar library
     takes about 0.3 ms an event, which is minutes for 365,000 appointments
     (tests/io/test_calendars.py checks that both parse to the same
-    event)."""
-    return _vevent(_event_values(instance, a, lang, stamp))
+    event). Everyone booked in a slot for the same dose gets the same
+    event but for its UID: ``known`` keeps the rest by slot and dose."""
+    key = (
+        a.session_id,
+        a.site_id,
+        a.date,
+        a.slot_start,
+        a.slot_end,
+        a.service,
+        a.dose,
+        a.product,
+    )
+    rest = known.get(key) if known is not None else None
+    if rest is None:
+        rest = _vevent_rest(_event_values(instance, a, lang, stamp))
+        if known is not None:
+            known[key] = rest
+    return _VEVENT_BEGIN + _fold(f"UID:{_text(event_uid(a))}") + rest
 
 
 # A workplace's shared calendar -------------------------------------------
@@ -307,19 +329,18 @@ def _text(value: str) -> str:
 
 def _fold(line: str) -> str:
     """A content line folded at 75 octets, never inside a character."""
-    if len(line.encode()) <= 75:
+    data = line.encode()
+    if len(data) <= 75:
         return line + "\r\n"
     parts: list[str] = []
-    part: list[str] = []
-    size = 0
-    for ch in line:
-        n = len(ch.encode())
-        if size + n > (75 if not parts else 74):
-            parts.append("".join(part))
-            part, size = [], 0
-        part.append(ch)
-        size += n
-    parts.append("".join(part))
+    start, most = 0, 75  # octets of the first line; 74 after a fold
+    while len(data) - start > most:
+        cut = start + most
+        while data[cut] & 0xC0 == 0x80:  # inside a UTF-8 character
+            cut -= 1
+        parts.append(data[start:cut].decode())
+        start, most = cut, 74
+    parts.append(data[start:].decode())
     return "\r\n ".join(parts) + "\r\n"
 
 
@@ -327,12 +348,19 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%S")
 
 
+_VEVENT_BEGIN = "BEGIN:VEVENT\r\n"
+
+
 def _vevent(ev: dict) -> str:
     """A VEVENT from the values of ``_event_values`` or
     ``_session_values``, written directly."""
+    uid = _fold(f"UID:{_text(ev['uid'])}")
+    return _VEVENT_BEGIN + uid + _vevent_rest(ev)
+
+
+def _vevent_rest(ev: dict) -> str:
+    """A VEVENT's lines after its UID."""
     lines = [
-        "BEGIN:VEVENT",
-        f"UID:{_text(ev['uid'])}",
         f"DTSTAMP:{_stamp(ev['dtstamp'])}Z",
         f"SEQUENCE:{ev['sequence']}",
         f"DTSTART;TZID={TZID}:{_stamp(ev['dtstart'])}",
@@ -500,9 +528,11 @@ def write_calendars(
         written.append(path)
     calname = t("cal.person.calname", lang)
     taken = set()
+    known: dict[tuple, str] = {}
     for emp in sorted(set(mine) | {e for e, g in gone.items() if g}):
         events = [
-            (a, _event_ical(instance, a, lang, stamp)) for a in mine[emp]
+            (a, _event_ical(instance, a, lang, stamp, known))
+            for a in mine[emp]
         ]
         events += [
             (a, _vevent(_cancelled_values(instance, a, lang, stamp)))
