@@ -192,6 +192,40 @@ def test_a_slot_move_within_the_session_is_a_change():
     assert _stage(found, "changes") == 1
 
 
+def test_a_pinned_booking_in_a_slot_is_no_kept_place_for_a_teammate():
+    """A and C are one slot group (same team, travel and slots); C's
+    pinned booking holds the only place of A's slot. The model once took
+    the slot's count (C's place) as room to keep A, so its ``changes``
+    stage said 0 while the schedule moved A, and handing the slot to A
+    broke C's pin (the run fell back to the greedy schedule)."""
+    v = replace(V1, end=600, capacity_per_slot=1)
+    inst = make_instance(
+        employees=[
+            make_employee("A", department="Ops"),
+            make_employee("C", department="Ops"),
+        ],
+        sessions=[v],
+        bookings=(
+            Booking(employee_id="A", session_id="V1", slot_start=540),
+            Booking(
+                employee_id="C", session_id="V1", slot_start=540, pinned=True
+            ),
+        ),
+        settings={
+            "team_vaccinated_per_day_max_share": 1.0,
+            "team_away_max_share": 1.0,
+        },
+    )
+    found, changes, counts = _replan(inst)
+    assert found.report.status == "OPTIMAL"
+    assert _where(found, "C") == [("V1", 540)]
+    assert _where(found, "A") == [("V1", 570)]
+    (c,) = [c for c in changes if c.employee_id == "A"]
+    assert (c.change, c.new_slot_start, c.reason) == ("moved", 570, "full")
+    assert (counts.moved, counts.forced) == (1, 1)
+    assert _stage(found, "changes") == found.report.objective["changes"] == 1
+
+
 def test_notices_mark_who_must_be_told():
     """notices.xlsx's change column: moved, cancelled (with the cancelled
     appointment in the notice) and new; nothing for a kept booking."""

@@ -132,8 +132,9 @@ def kept_bookings(
 ) -> list[cp_model.IntVar]:
     """Per slot group and slot, how many of the re-plan's bookings there
     stay exactly as they are (session and slot): at most those of them
-    still booked in the session, and at most the slot's count, since
-    ``solve.extract_solution`` hands booked people their slot first."""
+    still booked in the session, and at most the slot's count less the
+    pinned bookings there, since ``solve.extract_solution`` hands pinned
+    people their slot first and other booked people theirs next."""
     if v.kept is not None:
         return v.kept
     wanted: dict[tuple[int, int], list[str]] = defaultdict(list)
@@ -141,6 +142,11 @@ def kept_bookings(
         gi = v.group_of.get((b.employee_id, b.session_id))
         if gi is not None and (gi, b.slot_start) in v.slot_count:
             wanted[gi, b.slot_start].append(b.employee_id)
+    pinned: dict[tuple[int, int], int] = defaultdict(int)
+    for b in d.instance.active_bookings():
+        gi = v.group_of.get((b.employee_id, b.session_id))
+        if b.pinned and gi is not None:
+            pinned[gi, b.slot_start] += 1
     v.kept = []
     for (gi, a), people in sorted(wanted.items()):
         sid = v.groups[gi].session_id
@@ -148,7 +154,7 @@ def kept_bookings(
         n = m.new_int_var(
             0, min(len(people), v.slot_ub[gi, a]), f"kept[{gi},{a}]"
         )
-        m.add(n <= v.slot_count[gi, a])
+        m.add(n <= v.slot_count[gi, a] - pinned[gi, a])
         m.add(n <= sum(xs))
         v.kept.append(n)
     return v.kept

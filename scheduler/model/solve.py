@@ -432,8 +432,9 @@ def extract_solution(built: BuiltModel, values: dict[tuple, int]) -> Solution:
     """Bookings from the values; slots handed out within each group.
 
     Within a slot group any hand-out matching the counts is valid; pinned
-    and earlier bookings keep their slot, the rest go in employee order
-    so that teammates sit in neighbouring slots.
+    bookings keep their slot first (the model keeps room for them), then
+    earlier bookings theirs, the rest go in employee order so that
+    teammates sit in neighbouring slots.
     """
     inst, needs, v = built.data.instance, built.data.needs, built.vars
     position: dict[tuple[str, str], int] = {}
@@ -444,6 +445,11 @@ def extract_solution(built: BuiltModel, values: dict[tuple, int]) -> Solution:
         (b.employee_id, b.session_id): b.slot_start
         for b in inst.active_bookings()
     }
+    pinned = {
+        (b.employee_id, b.session_id)
+        for b in inst.active_bookings()
+        if b.pinned
+    }
     appointments = []
     for gi, g in enumerate(v.groups):
         booked = [e for e in g.members if (e, g.session_id) in position]
@@ -451,7 +457,10 @@ def extract_solution(built: BuiltModel, values: dict[tuple, int]) -> Solution:
             continue
         free = {a: values.get(("n", gi, a), 0) for a in g.slots}
         slot_of: dict[str, int] = {}
-        for e in booked:
+        # Pinned first: a booked person wanting a pinned one's slot
+        # must not take it (the slot's count may hold only the pinned).
+        first = sorted(booked, key=lambda e: (e, g.session_id) not in pinned)
+        for e in first:
             a = wanted.get((e, g.session_id))
             if a is not None and free.get(a, 0) > 0:
                 slot_of[e] = a
