@@ -2,7 +2,7 @@
 cancels of the bookings carried over from round 1.
 
     python benchmarks/replan.py [--employees 600] [--time-limit 60]
-                                [--seed 2021] [--dir DIR]
+                                [--seed 2021] [--dir DIR] [--next FILE]
 
 The drive: ``scheduler generate`` (28 days); ``scheduler run`` (round 1);
 the rows of round 1's rosters in the horizon's first week marked as
@@ -156,37 +156,49 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--time-limit", type=int, default=60)
     p.add_argument("--pin-every", type=int, default=100)
     p.add_argument("--dir", type=Path, default=None)
+    p.add_argument(
+        "--next",
+        type=Path,
+        default=None,
+        help="re-plan this next-input.xlsx (of an earlier drive) instead "
+        "of making round 1: round 1 under a wall-clock limit on a busy "
+        "machine differs from run to run, so compare code on one drive",
+    )
     a = p.parse_args(argv)
     base = a.dir or Path(tempfile.mkdtemp(prefix="replan-"))
     base.mkdir(parents=True, exist_ok=True)
     limit = str(a.time_limit)
-    book, r1 = base / "round1.xlsx", base / "R1"
-    _cli(
-        "generate",
-        "--employees",
-        str(a.employees),
-        "--days",
-        str(DAYS),
-        "--seed",
-        str(a.seed),
-        "--out",
-        str(book),
-    )
-    _cli("run", str(book), "--out", str(r1), "--time-limit", limit)
-    marks = _mark_first_week(r1, book, a.seed)
-    _cli("record", str(r1))
+    marks: Counter = Counter()
+    if a.next is not None:
+        next_input = a.next
+    else:
+        book, r1 = base / "round1.xlsx", base / "R1"
+        _cli(
+            "generate",
+            "--employees",
+            str(a.employees),
+            "--days",
+            str(DAYS),
+            "--seed",
+            str(a.seed),
+            "--out",
+            str(book),
+        )
+        _cli("run", str(book), "--out", str(r1), "--time-limit", limit)
+        marks = _mark_first_week(r1, book, a.seed)
+        _cli("record", str(r1))
+        next_input = r1 / "next-input.xlsx"
     summary: dict = {
         "employees": a.employees,
         "seed": a.seed,
         "time_limit": a.time_limit,
         "marked": dict(marks),
+        "next_input": str(next_input),
         "runs": {},
     }
     for name, (cost, pin_all) in VARIANTS.items():
         wb_path, out = base / f"{name}.xlsx", base / name
-        pinned = _variant(
-            r1 / "next-input.xlsx", wb_path, cost, pin_all, a.pin_every
-        )
+        pinned = _variant(next_input, wb_path, cost, pin_all, a.pin_every)
         t0 = time.monotonic()
         _cli("run", str(wb_path), "--out", str(out), "--time-limit", limit)
         wall = time.monotonic() - t0
