@@ -110,19 +110,27 @@ def pinned_sessions(inst: Instance) -> set[tuple[str, str]]:
 def add_one_place_at_a_time(
     m: cp_model.CpModel, d: ModelData, v: ScheduleVars
 ) -> None:
-    """Rule 5: at most one appointment a day, no overlap across midnight."""
+    """Rule 5: at most one appointment a day, no overlap across midnight.
+
+    One a day is stricter than the rule (a test in the morning and a jab
+    in the afternoon keep it); a day with several pinned bookings keeps
+    them (checked at their slots before the solve) and takes no more."""
     pinned = pinned_sessions(d.instance)
     for eid, opts in d.options.items():
         per_day: dict[int, list] = defaultdict(list)
+        pins: dict[int, set[str]] = defaultdict(set)
         day_of = {}
         for row in [*opts.vaccination, opts.tests]:
             for o in row:
                 day_of[o.session_id] = o.day
         for key in v.keys_of.get(eid, []):
-            per_day[day_of[key[2]]].append(v.book[key])
-        for xs in per_day.values():
+            day_n = day_of[key[2]]
+            per_day[day_n].append(v.book[key])
+            if (eid, key[2]) in pinned:
+                pins[day_n].add(key[2])
+        for day_n, xs in per_day.items():
             if len(xs) > 1:
-                m.add(sum(xs) <= 1)
+                m.add(sum(xs) <= max(1, len(pins[day_n])))
         for a, b in sorted(opts.overlaps):
             if (eid, a) in pinned and (eid, b) in pinned:
                 continue  # checked at their slots before the solve
