@@ -200,7 +200,14 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
         clock = time.perf_counter()
         # The curve as today's schedule calibrates it: k = 0 is today.
         model.set_loss(calibrated)
-        curve = _curve(model, data, outcome, chosen, calibrated)
+        curve = _curve(
+            model,
+            data,
+            outcome,
+            chosen,
+            calibrated,
+            {w: f.today for w, f in figures.items() if f.today is not None},
+        )
         seconds["curve"] = time.perf_counter() - clock
         report = CapacityReport(
             book=str(opts.book),
@@ -392,7 +399,7 @@ def _plan_rows(instance, options, outcome):
     return rows
 
 
-def _curve(model, data, first, chosen, loss) -> list:
+def _curve(model, data, first, chosen, loss, today) -> list:
     """For k = 0 … the plan's size + a few: the best rates k options give.
 
     The k options: among the plan's first k (by people served), and the k
@@ -431,8 +438,12 @@ def _curve(model, data, first, chosen, loss) -> list:
             CurvePoint(
                 added=k,
                 chosen=got.chosen,
+                # k = 0 is today's schedule itself, not the model's
+                # estimate of it (the two may share places differently).
                 complete={
-                    w: data.done[w] + max(0, n - loss[w])
+                    w: today[w]
+                    if k == 0 and w in today
+                    else data.done[w] + max(0, n - loss[w])
                     for w, n in got.completions.items()
                 },
                 value=got.value,

@@ -147,6 +147,15 @@ def test_thirty_short_with_options_of_twenty_takes_the_cheaper_two(
     assert report.status == "OPTIMAL"
     (w,) = report.workplaces
     assert w.promised == 90 and w.real >= 90 and report.kept
+    # The curve: k = 0 … plan + a few (4 options in all); k = 0 is today's
+    # schedule, the plan's size reaches the target, the bound on the
+    # lowest rate never falls as k grows.
+    curve = report.curve
+    assert [p.added for p in curve] == [0, 1, 2, 3, 4]
+    assert curve[0].complete["W1"] == w.today
+    assert curve[2].complete["W1"] >= 90
+    bounds = [p.floor_bound for p in curve]
+    assert bounds == sorted(bounds) and bounds[0] < bounds[2]
     # The workbook with the plan: the two in sessions, out of the options.
     wb = load_workbook(out / "input-with-plan.xlsx")
     held = {r[0].value for r in wb["sessions"].iter_rows(min_row=2)}
