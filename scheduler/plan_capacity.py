@@ -405,7 +405,9 @@ def _curve(model, data, first, chosen, loss, today) -> list:
     The k options: among the plan's first k (by people served), and the k
     with the largest shares in the model's optimum with at most k options,
     the better; past the plan, the plan and the next options by share.
-    Beside it, the model's bound on the lowest rate with k options.
+    Beside it, the model's bound on the lowest rate with k options. The
+    rates: k = 0 today's schedule, then the model's less the loss
+    measured on it, never below today's.
     """
     from scheduler.report.capacity import CurvePoint
 
@@ -439,11 +441,14 @@ def _curve(model, data, first, chosen, loss, today) -> list:
                 added=k,
                 chosen=got.chosen,
                 # k = 0 is today's schedule itself, not the model's
-                # estimate of it (the two may share places differently).
+                # estimate of it: the maximin optimum may share places
+                # between buildings otherwise, and a point below today
+                # would say that a session takes people away.
                 complete={
-                    w: today[w]
-                    if k == 0 and w in today
-                    else data.done[w] + max(0, n - loss[w])
+                    w: max(
+                        today.get(w, 0),
+                        0 if k == 0 else data.done[w] + max(0, n - loss[w]),
+                    )
                     for w, n in got.completions.items()
                 },
                 value=got.value,
