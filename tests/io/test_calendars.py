@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 import pytest
 from icalendar import Calendar
@@ -18,7 +18,12 @@ from scheduler.core.domain import (
     SiteKind,
 )
 from scheduler.core.solution import Solution
-from scheduler.io.write.calendars import _event, _fold, write_calendars
+from scheduler.io.write.calendars import (
+    _event,
+    _fold,
+    _run_stamp,
+    write_calendars,
+)
 from tests.factories import (
     make_appointment,
     make_employee,
@@ -295,7 +300,7 @@ def test_calendar_events_written_directly_match_the_library(tmp_path):
     }
     raw = b"".join(p.read_bytes() for p in files if p.suffix == ".ics")
     assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
-    stamp = datetime(2021, 6, 1, tzinfo=timezone.utc)
+    stamp = _run_stamp(instance)
     for a in solution.appointments:
         theirs = Calendar.from_ical(_event(instance, a, "zh", stamp).to_ical())
         mine = parsed[str(theirs["UID"])]
@@ -573,3 +578,19 @@ def test_lines_fold_at_75_octets_never_inside_a_character(char):
             assert folded == _fold_by_character(line)
             assert all(len(x.encode()) <= 75 for x in folded.split("\r\n"))
             assert folded.replace("\r\n ", "") == line + "\r\n"
+
+
+def test_a_re_plan_on_the_same_start_supersedes_the_run_it_follows(tmp_path):
+    """Re-planned before any attendance is recorded, the horizon's start
+    has not moved; the re-plan's events must still replace the first
+    run's (a higher SEQUENCE: ``imported`` fails on an equal one)."""
+    first, plan1, second, plan2 = replan_case()
+    second = replace(second, settings=first.settings)
+    write_calendars(tmp_path / "r1", first, plan1, "en")
+    write_calendars(tmp_path / "r2", second, plan2, "en")
+    held = imported(tmp_path / "r1", tmp_path / "r2")
+    assert shown(held["people/00123.ics"]) == {
+        ("00123-test-20210611@scheduler", datetime(2021, 6, 11, 15, 30))
+    }
+    assert shown(held["people/E3.ics"]) == set()
+    assert _run_stamp(second).sequence == _run_stamp(first).sequence + 1

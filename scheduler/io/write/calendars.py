@@ -39,12 +39,14 @@ session UID with ``STATUS:CANCELLED`` in the workplace's file. Every other
 event is ``STATUS:CONFIRMED``, so that one booked again after a
 cancellation shows again. A first run (no bookings) cancels nothing.
 
-``SEQUENCE`` is the number of days from 2020-01-01 to the horizon's
-start, which grows with every round (``scheduler record`` moves the start
-to the day after the latest attendance marked), so calendar programs take
-a later round's event, or its cancellation, as the newer version; a
-re-plan whose horizon starts on the same day as the run it follows (no
-attendance marked on or after that start) writes the same ``SEQUENCE``.
+``SEQUENCE`` is twice the number of days from 2020-01-01 to the
+horizon's start, plus one on a re-plan (the input carries ``booked``
+bookings). The start grows with every round (``scheduler record`` moves
+it to the day after the latest attendance marked), so calendar programs
+take a later round's event, or its cancellation, as the newer version;
+the one added lets a re-plan on the same start (nothing marked since)
+supersede the first run. A second re-plan on that same start writes the
+same number as the first re-plan.
 Times are local (Asia/Shanghai, with a VTIMEZONE); a fixed DTSTAMP keeps
 the files reproducible. No phone numbers anywhere. ``README.txt`` beside
 them says, in the run's language, which file is for whom.
@@ -54,6 +56,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -129,8 +132,26 @@ def _where(instance: Instance, site_id: str) -> str:
     return ", ".join(where)
 
 
-def _sequence(instance: Instance) -> int:
-    return max(0, (instance.settings.horizon_start - _SEQUENCE_EPOCH).days)
+@dataclass(frozen=True, slots=True)
+class _Stamp:
+    """DTSTAMP and SEQUENCE of every event of one run."""
+
+    dtstamp: datetime
+    sequence: int
+
+
+def _run_stamp(instance: Instance) -> _Stamp:
+    """A fixed DTSTAMP (the horizon's start) keeps the files reproducible.
+    SEQUENCE: twice the days from 2020-01-01 to the horizon's start, plus
+    one on a re-plan (the input carries ``booked`` bookings), so that a
+    re-plan's events supersede those of the run it follows even when the
+    start has not moved (see the module's docstring)."""
+    start = instance.settings.horizon_start
+    replan = bool(instance.active_bookings())
+    return _Stamp(
+        dtstamp=datetime(*start.timetuple()[:3], tzinfo=timezone.utc),
+        sequence=2 * max(0, (start - _SEQUENCE_EPOCH).days) + int(replan),
+    )
 
 
 # A person's own appointments --------------------------------------------
@@ -162,8 +183,8 @@ def _event_values(instance: Instance, a: Appointment, lang: str, stamp):
     )
     return {
         "uid": event_uid(a),
-        "dtstamp": stamp,
-        "sequence": _sequence(instance),
+        "dtstamp": stamp.dtstamp,
+        "sequence": stamp.sequence,
         "dtstart": _local(a.date, a.slot_start),
         "dtend": _local(a.date, a.slot_end),
         "summary": summary,
@@ -180,8 +201,8 @@ def _cancelled_values(
     run that booked it gave it, at the booked time: cancelled."""
     return {
         "uid": event_uid(a),
-        "dtstamp": stamp,
-        "sequence": _sequence(instance),
+        "dtstamp": stamp.dtstamp,
+        "sequence": stamp.sequence,
         "dtstart": _local(a.date, a.slot_start),
         "dtend": _local(a.date, a.slot_end),
         "summary": t(
@@ -261,8 +282,8 @@ def _session_values(
     wp = instance.workplaces.get(workplace_id)
     return {
         "uid": session_uid(s.id, workplace_id),
-        "dtstamp": stamp,
-        "sequence": _sequence(instance),
+        "dtstamp": stamp.dtstamp,
+        "sequence": stamp.sequence,
         "dtstart": _local(s.date, s.start),
         "dtend": _local(s.date, s.end),
         "summary": t("cal.session.summary", lang, what=what, n=booked_here),
@@ -289,8 +310,8 @@ def _session_cancelled_values(
     what = service_label(str(s.service), lang)
     return {
         "uid": session_uid(s.id, workplace_id),
-        "dtstamp": stamp,
-        "sequence": _sequence(instance),
+        "dtstamp": stamp.dtstamp,
+        "sequence": stamp.sequence,
         "dtstart": _local(s.date, s.start),
         "dtend": _local(s.date, s.end),
         "summary": t("cal.cancelled.summary", lang, what=what),
@@ -467,11 +488,8 @@ def write_calendars(
     folder = Path(folder)
     people_folder = folder / PEOPLE_FOLDER
     people_folder.mkdir(parents=True, exist_ok=True)
-    # A fixed stamp keeps the files reproducible run to run.
-    stamp = datetime(
-        *instance.settings.horizon_start.timetuple()[:3], tzinfo=timezone.utc
-    )
-    head = _Head(stamp)
+    stamp = _run_stamp(instance)
+    head = _Head(stamp.dtstamp)
     booked_all: Counter[str] = Counter()
     booked_here: dict[str, Counter[str]] = defaultdict(Counter)
     mine: dict[str, list[Appointment]] = defaultdict(list)
