@@ -262,6 +262,8 @@ def _restate(model, loss, opts, chosen, figures, real) -> bool:
     first = {w: f.promised for w, f in figures.items()}
     _promise(figures, model.data, model.outcome(chosen), loss, model.targets)
     if _short(figures, real):
+        for w, f in figures.items():  # not kept: the first promise stands
+            f.promised = first[w]
         return False
     for w, f in figures.items():
         if f.promised < first[w]:
