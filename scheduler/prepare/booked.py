@@ -104,6 +104,11 @@ def keepable_bookings(
         ):
             by[b.employee_id].append(b)
     mine = {b for b in replan_bookings(inst)}
+    # Every row of the bookings sheet per person, read once: each booked
+    # dose is judged against the person's rows (``booked_dose``).
+    sheet: dict[str, list[Booking]] = defaultdict(list)
+    for r in inst.bookings:
+        sheet[r.employee_id].append(r)
     keep: list[Keepable] = []
     forced: dict[Booking, str] = {}
     for eid in sorted(by):
@@ -114,6 +119,7 @@ def keepable_bookings(
             key=lambda b: (inst.sessions[b.session_id].date, b.slot_start),
         )
         opts = options.get(eid)
+        doses: dict[str, int] | None = None  # session -> booked dose
         jabs = 0  # dose position of the next booked vaccination
         for b in rows:
             s = inst.sessions[b.session_id]
@@ -133,9 +139,9 @@ def keepable_bookings(
                 if need is None or (opts is not None and k >= need.max_doses):
                     forced[b] = NEED_MET
                     continue
-                if not need.booster and need.first_dose + k != _booked_dose(
-                    inst, b
-                ):
+                if doses is None:
+                    doses = _doses_of(inst, eid, sheet[eid])
+                if not need.booster and need.first_dose + k != doses[s.id]:
                     forced[b] = DOSE_MISSED
                     continue
             else:
@@ -171,18 +177,12 @@ def keepable_bookings(
     return keep, forced
 
 
-def _booked_dose(inst: Instance, b: Booking) -> int:
-    """The dose a vaccination booking was made for, from the person's rows
-    of the bookings sheet: the doses received before any of them, one per
-    earlier row attended or booked, and one per no-show after the last of
-    those (the earlier doses of the plan that booked this one)."""
-    rows = [r for r in inst.bookings if r.employee_id == b.employee_id]
-    return _doses_of(inst, b.employee_id, rows)[b.session_id]
-
-
 def _doses_of(inst: Instance, eid: str, rows: list[Booking]) -> dict[str, int]:
-    """Session -> the dose (see ``_booked_dose``) of each of ``rows``, one
-    person's rows of the bookings sheet, that is a vaccination."""
+    """Session -> the dose that each of ``rows`` (one person's rows of the
+    bookings sheet) that is a vaccination was booked for: the doses
+    received before any of them, one per earlier row attended or booked,
+    and one per no-show after the last of those (the earlier doses of the
+    plan that booked it)."""
     e = inst.employees[eid]
     vacc = sorted(
         (inst.sessions[r.session_id].date, r.status, r.session_id)
@@ -216,7 +216,7 @@ def _doses_of(inst: Instance, eid: str, rows: list[Booking]) -> dict[str, int]:
 def booked_dose_labels(instance: Instance) -> dict[tuple[str, str], str]:
     """(employee, session) -> the dose label (``"1"``, ``"2"`` … or
     ``"booster"``) that the run which made each active vaccination booking
-    gave it: its dose (``_booked_dose``), a booster when that is past the
+    gave it: its dose (``_doses_of``), a booster when that is past the
     series of the person's last product. What a re-plan's calendars need
     to name the events of that run (scheduler/io/write/calendars.py)."""
     rows: dict[str, list[Booking]] = defaultdict(list)
