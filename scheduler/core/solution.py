@@ -13,6 +13,7 @@ if TYPE_CHECKING:
         EmployeeId,
         ProductName,
         Service,
+        Session,
         SessionId,
     )
 
@@ -35,6 +36,31 @@ class Appointment:
     travel_minutes: int
     product: ProductName | None = None
     dose: str | None = None
+
+    @classmethod
+    def in_session(
+        cls,
+        session: Session,
+        employee_id: EmployeeId,
+        slot_start: int,
+        travel_minutes: int,
+        dose: str | None = None,
+    ) -> Appointment:
+        """One person in the slot of ``session`` starting at
+        ``slot_start``; the session's product for a vaccination only."""
+        vacc = session.service.value == "vaccination"
+        return cls(
+            employee_id=employee_id,
+            session_id=session.id,
+            date=session.date,
+            slot_start=slot_start,
+            slot_end=session.slot_end(slot_start),
+            service=session.service,
+            site_id=session.site_id,
+            travel_minutes=travel_minutes,
+            product=session.product if vacc else None,
+            dose=dose if vacc else None,
+        )
 
 
 def roster_order(a: Appointment) -> tuple:

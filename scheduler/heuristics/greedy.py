@@ -271,18 +271,7 @@ class BookingState:
             self._jab_ok.pop(s.id, None)
             insort(self.obs_ends[s.id], a + s.slot_minutes)
             self.team_day[e.team_key, s.date] += 1
-        app = Appointment(
-            employee_id=eid,
-            session_id=s.id,
-            date=s.date,
-            slot_start=a,
-            slot_end=s.slot_end(a),
-            service=s.service,
-            site_id=s.site_id,
-            travel_minutes=o.travel,
-            product=s.product if vacc else None,
-            dose=dose,
-        )
+        app = Appointment.in_session(s, eid, a, o.travel, dose)
         self.apps[app] = None
         self.mine[eid].append(app)
 

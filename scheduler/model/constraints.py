@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
@@ -33,6 +33,13 @@ class ModelData:
     needs: Needs
     options: dict[EmployeeId, EmployeeOptions]
     lookups: Lookups
+    #: (employee, session) of every pinned booking (``pinned_sessions``).
+    pinned: frozenset[tuple[str, str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "pinned", frozenset(pinned_sessions(self.instance))
+        )
 
 
 def add_slot_link(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> None:
@@ -115,7 +122,7 @@ def add_one_place_at_a_time(
     One a day is stricter than the rule (a test in the morning and a jab
     in the afternoon keep it); a day with several pinned bookings keeps
     them (checked at their slots before the solve) and takes no more."""
-    pinned = pinned_sessions(d.instance)
+    pinned = d.pinned
     for eid, opts in d.options.items():
         per_day: dict[int, list] = defaultdict(list)
         pins: dict[int, set[str]] = defaultdict(set)
@@ -238,7 +245,7 @@ def add_no_swab_after_jab(
     m: cp_model.CpModel, d: ModelData, v: ScheduleVars
 ) -> None:
     """Rule 11: no test slot soon after the start of one's vaccination."""
-    pinned = pinned_sessions(d.instance)
+    pinned = d.pinned
     for eid, opts in d.options.items():
         for vacc, test in sorted(opts.blackouts):
             if (eid, vacc) in pinned and (eid, test) in pinned:

@@ -157,17 +157,12 @@ def keepable_bookings(
             keep.append(
                 Keepable(
                     booking=b,
-                    appointment=Appointment(
-                        employee_id=eid,
-                        session_id=s.id,
-                        date=s.date,
-                        slot_start=b.slot_start,
-                        slot_end=s.slot_end(b.slot_start),
-                        service=s.service,
-                        site_id=s.site_id,
-                        travel_minutes=o.travel,
-                        product=s.product if vacc else None,
-                        dose=need.dose_label(k) if vacc else None,
+                    appointment=Appointment.in_session(
+                        s,
+                        eid,
+                        b.slot_start,
+                        o.travel,
+                        need.dose_label(k) if vacc else None,
                     ),
                     option=o,
                     position=k if vacc else -1,

@@ -32,25 +32,15 @@ def pinned_appointments(instance: Instance, needs: Needs) -> list[Appointment]:
         s = instance.sessions[b.session_id]
         e = instance.employees[b.employee_id]
         travel = instance.travel_minutes(e.workplace_id, s.site_id)
-        dose = product = None
+        dose = None
         if s.service.value == "vaccination":
             need = needs.vaccination.get(e.id)
             k = vacc_seen.get(e.id, 0)
             vacc_seen[e.id] = k + 1
             dose = need.dose_label(k) if need else "?"
-            product = s.product
         out.append(
-            Appointment(
-                employee_id=e.id,
-                session_id=s.id,
-                date=s.date,
-                slot_start=b.slot_start,
-                slot_end=s.slot_end(b.slot_start),
-                service=s.service,
-                site_id=s.site_id,
-                travel_minutes=travel if travel is not None else -1,
-                product=product,
-                dose=dose,
+            Appointment.in_session(
+                s, e.id, b.slot_start, -1 if travel is None else travel, dose
             )
         )
     return out

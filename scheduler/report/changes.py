@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from scheduler.core.solution import Appointment
 from scheduler.prepare.booked import FORCED, GAIN
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
         Service,
         SessionId,
     )
-    from scheduler.core.solution import Appointment, Solution
+    from scheduler.core.solution import Solution
 
 KEPT = "kept"
 MOVED = "moved"
@@ -199,4 +200,19 @@ def _change(emp, service, kind, b, a, sessions, reason=None) -> Change:
         new_date=a.date if a else None,
         new_slot_start=a.slot_start if a else None,
         reason=reason,
+    )
+
+
+def booked_appointment(
+    instance: Instance, c: Change, dose: str | None = None
+) -> Appointment:
+    """A change's old booking as the appointment it was (travel unknown:
+    0; ``dose``: the label its run gave a vaccination, if known)."""
+    assert c.old_session_id is not None and c.old_slot_start is not None
+    return Appointment.in_session(
+        instance.sessions[c.old_session_id],
+        c.employee_id,
+        c.old_slot_start,
+        0,
+        dose,
     )

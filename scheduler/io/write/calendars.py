@@ -66,15 +66,14 @@ from icalendar import Calendar, Event
 
 from scheduler.core.domain import Instance, Service, Session, hhmm
 from scheduler.core.i18n import normalise_lang, service_label, t
-from scheduler.core.solution import Appointment
 from scheduler.io.write.notices import notice_dose
 from scheduler.prepare.booked import booked_dose_labels
-from scheduler.report.changes import compute_changes
+from scheduler.report.changes import booked_appointment, compute_changes
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from scheduler.core.solution import Solution
+    from scheduler.core.solution import Appointment, Solution
     from scheduler.report.changes import Change
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -200,15 +199,10 @@ def _cancelled_values(
     """The event of a booking the run no longer holds, under the UID the
     run that booked it gave it, at the booked time: cancelled."""
     return {
-        "uid": event_uid(a),
-        "dtstamp": stamp.dtstamp,
-        "sequence": stamp.sequence,
-        "dtstart": _local(a.date, a.slot_start),
-        "dtend": _local(a.date, a.slot_end),
+        **_event_values(instance, a, lang, stamp),
         "summary": t(
             "cal.cancelled.summary", lang, what=_person_summary(a, lang)
         ),
-        "location": _where(instance, a.site_id),
         "description": t(
             "cal.person.cancelled",
             lang,
@@ -449,22 +443,8 @@ def booked_events(
     for c in changes:
         if c.old_session_id is None or c.old_slot_start is None:
             continue
-        s = instance.sessions[c.old_session_id]
-        vacc = s.service is Service.VACCINATION
-        out.append(
-            Appointment(
-                employee_id=c.employee_id,
-                session_id=s.id,
-                date=s.date,
-                slot_start=c.old_slot_start,
-                slot_end=s.slot_end(c.old_slot_start),
-                service=s.service,
-                site_id=s.site_id,
-                travel_minutes=0,
-                product=s.product if vacc else None,
-                dose=doses.get((c.employee_id, s.id)) if vacc else None,
-            )
-        )
+        dose = doses.get((c.employee_id, c.old_session_id))
+        out.append(booked_appointment(instance, c, dose))
     return out
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from openpyxl.worksheet.worksheet import Worksheet
@@ -135,34 +136,24 @@ def fits_unbroken(text: str, width: float, bold: bool = False) -> bool:
 
 #: Each piece of a chunk as (width, width without the trailing spaces
 #: that may hang over a line's end), and whether the chunk holds a wide
-#: character; by (chunk, bold). Text repeats (sites, dates, names), so
-#: a chunk is measured once, not once per cell.
+#: character. Text repeats (sites, dates, names), so a chunk is measured
+#: once (``_measured``), and a cell's height worked out once per (text,
+#: width, bold) (``cell_points``), not once per cell.
 _Measured = tuple[tuple[tuple[float, float], ...], bool]
-_MEASURED: dict[tuple[str, bool], _Measured] = {}
-_MEASURED_MOST = 200_000  # chunks kept at most
-#: Row heights by (text, width, bold), as :func:`cell_points` gives them.
-_POINTS: dict[tuple[str, float, bool], float] = {}
-_POINTS_MOST = 100_000
 
 
+@lru_cache(maxsize=200_000)
 def _measured(chunk: str, bold: bool) -> _Measured:
     """The pieces of ``chunk`` (one break opportunity of ASCII text, see
     ``_ASCII_PIECES``), measured."""
-    key = (chunk, bold)
-    got = _MEASURED.get(key)
-    if got is None:
-        if len(_MEASURED) >= _MEASURED_MOST:
-            _MEASURED.clear()
-        ascii_ = chunk.isascii()
-        parts = [chunk] if ascii_ else pieces(chunk)
-        sizes = []
-        for piece in parts:
-            w = text_width(piece, bold)
-            # Spaces may hang over the line's end.
-            sizes.append((w, w - 0.5 * (len(piece) - len(piece.rstrip()))))
-        wide = not ascii_ and any(map(is_wide, chunk))
-        got = _MEASURED[key] = (tuple(sizes), wide)
-    return got
+    ascii_ = chunk.isascii()
+    parts = [chunk] if ascii_ else pieces(chunk)
+    sizes = []
+    for piece in parts:
+        w = text_width(piece, bold)
+        # Spaces may hang over the line's end.
+        sizes.append((w, w - 0.5 * (len(piece) - len(piece.rstrip()))))
+    return tuple(sizes), not ascii_ and any(map(is_wide, chunk))
 
 
 def _wrapped(text: str, width: float, bold: bool) -> tuple[int, bool]:
@@ -211,16 +202,11 @@ def row_points(lines: int, wide: bool) -> float:
     return max(DEFAULT_ROW_POINTS, lines * per + ROW_PADDING)
 
 
+@lru_cache(maxsize=100_000)
 def cell_points(text: str, width: float, bold: bool = False) -> float:
     """The row height a wrapped cell of ``text`` needs in a column
     ``width`` wide."""
-    key = (text, width, bold)
-    points = _POINTS.get(key)
-    if points is None:
-        if len(_POINTS) >= _POINTS_MOST:
-            _POINTS.clear()
-        points = _POINTS[key] = row_points(*_wrapped(text, width, bold))
-    return points
+    return row_points(*_wrapped(text, width, bold))
 
 
 def header_widths(

@@ -20,7 +20,6 @@ from openpyxl.styles import Alignment
 
 from scheduler.core.domain import Instance, Service, hhmm
 from scheduler.core.i18n import normalise_lang, t, weekday_label
-from scheduler.core.solution import Appointment, Solution
 from scheduler.io.write.excel import (
     TEXT_FORMAT,
     BulkWorkbook,
@@ -41,11 +40,14 @@ from scheduler.report.changes import (
     MOVED,
     NEW,
     Change,
+    booked_appointment,
     compute_changes,
 )
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from scheduler.core.solution import Appointment, Solution
 
 NOTICE_COLUMNS = (
     "employee_id",
@@ -216,16 +218,4 @@ def write_notices(
 def _booked(instance: Instance, c: Change) -> Appointment:
     """A cancelled booking as the appointment it was (its dose unknown:
     the words leave it out)."""
-    s = instance.sessions[c.old_session_id]
-    return Appointment(
-        employee_id=c.employee_id,
-        session_id=s.id,
-        date=s.date,
-        slot_start=c.old_slot_start,
-        slot_end=s.slot_end(c.old_slot_start),
-        service=s.service,
-        site_id=s.site_id,
-        travel_minutes=0,
-        product=s.product,
-        dose=None,
-    )
+    return booked_appointment(instance, c)
