@@ -220,7 +220,8 @@ def _plan_capacity_parser(sub) -> None:
         "--tests",
         type=float,
         metavar="SHARE",
-        help="not supported yet (vaccination targets only)",
+        help="also cover this share of the test person-days (0.95, or 95 "
+        "for 95 %%) and every screening window that can be met",
     )
     c.add_argument(
         "--time-limit",
@@ -487,13 +488,8 @@ def _plan_capacity(args: argparse.Namespace) -> int:
     from scheduler.plan_capacity import CapacityOptions, plan_capacity
     from scheduler.report.capacity import summary_text
 
-    if args.tests is not None:
-        raise UsageError("--tests is not supported yet.")
-    target = args.target
-    if target is not None:
-        target = target / 100 if target > 1 else target
-        if not 0 < target <= 1:
-            raise UsageError("--target must be a rate, 0.9 or 90.")
+    target = _share(args.target, "--target")
+    tests = _share(args.tests, "--tests")
     if args.max_added is not None and args.max_added < 0:
         raise UsageError("--max-added must be 0 or more.")
     if args.time_limit is not None and args.time_limit <= 0:
@@ -506,6 +502,7 @@ def _plan_capacity(args: argparse.Namespace) -> int:
             out=args.out,
             target=target,
             max_added=args.max_added,
+            tests=tests,
             time_limit=args.time_limit,
             lang=args.lang,
         ),
@@ -513,6 +510,16 @@ def _plan_capacity(args: argparse.Namespace) -> int:
     )
     print(report.folder if args.quiet else summary_text(report, args.lang))
     return 0
+
+
+def _share(value: float | None, flag: str) -> float | None:
+    """A share given as 0.9 or as 90 (per cent)."""
+    if value is None:
+        return None
+    share = value / 100 if value > 1 else value
+    if not 0 < share <= 1:
+        raise UsageError(f"{flag} must be a share, 0.9 or 90.")
+    return share
 
 
 def add_to_history(result) -> None:

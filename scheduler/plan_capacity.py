@@ -33,6 +33,7 @@ Say = Callable[[str], None]
 
 #: Plans scheduled at most (the first, then tightened ones).
 ROUNDS = 3
+RESTATED = "The promise re-stated with the shortfall: the schedule keeps it"
 #: Curve points past the plan's size.
 CURVE_PAST_PLAN = 3
 #: Solver seconds of each ordinary schedule the planner makes, unless
@@ -49,6 +50,8 @@ class CapacityOptions:
     outputs_root: Path = Path("outputs")
     target: float | None = None  # a share, overriding coverage_target
     max_added: int | None = None
+    #: ``--tests``: share of test person-days to cover (None: no tests).
+    tests: float | None = None
     time_limit: float | None = None  # of each ordinary run
     lang: str | None = None
     seed: int = 0
@@ -57,6 +60,7 @@ class CapacityOptions:
 
 def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
     """The whole command; returns the report with its folder."""
+    from scheduler.core.domain import Service
     from scheduler.io.read.read import read_instance
     from scheduler.model.capacity import CapacityModel, InfeasiblePlan
     from scheduler.prepare.capacity import (
@@ -65,6 +69,7 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
     )
     from scheduler.report.capacity import (
         CapacityReport,
+        Measure,
         WorkplaceFigures,
         ceiling_causes,
     )
@@ -81,21 +86,36 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
         )
     lang = opts.lang or s.language
     share = s.coverage_target if opts.target is None else opts.target
-    options = dict(instance.session_options)
-    generated = not options
+    asked = opts.tests is not None
+    services = tuple(Service) if asked else (Service.VACCINATION,)
+    options = {
+        sid: o
+        for sid, o in instance.session_options.items()
+        if o.session.service in services
+    }
+    generated = not instance.session_options
     if generated:
-        options = generated_options(instance)
+        options = generated_options(instance, services)
     say(
         f"{len(options):,} session options "
         + ("generated (no sheet session_options)" if generated else "")
         + ("" if generated else "from sheet session_options")
     )
-    data = capacity_classes(instance, options)
+    data = capacity_classes(instance, options, tests=asked)
     needed = {
         w: math.ceil(round(share * h, 9)) for w, h in data.headcount.items()
     }
     targets = {w: max(0, needed[w] - data.done[w]) for w in needed}
-    model = CapacityModel(data, targets)
+    demand = data.tests
+    test_targets = (
+        {
+            w: math.ceil(round(opts.tests * n, 9))
+            for w, n in demand.person_days.items()
+        }
+        if demand is not None and opts.tests is not None
+        else None
+    )
+    model = CapacityModel(data, targets, test_targets=test_targets)
     seconds["prepare"] = time.perf_counter() - start
     clock = time.perf_counter()
     say(
@@ -104,6 +124,7 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
         f"{len(model.z):,} options"
     )
     ceiling = model.ceiling()
+    tests_ceiling = model.test_ceiling() if demand is not None else None
     # The proof: the least cost any plan needs (loss-free model).
     _, clipped = model.hold_best(opts.max_added)
     reachable = clipped >= sum(targets.values()) - 1e-6
@@ -122,19 +143,50 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
         )
         for w in sorted(data.headcount)
     }
+    if demand is not None and tests_ceiling is not None and test_targets:
+        for w, f in figures.items():
+            before = demand.met_before[w]
+            f.tests = Measure(
+                total=demand.person_days[w],
+                needed=test_targets[w],
+                ceiling=tests_ceiling["tests"][w],
+            )
+            f.screening = Measure(
+                total=demand.windows[w] + before,
+                needed=tests_ceiling["screening"][w] + before,
+                ceiling=tests_ceiling["screening"][w] + before,
+            )
     clock = time.perf_counter()
     say("Scheduling today's sessions (the ordinary schedule) …")
     today = _complete(instance, opts, say=lambda _: None)
     for w, f in figures.items():
-        f.today = today.get(w, 0)
+        for kind, goal in f.goals().items():
+            goal.today = today.get((kind, w), 0)
     seconds["today"] = time.perf_counter() - clock
     # What the ordinary schedule loses against the model (teams, tests,
     # needs that weigh more than a completion): the plan aims that much
     # higher, and the loss grows by any shortfall the check finds.
+    # The model holds today's figures (a relaxation allows them with no
+    # option added), then what it finds for today: no building loses.
+    model.keep_at_least(
+        {
+            (k, w): n - _before(data, k, w)
+            for (k, w), n in today.items()
+            if k in figures[w].goals()
+        }
+    )
     zero = model.outcome(set(), full=False)
+    model.keep_at_least(
+        {
+            (k, w): _modelled(data, zero, k, w) - _before(data, k, w)
+            for w, f in figures.items()
+            for k in f.goals()
+        }
+    )
     loss = {
-        w: max(0, zero.completions[w] - (today.get(w, 0) - data.done[w]))
-        for w in figures
+        (k, w): max(0, _modelled(data, zero, k, w) - today.get((k, w), 0))
+        for w, f in figures.items()
+        for k in f.goals()
     }
     calibrated = dict(loss)
     for w, causes in ceiling_causes(data, ceiling).items():
@@ -149,12 +201,16 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
     tmp.mkdir()
     try:
         kept, rounds, chosen, outcome = False, 0, set(), zero
-        short: dict[WorkplaceId, int] = {}
+        real: dict = {}
+        short: dict[tuple[str, WorkplaceId], int] = {}
         while True:
             rounds += 1
             clock = time.perf_counter()
             try:
-                better = _replan(model, loss, opts.max_added)
+                if rounds > 1 and _enough(model, loss, opts.max_added, chosen):
+                    better = chosen
+                else:
+                    better = _replan(model, loss, opts.max_added)
             except InfeasiblePlan:
                 break
             if rounds > 1 and better <= chosen:
@@ -162,7 +218,13 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
                 # for the buildings that fell short.
                 extra = _next_option(model, chosen, short)
                 if extra is None:
-                    break  # nothing more to add: the gap stays
+                    # Nothing more to add: the promise of the schedule
+                    # made, re-stated with the shortfall (or the gap).
+                    kept = _restated(model, loss, opts, chosen, figures, real)
+                    if kept:
+                        say(RESTATED)
+                        outcome = model.outcome(chosen)
+                    break
                 better = chosen | {extra}
             chosen, outcome = better, model.outcome(better)
             say(
@@ -170,44 +232,34 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
                 f"{_cost(options, chosen):g} (any plan costs at least "
                 f"{bound:g})"
             )
-            _promise(figures, data, outcome, loss, targets)
+            _promise(figures, data, outcome, loss)
             real = _scheduled(tmp, opts, options, chosen, say)
             seconds[f"check_{rounds}"] = time.perf_counter() - clock
             short = _short(figures, real)
             kept = not short
             if kept:
                 break
-            for w, n in short.items():
-                loss[w] += n
+            for key, n in short.items():
+                loss[key] += n
             if rounds >= opts.rounds:
                 # No schedule left to make: re-solve with the shortfall.
                 # Where the model, told of it, needs no other options, its
                 # promise is checked against the schedule already made
                 # (same plan, same schedule).
-                kept = _restate(model, loss, opts, chosen, figures, real)
+                kept = _restated(model, loss, opts, chosen, figures, real)
                 if kept:
-                    say(
-                        "The promise re-stated with the shortfall: the "
-                        "schedule keeps it"
-                    )
+                    say(RESTATED)
                     outcome = model.outcome(chosen)
                 break
             say(
                 "The schedule falls short of the promise ("
-                + ", ".join(f"{w} by {n}" for w, n in short.items())
+                + ", ".join(f"{w} {k} by {n}" for (k, w), n in short.items())
                 + "); planning for that many more …"
             )
         clock = time.perf_counter()
         # The curve as today's schedule calibrates it: k = 0 is today.
-        model.set_loss(calibrated)
-        curve = _curve(
-            model,
-            data,
-            outcome,
-            chosen,
-            calibrated,
-            {w: f.today for w, f in figures.items() if f.today is not None},
-        )
+        _set_loss(model, calibrated)
+        curve = _curve(model, data, outcome, chosen, calibrated, figures)
         seconds["curve"] = time.perf_counter() - clock
         report = CapacityReport(
             book=str(opts.book),
@@ -225,6 +277,7 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
             rounds=rounds,
             kept=kept,
             reachable=reachable,
+            tests=opts.tests,
         )
         _write(tmp, report, lang, start, seconds)
         tmp.rename(target_dir)
@@ -235,12 +288,39 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
     return report
 
 
+def _set_loss(model, loss: dict) -> None:
+    """The loss per (goal, workplace) told to the model."""
+    model.set_loss(
+        {w: n for (k, w), n in loss.items() if k == "vaccination"},
+        {key: n for key, n in loss.items() if key[0] != "vaccination"},
+    )
+
+
+def _before(data, kind: str, w) -> int:
+    """What a goal counts before the run that the model does not: people
+    complete before, screening windows met before."""
+    if kind == "vaccination":
+        return data.done[w]
+    if kind == "screening":
+        return data.tests.met_before[w]
+    return 0
+
+
+def _modelled(data, outcome, kind: str, w) -> int:
+    """The model's figure of a goal in a workplace (in the units of
+    outputs.md's rates: people complete without those complete before,
+    test person-days covered, screening windows met with those met
+    before the run)."""
+    have = {"vaccination": outcome.completions, "tests": outcome.covered}
+    return have.get(kind, outcome.screened)[w] + _before(data, kind, w)
+
+
 def _replan(model, loss, max_added) -> set:
     """The least-cost whole plan for the best rates, with this loss."""
     from scheduler.model.capacity import round_plan
 
     try:
-        model.set_loss(loss)
+        _set_loss(model, loss)
         model.hold_best(max_added)
         model.least_cost()
         return round_plan(model)
@@ -248,48 +328,67 @@ def _replan(model, loss, max_added) -> set:
         model.release()
 
 
-def _restate(model, loss, opts, chosen, figures, real) -> bool:
+def _enough(model, loss, max_added, chosen: set) -> bool:
+    """Do the options ``chosen`` reach the best the model allows with
+    this loss? (Then it asks for nothing more; among equal optima GLOP may
+    name other options, so this is asked of ``chosen`` itself.)"""
+    try:
+        _set_loss(model, loss)
+        model.hold_best(max_added)
+        return model.feasible(chosen)
+    finally:
+        model.release()
+
+
+def _restated(model, loss, opts, chosen, figures, real) -> bool:
     """Re-state the promise of ``chosen`` with the loss grown by the
     shortfall, if the model then asks for nothing that ``chosen`` lacks;
     True if the schedule already made keeps that promise."""
     from scheduler.model.capacity import InfeasiblePlan
 
     try:
-        if not _replan(model, loss, opts.max_added) <= chosen:
+        if not _enough(model, loss, opts.max_added, chosen):
             return False
     except InfeasiblePlan:
         return False
-    first = {w: f.promised for w, f in figures.items()}
-    _promise(figures, model.data, model.outcome(chosen), loss, model.targets)
+    goals = {
+        (k, w): g for w, f in figures.items() for k, g in f.goals().items()
+    }
+    first = {key: g.promised for key, g in goals.items()}
+    _promise(figures, model.data, model.outcome(chosen), loss)
     if _short(figures, real):
-        for w, f in figures.items():  # not kept: the first promise stands
-            f.promised = first[w]
+        for key, g in goals.items():  # not kept: the first promise stands
+            g.promised = first[key]
         return False
-    for w, f in figures.items():
-        if f.promised < first[w]:
-            f.restated_from = first[w]
+    for key, g in goals.items():
+        if g.promised < first[key]:
+            g.restated_from = first[key]
     return True
 
 
-def _promise(figures, data, outcome, loss, targets) -> None:
-    """What the plan promises per building: the model's completions less
-    the loss the ordinary schedule was seen to have, up to the target."""
+def _promise(figures, data, outcome, loss) -> None:
+    """What the plan promises per building and goal: the model's figure
+    less the loss the ordinary schedule was seen to have, up to what is
+    needed or today's figure if higher (never below what is there before
+    the run)."""
     for w, f in figures.items():
-        f.promised = data.done[w] + max(
-            0, min(outcome.completions[w] - loss[w], targets[w])
-        )
+        for kind, g in f.goals().items():
+            base = data.done[w] if kind == "vaccination" else 0
+            got = _modelled(data, outcome, kind, w) - loss[kind, w]
+            g.promised = max(base, min(got, max(g.needed, g.today or 0)))
 
 
 def _short(figures, real) -> dict:
-    """Buildings whose real schedule falls short of the promise, by how
-    many people; the real figures recorded."""
+    """Goals whose real schedule falls short of the promise, per (goal,
+    workplace), by how many people (or person-days, or windows); the
+    real figures recorded."""
+    out = {}
     for w, f in figures.items():
-        f.real = real.get(w, 0)
-    return {
-        w: f.promised - f.real
-        for w, f in figures.items()
-        if f.real < f.promised
-    }
+        for kind, g in f.goals().items():
+            g.real = real.get((kind, w), 0)
+            if g.real < g.promised:
+                out[kind, w] = g.promised - g.real
+    return out
 
 
 def _cost(options: dict[str, SessionOption], chosen) -> float:
@@ -305,11 +404,10 @@ def _bound(relaxed: float, options: dict[str, SessionOption]) -> float:
     return round(value, 6)
 
 
-def _complete(
-    instance: Instance, opts: CapacityOptions, say: Say
-) -> dict[WorkplaceId, int]:
-    """People complete per workplace in the ordinary schedule of today's
-    sessions (``pipeline.schedule``, checker included; nothing written)."""
+def _complete(instance: Instance, opts: CapacityOptions, say: Say) -> dict:
+    """The goals per workplace (``_reached``) in the ordinary schedule of
+    today's sessions (``pipeline.schedule``, checker included; nothing
+    written)."""
     from scheduler.model.solve import solve_params
     from scheduler.pipeline import schedule
     from scheduler.report.stats import compute_coverage
@@ -317,8 +415,18 @@ def _complete(
     plain = dataclasses.replace(instance, session_options={})
     params = solve_params(plain.settings, opts.time_limit, None, opts.seed)
     found = schedule(plain, params, say)
-    cov = compute_coverage(plain, found.needs, found.solution)
-    return {w.workplace_id: w.fully_after for w in cov.workplaces}
+    return _reached(compute_coverage(plain, found.needs, found.solution))
+
+
+def _reached(cov) -> dict[tuple[str, WorkplaceId], int]:
+    """Per (goal, workplace) what a schedule reaches: people complete,
+    test person-days covered, screening windows met (outputs.md)."""
+    out = {}
+    for w in cov.workplaces:
+        out["vaccination", w.workplace_id] = w.fully_after
+        out["tests", w.workplace_id] = w.person_days_covered
+        out["screening", w.workplace_id] = w.window_met
+    return out
 
 
 def _scheduled(tmp: Path, opts, options, chosen, say: Say):
@@ -352,13 +460,17 @@ def _scheduled(tmp: Path, opts, options, chosen, say: Say):
         ),
         lambda _: None,
     )
-    cov = compute_coverage(result.instance, result.needs, result.solution)
-    return {w.workplace_id: w.fully_after for w in cov.workplaces}
+    return _reached(
+        compute_coverage(result.instance, result.needs, result.solution)
+    )
 
 
 def _next_option(model, chosen: set, short: dict) -> str | None:
-    """The option not chosen that would serve the short buildings most,
-    with every option held (then the cheapest, then by id)."""
+    """The option not chosen that would serve the short buildings most
+    in a goal of its service, with every option held (then the cheapest,
+    then by id); None if none serves them."""
+    from scheduler.core.domain import Service
+
     rest = set(model.z) - chosen
     if not rest:
         return None
@@ -367,9 +479,16 @@ def _next_option(model, chosen: set, short: dict) -> str | None:
 
     def gain(sid: str) -> tuple:
         served = every.served.get(sid, {})
-        return (-sum(served.get(w, 0) for w in short), opts[sid].cost, sid)
+        vaccinates = opts[sid].session.service is Service.VACCINATION
+        people = sum(
+            served.get(w, 0)
+            for kind, w in short
+            if (kind == "vaccination") == vaccinates
+        )
+        return (-people, opts[sid].cost, sid)
 
-    return min(rest, key=gain)
+    best = min(rest, key=gain)
+    return best if gain(best)[0] < 0 else None  # none serves them
 
 
 def _plan_rows(instance, options, outcome):
@@ -401,25 +520,33 @@ def _plan_rows(instance, options, outcome):
     return rows
 
 
-def _curve(model, data, first, chosen, loss, today) -> list:
+def _curve(model, data, first, chosen, loss, figures) -> list:
     """For k = 0 … the plan's size + a few: the best rates k options give.
 
-    The k options: among the plan's first k (by people served), and the k
-    with the largest shares in the model's optimum with at most k options,
-    the better; past the plan, the plan and the next options by share.
-    Beside it, the model's bound on the lowest rate with k options. The
-    rates: k = 0 today's schedule, then the model's less the loss
-    measured on it, never below today's.
+    The k options, the best of: the plan's first k (by people served);
+    the k with the largest shares in the model's optimum with at most k
+    options; the previous point's with the next option of the plan (or
+    by share) added, so that the curve never falls; past the plan, the
+    plan and the next options by share. Best: the lowest rate up to the
+    target, then people complete, screening windows met and test
+    person-days covered, each up to what is needed, as the point shows
+    them (``_point``). Beside it, the model's bound on the lowest rate
+    with k options.
     """
     from scheduler.report.capacity import CurvePoint
 
+    today = {
+        (k, w): g.today or 0
+        for w, f in figures.items()
+        for k, g in f.goals().items()
+    }
     served = {
         sid: sum(n for n in first.served.get(sid, {}).values())
         for sid in chosen
     }
     order = sorted(chosen, key=lambda s: (-served.get(s, 0), s))
     top = min(len(model.z), len(chosen) + CURVE_PAST_PLAN)
-    points = []
+    points: list = []
     for k in range(top + 1):
         bound = model.floor_bound(k)
         shares = model.shares()
@@ -429,35 +556,73 @@ def _curve(model, data, first, chosen, loss, today) -> list:
         else:
             rest = [s for s in by_share if s not in chosen]
             candidates = [set(order) | set(rest[: k - len(order)])]
+        if points:
+            last = set(points[-1].chosen)
+            nxt = next((s for s in order + by_share if s not in last), None)
+            if nxt is not None:
+                candidates.append(last | {nxt})
         best = None
-        if len(candidates) == 2 and candidates[0] == candidates[1]:
-            candidates.pop()  # one LP less: the same choice twice
-        for c in candidates:
+        for c in {frozenset(c): c for c in candidates}.values():
             got = model.outcome(c, full=False)
-            key = (round(got.floor, 9), sum(got.completions.values()))
-            if best is None or key > best[0]:
-                best = (key, got)
-        got = best[1]
-        points.append(
-            CurvePoint(
+            point = CurvePoint(
                 added=k,
                 chosen=got.chosen,
-                # k = 0 is today's schedule itself, not the model's
-                # estimate of it: the maximin optimum may share places
-                # between buildings otherwise, and a point below today
-                # would say that a session takes people away.
-                complete={
-                    w: max(
-                        today.get(w, 0),
-                        0 if k == 0 else data.done[w] + max(0, n - loss[w]),
-                    )
-                    for w, n in got.completions.items()
-                },
+                complete=_point(data, got, "vaccination", k, loss, today),
                 value=got.value,
                 floor_bound=bound,
+                covered=_point(data, got, "tests", k, loss, today),
+                screened=_point(data, got, "screening", k, loss, today),
             )
-        )
+            rank = _rank(point, figures)
+            if best is None or rank > best[0]:
+                best = (rank, point)
+        assert best is not None
+        points.append(best[1])
     return points
+
+
+def _rank(point, figures) -> tuple:
+    """How good a curve point is (larger is better; see ``_curve``)."""
+
+    def upto(got: dict, kind: str) -> int:
+        return sum(
+            min(n, f.goals()[kind].needed)
+            for w, n in got.items()
+            if kind in (f := figures[w]).goals()
+        )
+
+    floor = min(
+        (
+            min(n, f.needed) / f.headcount
+            for w, n in point.complete.items()
+            if (f := figures[w]).headcount
+        ),
+        default=0.0,
+    )
+    return (
+        round(floor, 9),
+        upto(point.complete, "vaccination"),
+        upto(point.screened, "screening"),
+        upto(point.covered, "tests"),
+    )
+
+
+def _point(data, got, kind: str, k: int, loss: dict, today: dict) -> dict:
+    """A curve point's figures of one goal per workplace (none if the
+    goal is not asked): k = 0 is today's schedule itself, not the model's
+    estimate of it (the maximin optimum may share places between
+    buildings otherwise, and a point below today would say that a session
+    takes people away); then the model's less the loss measured on today,
+    never below today."""
+    if kind != "vaccination" and data.tests is None:
+        return {}
+    out = {}
+    for w in sorted(data.headcount):
+        now = today.get((kind, w), 0)
+        if k:
+            now = max(now, _modelled(data, got, kind, w) - loss[kind, w])
+        out[w] = now
+    return out
 
 
 def _new_folder(out: Path | None, root: Path) -> Path:
@@ -501,6 +666,7 @@ def plan_json(report) -> dict:
         "options": report.options,
         "options_generated": report.generated,
         "target": report.target,
+        "tests_share": report.tests,
         "chosen": [
             {
                 "session_id": r.option.id,
@@ -527,6 +693,11 @@ def plan_json(report) -> dict:
                 "real": f.real,
                 "ceiling": f.ceiling,
                 "ceiling_causes": dict(sorted(f.causes.items())),
+                **{
+                    kind: _goal_json(g)
+                    for kind, g in f.goals().items()
+                    if kind != "vaccination"
+                },
             }
             for f in report.workplaces
         },
@@ -536,11 +707,30 @@ def plan_json(report) -> dict:
                 "chosen": p.chosen,
                 "complete": p.complete,
                 "lowest_rate_bound": round(p.floor_bound, 6),
+                **(
+                    {"test_person_days": p.covered, "screened": p.screened}
+                    if report.tests is not None
+                    else {}
+                ),
             }
             for p in report.curve
         ],
         "seconds": report.seconds,
         "version": __version__,
+    }
+
+
+def _goal_json(g) -> dict:
+    """A test goal's figures (``Measure``): test person-days covered or
+    screening windows met, out of ``total``."""
+    return {
+        "total": g.total,
+        "needed": g.needed,
+        "today": g.today,
+        "promised": g.promised,
+        "promised_before_check": g.restated_from,
+        "real": g.real,
+        "ceiling": g.ceiling,
     }
 
 

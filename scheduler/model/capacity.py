@@ -16,8 +16,18 @@ complete the series (the rate counts nothing else). It keeps:
   sorted order), kept on running totals per date;
 * one completion per person, one product per person.
 
+With ``--tests`` (capacity.md, "Question" 2) it also counts, per class
+of people sharing test needs and test sessions in reach (``TestClass``),
+how many take a test in each session (``t[c, s]``, within the sessions'
+places and options like the doses). A member is covered on day D by a
+test at most ``every_days - 1`` days before, so the class's covered
+members on D are at most its tests in that span (and at most its size);
+a screening window is met by at most the class's tests inside it. Both
+are relaxations of any schedule's counts.
+
 It drops what ties people to one another besides places (teams, rules 7
-and 8), slot times beyond the sets of slots, and tests; and it lets
+and 8), slot times beyond the sets of slots, and what ties a person's
+tests to their doses (rules 5 and 11); and it lets
 counts and options be fractional. So it is a relaxation of every valid
 schedule with any choice of options: what it proves impossible is
 impossible, and its optimum is a proven bound (a lower bound on the cost,
@@ -36,7 +46,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -69,6 +79,10 @@ class Outcome:
     value: float
     #: The lowest rate among workplaces, each counted up to its target.
     floor: float
+    #: Test person-days covered and screening windows met, per workplace
+    #: (empty without tests).
+    covered: dict[WorkplaceId, int] = field(default_factory=dict)
+    screened: dict[WorkplaceId, int] = field(default_factory=dict)
 
 
 class CapacityModel:
@@ -81,9 +95,14 @@ class CapacityModel:
         data: CapacityData,
         targets: dict[WorkplaceId, int],
         time_limit: float = 60.0,
+        test_targets: dict[WorkplaceId, int] | None = None,
     ) -> None:
+        """``targets``: completions wanted per workplace beyond those
+        complete before; ``test_targets``: test person-days covered wanted
+        (with ``data.tests``; every screening window is wanted)."""
         self.data = data
         self.targets = targets
+        self.test_targets = test_targets or {}
         lp = pywraplp.Solver.CreateSolver("GLOP")
         if lp is None:  # pragma: no cover - GLOP ships with OR-Tools
             raise InfeasiblePlan("GLOP is not available")
@@ -107,10 +126,12 @@ class CapacityModel:
         seats: dict[SessionId, list[tuple[tuple[int, ...], object]]] = (
             defaultdict(list)
         )
-        self.at: dict[SessionId, list[tuple[int, object]]] = defaultdict(list)
+        self.at: dict[SessionId, list[tuple[WorkplaceId, object]]] = (
+            defaultdict(list)
+        )
         completions: dict[WorkplaceId, list] = defaultdict(list)
         self.values: list[tuple[float, object]] = []
-        for ci, cls in enumerate(d.classes):
+        for cls in d.classes:
             one = lp.Constraint(-inf, cls.size)
             for chain in cls.chains:
                 n = lp.NumVar(0, cls.size, "")
@@ -128,11 +149,12 @@ class CapacityModel:
                         xs.append((d.sessions[sid].date, x))
                         seats[sid].append((slots, x))
                         if sid in self.z:
-                            self.at[sid].append((ci, x))
+                            self.at[sid].append((cls.workplace_id, x))
                     running = self._running(xs)
                     if prev is not None:
                         self._intervals(prev, running, chain)
                     prev = running
+        tested = self._tests(seats) if d.tests is not None else None
         for sid, group in seats.items():
             z = self.z.get(sid)
             for xs, places in _place_rows(d, sid, group):
@@ -170,12 +192,94 @@ class CapacityModel:
         self.value = self._sum_var(
             [n for _, n in self.values], [v for v, _ in self.values]
         )
+        self.covered: dict[WorkplaceId, object] = {}
+        self.screened: dict[WorkplaceId, object] = {}
+        self.test_rows: dict[tuple[str, WorkplaceId], object] = {}
+        self.test_totals: list = []
+        if tested is not None:
+            self._test_goals(*tested)
 
-    def _sum_var(self, xs: list, coefs: list[float] | None = None):
-        """A variable equal to a weighted sum (stages bound it)."""
+    def _tests(self, seats: dict) -> tuple[dict, dict, dict]:
+        """The test classes' variables (module doc); per workplace the
+        covered person-days (variables and a constant: days the last
+        known test covers) and the windows met (variables)."""
+        lp, d = self.lp, self.data
+        assert d.tests is not None
+        days = d.instance.settings.dates()
+        covered: dict[WorkplaceId, list] = defaultdict(list)
+        always: dict[WorkplaceId, int] = defaultdict(int)
+        screened: dict[WorkplaceId, list] = defaultdict(list)
+        for cls in d.tests.classes:
+            w, size = cls.workplace_id, cls.size
+            tests = []
+            for sid, slots in cls.seats:
+                x = lp.NumVar(0, size, "")
+                tests.append((d.sessions[sid].date, x))
+                seats[sid].append((slots, x))
+                if sid in self.z:
+                    self.at[sid].append((w, x))
+            for need in cls.cadences:
+                span = timedelta(days=need.every_days - 1)
+                for day in days:
+                    if day - need.last_test <= span:
+                        always[w] += size
+                        continue
+                    xs = [x for t, x in tests if day - span <= t <= day]
+                    if not xs:
+                        continue
+                    covered[w].append(self._at_most(size, xs))
+            for lo, hi in cls.windows:
+                xs = [x for t, x in tests if lo <= t <= hi]
+                if xs:
+                    screened[w].append(self._at_most(size, xs))
+        return covered, always, screened
+
+    def _at_most(self, size: int, xs: list):
+        """A count of at most ``size`` and at most the sum of ``xs``."""
+        lp = self.lp
+        v = lp.NumVar(0, size, "")
+        ct = lp.Constraint(-lp.infinity(), 0)
+        ct.SetCoefficient(v, 1)
+        for x in xs:
+            ct.SetCoefficient(x, -1)
+        return v
+
+    def _test_goals(self, covered: dict, always: dict, screened: dict):
+        """Per workplace the covered person-days and windows met, each
+        clipped at its target less its loss (as completions are); their
+        totals are the stages' goals (``_hold_tests``)."""
+        lp, d = self.lp, self.data
+        assert d.tests is not None
+        inf = lp.infinity()
+        clipped: dict[str, list] = {"tests": [], "screening": []}
+        for w in sorted(d.headcount):
+            self.covered[w] = self._sum_var(
+                covered.get(w, []), plus=always.get(w, 0)
+            )
+            self.screened[w] = self._sum_var(screened.get(w, []))
+            for kind, have, goal in (
+                ("tests", self.covered[w], self.test_targets.get(w, 0)),
+                ("screening", self.screened[w], d.tests.windows.get(w, 0)),
+            ):
+                a = lp.NumVar(-inf, goal, "")
+                row = lp.Constraint(-inf, 0)
+                row.SetCoefficient(a, 1)
+                row.SetCoefficient(have, -1)
+                self.test_rows[kind, w] = row
+                clipped[kind].append(a)
+        for kind in ("screening", "tests"):
+            total = self._sum_var(clipped[kind])
+            total.SetBounds(-inf, inf)
+            self.test_totals.append(total)
+
+    def _sum_var(
+        self, xs: list, coefs: list[float] | None = None, plus: float = 0
+    ):
+        """A variable equal to a weighted sum and ``plus`` (stages bound
+        it)."""
         lp = self.lp
         v = lp.NumVar(0, lp.infinity(), "")
-        ct = lp.Constraint(0, 0)
+        ct = lp.Constraint(-plus, -plus)
         ct.SetCoefficient(v, -1)
         for i, x in enumerate(xs):
             ct.SetCoefficient(x, 1 if coefs is None else coefs[i])
@@ -252,6 +356,21 @@ class CapacityModel:
         self.fix_options(None)
         return out
 
+    def test_ceiling(self) -> dict[str, dict[WorkplaceId, int]]:
+        """Per workplace: at most this many test person-days covered
+        (``tests``) and screening windows met (``screening``), whatever
+        options are added (a proven bound)."""
+        self.fix_options(set(self.z))
+        out = {
+            kind: {w: math.floor(self.solve(v) + EPS) for w, v in vs.items()}
+            for kind, vs in (
+                ("tests", self.covered),
+                ("screening", self.screened),
+            )
+        }
+        self.fix_options(None)
+        return out
+
     def floor_bound(self, limit: int) -> float:
         """The highest floor any ``limit`` options allow (a bound)."""
         self.count.SetBounds(0, limit)
@@ -268,28 +387,70 @@ class CapacityModel:
         floor = self.solve(self.floor)
         self.floor.SetBounds(floor - EPS, 1)
         clipped = self.solve(self.clip_total)
-        self.clip_total.SetBounds(clipped - EPS, self.lp.infinity())
+        self.clip_total.SetBounds(_whole(clipped), self.lp.infinity())
+        self._hold_tests()
         return floor, clipped
 
+    def _hold_tests(self) -> None:
+        """The screening windows met, then the test person-days covered,
+        each up to its target less its loss: the most, held."""
+        for total in self.test_totals:
+            total.SetBounds(_whole(self.solve(total)), self.lp.infinity())
+
     def release(self) -> None:
-        """Let go of what ``hold_best`` and ``require`` held."""
+        """Let go of what ``hold_best`` held."""
         self.floor.SetBounds(-1, 1)
         self.clip_total.SetBounds(-self.lp.infinity(), self.lp.infinity())
+        for total in self.test_totals:
+            total.SetBounds(-self.lp.infinity(), self.lp.infinity())
         self.count.SetBounds(0, self.lp.infinity())
-        for c in self.completions.values():
-            c.SetBounds(0, self.lp.infinity())
 
-    def require(self, least: dict[WorkplaceId, int]) -> None:
-        """At least this many completions in these workplaces."""
-        for w, n in least.items():
-            self.completions[w].SetBounds(n - EPS, self.lp.infinity())
+    def keep_at_least(
+        self, least: dict[tuple[str, WorkplaceId], float]
+    ) -> bool:
+        """From now on, no workplace gets less of a goal (``vaccination``:
+        completions, ``tests``: person-days covered, ``screening``: windows
+        met) than ``least``, if some choice of options allows it (else
+        nothing changes and False). The planner holds what today's
+        schedule reaches: an added session never takes people from one
+        building to give them to another, so no promise reads below
+        today."""
+        inf = self.lp.infinity()
+        have = {"vaccination": self.completions, "tests": self.covered}
+        have["screening"] = self.screened
+        bounds = {
+            key: have[key[0]][key[1]]
+            for key in least
+            if key[1] in have[key[0]]
+        }
+        saved = {key: v.lb() for key, v in bounds.items()}
+        for key, v in bounds.items():
+            v.SetBounds(max(0.0, least[key] - EPS), inf)
+        self.fix_options(set(self.z))
+        try:
+            obj = self.lp.Objective()
+            obj.Clear()
+            if self.lp.Solve() == pywraplp.Solver.OPTIMAL:
+                return True
+        finally:
+            self.fix_options(None)
+        for key, v in bounds.items():
+            v.SetBounds(saved[key], inf)
+        return False
 
-    def set_loss(self, loss: dict[WorkplaceId, float]) -> None:
+    def set_loss(
+        self,
+        loss: dict[WorkplaceId, float],
+        test_loss: dict[tuple[str, WorkplaceId], float] | None = None,
+    ) -> None:
         """Count a workplace's completions ``loss`` lower towards its
         target and the floor: what the ordinary schedule was seen to lose
-        against this model (planner.py calibrates it on today's drive)."""
+        against this model (planner.py calibrates it on today's drive).
+        ``test_loss``: the same for (``tests`` | ``screening``, workplace)."""
         for w, row in self.clip_rows.items():
             row.SetBounds(-self.lp.infinity(), -loss.get(w, 0.0))
+        for key, row in self.test_rows.items():
+            row.SetBounds(-self.lp.infinity(), -(test_loss or {}).get(key, 0))
 
     def least_cost(self) -> float:
         """The relaxed least cost of what is held: a proven lower bound."""
@@ -314,31 +475,35 @@ class CapacityModel:
         completions up to the targets, then (``full``) the most weighted
         needs (with nothing else held)."""
         saved = (self.floor.lb(), self.clip_total.lb(), self.count.ub())
+        tests = [t.lb() for t in self.test_totals]
         self.fix_options(chosen)
         self.count.SetBounds(0, self.lp.infinity())
         try:
             floor = self.solve(self.floor)
             self.floor.SetBounds(floor - EPS, 1)
-            if full:
-                clipped = self.solve(self.clip_total)
+            clipped = self.solve(self.clip_total)
+            if self.test_totals:
                 self.clip_total.SetBounds(clipped - EPS, 10**9)
-                self.solve(self.value)
-            else:
-                self.solve(self.clip_total)
+                self._hold_tests()
+            self.clip_total.SetBounds(clipped - EPS, 10**9)
+            # The last stage solves after every hold, so the values read
+            # are of a solved model.
+            self.solve(self.value if full else self.clip_total)
             return self._read(sorted(chosen), floor)  # before any change
         finally:
             self.fix_options(None)
             self.floor.SetBounds(saved[0], 1)
             self.clip_total.SetBounds(saved[1], self.lp.infinity())
             self.count.SetBounds(0, saved[2])
+            for t, lb in zip(self.test_totals, tests, strict=True):
+                t.SetBounds(lb, self.lp.infinity())
 
     def _read(self, chosen: list[SessionId], floor: float) -> Outcome:
-        d = self.data
         served: dict[SessionId, dict[WorkplaceId, int]] = {}
         for sid in chosen:
             by: dict[WorkplaceId, float] = defaultdict(float)
-            for ci, x in self.at.get(sid, []):
-                by[d.classes[ci].workplace_id] += x.solution_value()
+            for w, x in self.at.get(sid, []):
+                by[w] += x.solution_value()
             served[sid] = {
                 w: n
                 for w, v in sorted(by.items())
@@ -353,7 +518,22 @@ class CapacityModel:
             served=served,
             value=self.value.solution_value(),
             floor=floor,
+            covered={
+                w: math.floor(v.solution_value() + EPS)
+                for w, v in self.covered.items()
+            },
+            screened={
+                w: math.floor(v.solution_value() + EPS)
+                for w, v in self.screened.items()
+            },
         )
+
+
+def _whole(total: float) -> float:
+    """What a stage holds of a total of people (or person-days): its
+    whole part, so that no option is added for a fraction of a person
+    that no promise counts (promises are whole, rounded down)."""
+    return math.floor(total + EPS) - EPS
 
 
 #: Most single options ``round_plan`` tries to drop (one LP each).

@@ -169,6 +169,43 @@ class PersonClass:
         return round(sum(self.weights) / max(1, len(self.weights)))
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class Cadence:
+    """A regular test need: a test at most ``every_days`` apart, the last
+    known one on ``last_test``."""
+
+    every_days: int
+    last_test: date
+
+
+@dataclass(slots=True)
+class TestClass:
+    """People of one workplace with the same test needs and the same test
+    sessions (with their open slots) in reach."""
+
+    workplace_id: WorkplaceId
+    seats: tuple[Seat, ...]
+    cadences: tuple[Cadence, ...]
+    windows: tuple[tuple[date, date], ...]
+    employees: list[EmployeeId] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.employees)
+
+
+@dataclass(slots=True)
+class TestDemand:
+    """What ``--tests`` asks of the plan, per workplace (capacity.md,
+    "Question" 2): the test person-days of regular needs, the screening
+    windows of this run (and those met before it), and the classes."""
+
+    classes: list[TestClass]
+    person_days: dict[WorkplaceId, int]
+    windows: dict[WorkplaceId, int]
+    met_before: dict[WorkplaceId, int]
+
+
 @dataclass(slots=True)
 class CapacityData:
     """Everything the optimisation and the report need, solver-free."""
@@ -183,12 +220,17 @@ class CapacityData:
     #: People not complete and not in any class, with their options
     #: (None: no vaccination need at all): the ceiling's causes.
     stuck: dict[EmployeeId, EmployeeOptions | None]
-    #: Vaccination sessions (held and optional) by id.
+    #: Sessions (held and optional) by id: vaccination, and the tests'
+    #: when ``tests`` is set.
     sessions: dict[SessionId, Session]
+    #: The tests' demand and classes (None: the plan is for rates only).
+    tests: TestDemand | None = None
 
 
 def capacity_classes(
-    instance: Instance, options: dict[SessionId, SessionOption]
+    instance: Instance,
+    options: dict[SessionId, SessionOption],
+    tests: bool = False,
 ) -> CapacityData:
     """Group everyone who could still complete a series (see module doc).
 
@@ -196,8 +238,11 @@ def capacity_classes(
     give, per product that could complete their series, the sessions of
     each remaining dose; people of one workplace with the same such
     chains form a class. Boosters change no rate and are left out.
+    With ``tests``, the test sessions and options are held too, and
+    everyone with a test need falls into a test class (``TestClass``).
     """
-    aug = with_options(instance, options, (Service.VACCINATION,))
+    services = tuple(Service) if tests else (Service.VACCINATION,)
+    aug = with_options(instance, options, services)
     needs = compute_needs(aug)
     # One set of look-ups for everyone: options are shared objects.
     look = Lookups(aug)
@@ -235,11 +280,7 @@ def capacity_classes(
             cls = by_key[key] = PersonClass(e.workplace_id, chains)
         cls.employees.append(e.id)
         cls.weights.append(_completion_weight(need, e.priority, chains))
-    sessions = {
-        s.id: s
-        for s in aug.horizon_sessions()
-        if s.service is Service.VACCINATION
-    }
+    sessions = {s.id: s for s in aug.horizon_sessions()}
     return CapacityData(
         instance=aug,
         options=options,
@@ -251,6 +292,52 @@ def capacity_classes(
         done=done,
         stuck=stuck,
         sessions=sessions,
+        tests=_test_demand(aug, needs, look) if tests else None,
+    )
+
+
+def _test_demand(
+    instance: Instance, needs: Needs, look: Lookups
+) -> TestDemand:
+    """Everyone with a test need of this run, in classes (``TestClass``),
+    and the person-days and windows the rates of outputs.md count."""
+    days = len(instance.settings.dates())
+    wps = sorted(instance.workplaces)
+    person_days = dict.fromkeys(wps, 0)
+    windows = dict.fromkeys(wps, 0)
+    met_before = dict.fromkeys(wps, 0)
+    for eid, met in needs.met_before.items():
+        met_before[instance.employees[eid].workplace_id] += len(met)
+    by_key: dict[tuple, TestClass] = {}
+    for eid, tests in needs.tests.items():
+        e = instance.employees[eid]
+        w = e.workplace_id
+        cadences = tuple(
+            sorted(
+                Cadence(t.every_days, t.last_test)
+                for t in tests
+                if t.every_days is not None and t.last_test is not None
+            )
+        )
+        spans = tuple(sorted(t.window for t in tests if t.window is not None))
+        person_days[w] += days * len(cadences)
+        windows[w] += len(spans)
+        opts = employee_options(
+            instance, needs, e, conflicts=False, lookups=look
+        )
+        seats = tuple(sorted((o.session_id, o.slots) for o in opts.tests))
+        key = (w, cadences, spans, seats)
+        cls = by_key.get(key)
+        if cls is None:
+            cls = by_key[key] = TestClass(w, seats, cadences, spans)
+        cls.employees.append(eid)
+    return TestDemand(
+        classes=sorted(
+            by_key.values(), key=lambda c: (c.workplace_id, c.employees[0])
+        ),
+        person_days=person_days,
+        windows=windows,
+        met_before=met_before,
     )
 
 

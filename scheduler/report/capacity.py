@@ -29,6 +29,31 @@ CAUSES = (
 
 
 @dataclass(slots=True, kw_only=True)
+class Measure:
+    """One workplace's figures of a test goal (``--tests``): test
+    person-days covered, or screening windows met, out of ``total``."""
+
+    total: int
+    #: What the plan aims at: the share of the person-days (rounded up),
+    #: or every window that can be met (the ceiling).
+    needed: int
+    ceiling: int = 0
+    today: int | None = None
+    promised: int = 0
+    restated_from: int | None = None
+    real: int | None = None
+
+    def rate(self, n: int | None) -> float | None:
+        if n is None or not self.total:
+            return None
+        return n / self.total
+
+    @property
+    def kept(self) -> bool:
+        return self.real is None or self.real >= self.promised
+
+
+@dataclass(slots=True, kw_only=True)
 class WorkplaceFigures:
     workplace_id: WorkplaceId
     name: str
@@ -51,6 +76,9 @@ class WorkplaceFigures:
     ceiling: int = 0
     #: The ceiling's causes: people per cause (CAUSES).
     causes: Counter = field(default_factory=Counter)
+    #: With ``--tests``: test person-days covered, screening windows met.
+    tests: Measure | None = None
+    screening: Measure | None = None
 
     def rate(self, people: int | None) -> float | None:
         if people is None or not self.headcount:
@@ -60,6 +88,17 @@ class WorkplaceFigures:
     @property
     def kept(self) -> bool:
         return self.real is None or self.real >= self.promised
+
+    def goals(self) -> dict[str, WorkplaceFigures | Measure]:
+        """Every goal the plan promises here: completions
+        (``vaccination``), and with ``--tests`` ``tests`` and
+        ``screening``; each has ``promised``, ``real`` and ``kept``."""
+        out: dict[str, WorkplaceFigures | Measure] = {"vaccination": self}
+        if self.tests is not None:
+            out["tests"] = self.tests
+        if self.screening is not None:
+            out["screening"] = self.screening
+        return out
 
 
 @dataclass(slots=True, kw_only=True)
@@ -78,6 +117,9 @@ class CurvePoint:
     value: float
     #: The highest lowest clipped rate any ``added`` options allow.
     floor_bound: float
+    #: With ``--tests``: test person-days covered, windows met.
+    covered: dict[WorkplaceId, int] = field(default_factory=dict)
+    screened: dict[WorkplaceId, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -97,6 +139,8 @@ class CapacityReport:
     rounds: int
     kept: bool
     reachable: bool
+    #: ``--tests``: the share of test person-days asked for (None: none).
+    tests: float | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     folder: Path | None = None
 
@@ -162,6 +206,17 @@ def summary_text(report: CapacityReport, lang: str = "en") -> str:
             f"plan {pct(f, f.promised)}{first}{real}, ceiling "
             f"{pct(f, f.ceiling)} (target {100 * report.target:.1f}%)"
         )
+        if f.tests is not None and report.tests is not None:
+            lines.append(
+                f"    tests: {_measure(f.tests)} of "
+                f"{f.tests.total:,} test person-days covered "
+                f"(target {100 * report.tests:.1f}%)"
+            )
+        if f.screening is not None and f.screening.total:
+            lines.append(
+                f"    screening: {_measure(f.screening, False)} of "
+                f"{f.screening.total:,} windows met"
+            )
     where = "generated" if report.generated else "from sheet session_options"
     lines.append(
         f"  add {len(report.plan)} of {report.options} options ({where}):"
@@ -189,19 +244,24 @@ def summary_text(report: CapacityReport, lang: str = "en") -> str:
             "  the ordinary schedule of the workbook with the plan keeps "
             "the promise in every building"
         )
-        restated = [f for f in report.workplaces if f.restated_from]
+        restated = [
+            f
+            for f in report.workplaces
+            if any(g.restated_from for g in f.goals().values())
+        ]
         if restated:
             lines.append(
-                "  re-stated after the check: the ordinary schedule completes "
-                "fewer people than the model in "
+                "  re-stated after the check: the ordinary schedule reaches "
+                "less than the model in "
                 + ", ".join(f.workplace_id for f in restated)
                 + ", and no option lifts them further in the model told so"
             )
     else:
         short = ", ".join(
-            f"{f.workplace_id} {f.promised - (f.real or 0)} short"
+            f"{f.workplace_id} {kind} {g.promised - (g.real or 0)} short"
             for f in report.workplaces
-            if not f.kept
+            for kind, g in f.goals().items()
+            if not g.kept
         )
         lines.append(
             f"  the promise is NOT kept after {report.rounds} round(s): "
@@ -209,3 +269,25 @@ def summary_text(report: CapacityReport, lang: str = "en") -> str:
         )
     lines.append(f"  written: {report.folder}")
     return "\n".join(lines)
+
+
+def _measure(g: Measure, share: bool = True) -> str:
+    """Today, with the plan, the real schedule and the ceiling of a test
+    goal, as shares of its total (``share``) or as counts."""
+
+    def show(n: int | None) -> str:
+        if n is None:
+            return "-"
+        r = g.rate(n)
+        return f"{100 * r:.1f}%" if share and r is not None else f"{n:,}"
+
+    first = (
+        ""
+        if g.restated_from is None
+        else f" (first {show(g.restated_from)}, re-stated)"
+    )
+    real = "" if g.real is None else f", real schedule {show(g.real)}"
+    return (
+        f"today {show(g.today)}, with the plan {show(g.promised)}{first}"
+        f"{real}, ceiling {show(g.ceiling)}"
+    )

@@ -35,6 +35,8 @@ def write_capacity(path: Path, report: CapacityReport, lang: str) -> Path:
     _plan(wb.create_sheet(label(lang, "plan")), report, lang)
     _curve(wb.create_sheet(label(lang, "curve")), report, lang)
     _ceiling(wb.create_sheet(label(lang, "ceiling")), report, lang)
+    if report.tests is not None:
+        _tests(wb.create_sheet(label(lang, "tests_sheet")), report, lang)
     for ws in wb.worksheets:
         _printable(ws)
     atomic_save(wb, path)
@@ -115,6 +117,9 @@ def _curve(ws: Worksheet, report: CapacityReport, lang: str) -> None:
         label(lang, "needs"),
         label(lang, "bound"),
     ]
+    col = len(heads) + 1
+    if report.tests is not None:
+        heads += [label(lang, "tests_covered"), label(lang, "screened")]
     write_header(ws, 1, heads)
     ws.row_dimensions[1].height = 30
     heads_by = {f.workplace_id: f.headcount for f in report.workplaces}
@@ -133,7 +138,11 @@ def _curve(ws: Worksheet, report: CapacityReport, lang: str) -> None:
         b.value = p.floor_bound
         b.number_format = PERCENT_FORMAT
     last = 1 + len(report.curve)
-    set_widths(ws, [14] + [12] * len(wps) + [10, 18, 22])
+    widths = [14] + [12] * len(wps) + [10, 18, 22]
+    if report.tests is not None:
+        _curve_tests(ws, report, col)
+        widths += [16, 16]
+    set_widths(ws, widths)
     if len(report.curve) < 2:
         return
     chart = LineChart()
@@ -168,6 +177,17 @@ def _curve(ws: Worksheet, report: CapacityReport, lang: str) -> None:
     ws.add_chart(chart, f"A{last + 3}")
 
 
+def _curve_tests(ws: Worksheet, report: CapacityReport, col: int) -> None:
+    """With ``--tests``: per point, the share of test person-days covered
+    and the screening windows met, over every workplace."""
+    total = sum(f.tests.total for f in report.workplaces if f.tests)
+    for i, p in enumerate(report.curve, start=2):
+        cell = ws.cell(i, col)
+        cell.value = sum(p.covered.values()) / total if total else None
+        cell.number_format = PERCENT_FORMAT
+        ws.cell(i, col + 1).value = sum(p.screened.values())
+
+
 def _ceiling(ws: Worksheet, report: CapacityReport, lang: str) -> None:
     heads = [
         label(lang, k)
@@ -200,3 +220,44 @@ def _ceiling(ws: Worksheet, report: CapacityReport, lang: str) -> None:
         for j, cause in enumerate(CAUSES, start=9):
             ws.cell(i, j).value = f.causes.get(cause, 0)
     set_widths(ws, [11, 24, 10, 10, 14, 14, 10, 8] + [13] * len(CAUSES))
+
+
+#: The tests sheet's columns after the workplace (``--tests``): test
+#: person-days as shares of the total, screening windows as counts.
+TEST_COLUMNS = (
+    ("tests", "tests_total", "total"),
+    ("tests", "tests_today", "today"),
+    ("tests", "tests_promised", "promised"),
+    ("tests", "tests_real", "real"),
+    ("tests", "tests_ceiling", "ceiling"),
+    ("tests", "tests_target", "needed"),
+    ("screening", "windows_total", "total"),
+    ("screening", "windows_today", "today"),
+    ("screening", "windows_promised", "promised"),
+    ("screening", "windows_real", "real"),
+    ("screening", "windows_ceiling", "ceiling"),
+)
+
+
+def _tests(ws: Worksheet, report: CapacityReport, lang: str) -> None:
+    """Per workplace: test person-days covered and screening windows met,
+    today, promised, in the real schedule, at most (``--tests``)."""
+    heads = [label(lang, "workplace"), label(lang, "name")]
+    write_header(ws, 1, heads + [label(lang, k) for _, k, _ in TEST_COLUMNS])
+    ws.row_dimensions[1].height = 45
+    for i, f in enumerate(report.workplaces, start=2):
+        set_text(ws.cell(i, 1), f.workplace_id)
+        set_text(ws.cell(i, 2), f.name)
+        goals = f.goals()
+        for j, (kind, _, field) in enumerate(TEST_COLUMNS, start=3):
+            g = goals.get(kind)
+            if g is None:
+                continue
+            value = getattr(g, field)
+            cell = ws.cell(i, j)
+            if kind == "tests" and field != "total":
+                cell.value = g.rate(value)
+                cell.number_format = PERCENT_FORMAT
+            else:
+                cell.value = value
+    set_widths(ws, [11, 24] + [12] * len(TEST_COLUMNS))
