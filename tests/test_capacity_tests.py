@@ -12,21 +12,10 @@ from scheduler.cli import main
 from scheduler.plan_capacity import CapacityOptions, plan_capacity
 from scheduler.report.capacity import summary_text
 from tests.io.workbook_factory import write
+from tests.test_capacity import SESSION_HEAD as HEAD
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-HEAD = [
-    "session_id",
-    "service",
-    "site_id",
-    "date",
-    "start",
-    "end",
-    "slot_minutes",
-    "capacity_per_slot",
-    "product",
-]
 
 
 def _drive(

@@ -244,7 +244,7 @@ def _tests(ws: Worksheet, report: CapacityReport, lang: str) -> None:
     today, promised, in the real schedule, at most (``--tests``)."""
     heads = [label(lang, "workplace"), label(lang, "name")]
     write_header(ws, 1, heads + [label(lang, k) for _, k, _ in TEST_COLUMNS])
-    ws.row_dimensions[1].height = 45
+    ws.row_dimensions[1].height = 60  # four lines of the longest head
     for i, f in enumerate(report.workplaces, start=2):
         set_text(ws.cell(i, 1), f.workplace_id)
         set_text(ws.cell(i, 2), f.name)
