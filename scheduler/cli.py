@@ -324,10 +324,10 @@ def _language(
     """The language to tell HR something in: ``--lang``, else the one the
     error was found in (the workbook's), else the workbook's setting."""
     lang = getattr(args, "lang", None) or (err.lang if err else None)
-    if lang is None and args.command in ("run", "record"):
+    if lang is None and args.command in ("run", "record", "plan-capacity"):
         from scheduler.io.read.language import workbook_language
 
-        book = args.book if args.command == "run" else _run_input(args)
+        book = args.book if args.command != "record" else _run_input(args)
         lang = workbook_language(book) if book else None
     return lang or "en"
 
@@ -488,6 +488,8 @@ def _plan_capacity(args: argparse.Namespace) -> int:
     from scheduler.plan_capacity import CapacityOptions, plan_capacity
     from scheduler.report.capacity import summary_text
 
+    lang = _language(args)
+    say = _Say(args.quiet, lang)
     target = _share(args.target, "--target")
     tests = _share(args.tests, "--tests")
     if args.max_added is not None and args.max_added < 0:
@@ -506,9 +508,9 @@ def _plan_capacity(args: argparse.Namespace) -> int:
             time_limit=args.time_limit,
             lang=args.lang,
         ),
-        _Say(args.quiet),
+        say,
     )
-    print(report.folder if args.quiet else summary_text(report, args.lang))
+    print(report.folder if args.quiet else summary_text(report, lang))
     return 0
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from scheduler import __version__
 from scheduler.core.errors import UsageError
+from scheduler.core.messages import Msg
 
 if TYPE_CHECKING:
     from scheduler.core.domain import Instance, SessionOption, WorkplaceId
@@ -33,7 +34,6 @@ Say = Callable[[str], None]
 
 #: Plans scheduled at most (the first, then tightened ones).
 ROUNDS = 3
-RESTATED = "The promise re-stated with the shortfall: the schedule keeps it"
 #: Curve points past the plan's size.
 CURVE_PAST_PLAN = 3
 #: Solver seconds of each ordinary schedule the planner makes, unless
@@ -77,7 +77,7 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
     start = time.perf_counter()
     seconds: dict[str, float] = {}
     target_dir = _new_folder(opts.out, opts.outputs_root)
-    say(f"Reading {opts.book} …")
+    say(Msg("cap.reading", path=str(opts.book)))
     instance = read_instance(opts.book, with_options=True)
     s = instance.settings
     if opts.time_limit is None:
@@ -96,11 +96,8 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
     generated = not instance.session_options
     if generated:
         options = generated_options(instance, services)
-    say(
-        f"{len(options):,} session options "
-        + ("generated (no sheet session_options)" if generated else "")
-        + ("" if generated else "from sheet session_options")
-    )
+    where = "generated" if generated else "sheet"
+    say(Msg(f"cap.options.{where}", n=f"{len(options):,}"))
     data = capacity_classes(instance, options, tests=asked)
     needed = {
         w: math.ceil(round(share * h, 9)) for w, h in data.headcount.items()
@@ -119,9 +116,12 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
     seconds["prepare"] = time.perf_counter() - start
     clock = time.perf_counter()
     say(
-        f"Model: {len(data.classes):,} classes of "
-        f"{sum(c.size for c in data.classes):,} people who could complete; "
-        f"{len(model.z):,} options"
+        Msg(
+            "cap.model",
+            classes=f"{len(data.classes):,}",
+            people=f"{sum(c.size for c in data.classes):,}",
+            options=f"{len(model.z):,}",
+        )
     )
     ceiling = model.ceiling()
     tests_ceiling = model.test_ceiling() if demand is not None else None
@@ -157,7 +157,7 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
                 ceiling=tests_ceiling["screening"][w] + before,
             )
     clock = time.perf_counter()
-    say("Scheduling today's sessions (the ordinary schedule) …")
+    say(Msg("cap.today"))
     today = _complete(instance, opts, say=lambda _: None)
     for w, f in figures.items():
         for kind, goal in f.goals().items():
@@ -222,15 +222,18 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
                     # made, re-stated with the shortfall (or the gap).
                     kept = _restated(model, loss, opts, chosen, figures, real)
                     if kept:
-                        say(RESTATED)
+                        say(Msg("cap.restated"))
                         outcome = model.outcome(chosen)
                     break
                 better = chosen | {extra}
             chosen, outcome = better, model.outcome(better)
             say(
-                f"Plan: {len(chosen)} sessions, cost "
-                f"{_cost(options, chosen):g} (any plan costs at least "
-                f"{bound:g})"
+                Msg(
+                    "cap.plan",
+                    n=len(chosen),
+                    cost=f"{_cost(options, chosen):g}",
+                    bound=f"{bound:g}",
+                )
             )
             _promise(figures, data, outcome, loss)
             real = _scheduled(tmp, opts, options, chosen, say)
@@ -248,14 +251,10 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
                 # (same plan, same schedule).
                 kept = _restated(model, loss, opts, chosen, figures, real)
                 if kept:
-                    say(RESTATED)
+                    say(Msg("cap.restated"))
                     outcome = model.outcome(chosen)
                 break
-            say(
-                "The schedule falls short of the promise ("
-                + ", ".join(f"{w} {k} by {n}" for (k, w), n in short.items())
-                + "); planning for that many more …"
-            )
+            say(Msg("cap.short", short=_listed(short)))
         clock = time.perf_counter()
         # The curve as today's schedule calibrates it: k = 0 is today.
         _set_loss(model, calibrated)
@@ -286,6 +285,15 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
         raise
     report.folder = target_dir
     return report
+
+
+def _listed(short: dict) -> list[Msg]:
+    """The shortfalls per (goal, workplace), one message each (a list
+    field: the catalogue joins them)."""
+    return [
+        Msg("cap.short_by", wp=w, goal=Msg(f"cap.goal.{k}"), n=f"{n:,}")
+        for (k, w), n in short.items()
+    ]
 
 
 def _set_loss(model, loss: dict) -> None:
@@ -449,7 +457,7 @@ def _scheduled(tmp: Path, opts, options, chosen, say: Say):
         [options[s] for s in sorted(chosen)],
         from_sheet=not any(o.generated for o in options.values()),
     )
-    say(f"Scheduling the workbook with the plan ({len(chosen)} added) …")
+    say(Msg("cap.checking", n=len(chosen)))
     result = run(
         RunOptions(
             book=book,

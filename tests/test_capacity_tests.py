@@ -154,6 +154,9 @@ def test_every_person_day_needs_the_two_cheap_sessions_on_wednesday(
     assert plan["workplaces"]["W1"]["tests"]["real"] == 200
     text = summary_text(report)
     assert "200 test person-days" in text and "100.0%" in text
+    zh = summary_text(report, "zh")
+    assert "核酸：当前 41.0%，按方案 100.0%，实际排程 100.0%" in zh
+    assert "共 200 人天" in zh and "person-days" not in zh
 
 
 @pytest.mark.slow

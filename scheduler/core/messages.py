@@ -20,6 +20,8 @@ from __future__ import annotations
 from typing import Any
 
 from scheduler.core.i18n import normalise_lang
+from scheduler.core.messages_capacity import EN as _CAP_EN
+from scheduler.core.messages_capacity import ZH as _CAP_ZH
 from scheduler.core.messages_input import EN as _INPUT_EN
 from scheduler.core.messages_input import ZH as _INPUT_ZH
 from scheduler.core.messages_run import EN as _RUN_EN
@@ -27,8 +29,8 @@ from scheduler.core.messages_run import ZH as _RUN_ZH
 
 #: language -> key -> ``str.format`` template
 CATALOGUE: dict[str, dict[str, str]] = {
-    "en": {**_INPUT_EN, **_RUN_EN},
-    "zh": {**_INPUT_ZH, **_RUN_ZH},
+    "en": {**_INPUT_EN, **_RUN_EN, **_CAP_EN},
+    "zh": {**_INPUT_ZH, **_RUN_ZH, **_CAP_ZH},
 }
 
 
@@ -59,7 +61,11 @@ def _rebuild(key: str, fields: dict[str, Any]) -> Msg:
 def _format(key: str, fields: dict[str, Any], lang: str) -> str:
     template = CATALOGUE[lang][key]
     shown = {
-        k: v.render(lang) if isinstance(v, Msg) else v
+        k: ", ".join(render(x, lang) for x in v)
+        if isinstance(v, list)
+        else render(v, lang)
+        if isinstance(v, Msg)
+        else v
         for k, v in fields.items()
     }
     return template.format(**shown)

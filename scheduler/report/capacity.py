@@ -7,9 +7,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from scheduler.core.domain import hhmm
+from scheduler.core.i18n import service_label
+from scheduler.core.messages import Msg
 from scheduler.report.reasons import first_dose_reason
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from scheduler.core.domain import SessionId, SessionOption, WorkplaceId
@@ -185,95 +189,116 @@ def ceiling_causes(
 
 
 def summary_text(report: CapacityReport, lang: str = "en") -> str:
-    """The terminal summary: per building today, with the plan, the
-    ceiling; the sessions to add; the cost and its proven bound."""
-    del lang  # the terminal speaks English, as ``scheduler run`` does
-    lines = ["", "Capacity plan"]
+    """The terminal summary, in ``lang``: per building today, with the
+    plan, the ceiling; the sessions to add; the cost and its proven
+    bound."""
 
-    def pct(f: WorkplaceFigures, n: int | None) -> str:
-        r = f.rate(n)
-        return "-" if r is None else f"{100 * r:.1f}%"
+    def say(key: str, **fields: object) -> str:
+        return Msg(f"cap.summary.{key}", **fields).render(lang)
 
+    def goal(kind: str) -> str:
+        return Msg(f"cap.goal.{kind}").render(lang)
+
+    lines = ["", say("title")]
     for f in report.workplaces:
-        real = "" if f.real is None else f", real schedule {pct(f, f.real)}"
-        first = (
-            ""
-            if f.restated_from is None
-            else f" (first {pct(f, f.restated_from)}, re-stated)"
-        )
         lines.append(
-            f"  {f.workplace_id} {f.name}: today {pct(f, f.today)}, with the "
-            f"plan {pct(f, f.promised)}{first}{real}, ceiling "
-            f"{pct(f, f.ceiling)} (target {100 * report.target:.1f}%)"
+            "  "
+            + say(
+                "rate",
+                wp=f.workplace_id,
+                name=f.name,
+                figures=_figures(f, say, True),
+                target=f"{100 * report.target:.1f}%",
+            )
         )
         if f.tests is not None and report.tests is not None:
             lines.append(
-                f"    tests: {_measure(f.tests)} of "
-                f"{f.tests.total:,} test person-days covered "
-                f"(target {100 * report.tests:.1f}%)"
+                "    "
+                + say(
+                    "tests",
+                    figures=_figures(f.tests, say, True),
+                    total=f"{f.tests.total:,}",
+                    target=f"{100 * report.tests:.1f}%",
+                )
             )
         if f.screening is not None and f.screening.total:
             lines.append(
-                f"    screening: {_measure(f.screening, False)} of "
-                f"{f.screening.total:,} windows met"
+                "    "
+                + say(
+                    "screening",
+                    figures=_figures(f.screening, say, False),
+                    total=f"{f.screening.total:,}",
+                )
             )
-    where = "generated" if report.generated else "from sheet session_options"
     lines.append(
-        f"  add {len(report.plan)} of {report.options} options ({where}):"
+        "  "
+        + say(
+            "add",
+            n=len(report.plan),
+            options=report.options,
+            where=say("generated" if report.generated else "sheet"),
+        )
     )
     for r in report.plan:
         s = r.option.session
-        serves = ", ".join(f"{w} {n}" for w, n in r.served.items()) or "-"
         lines.append(
-            f"    {s.id}: {s.service} at {r.site_name}, {s.date} "
-            f"{s.start // 60:02d}:{s.start % 60:02d}-"
-            f"{s.end // 60:02d}:{s.end % 60:02d}, cost {r.option.cost:g} "
-            f"(serves {serves})"
+            "    "
+            + say(
+                "option",
+                id=s.id,
+                service=service_label(str(s.service), lang),
+                site=r.site_name,
+                date=s.date,
+                start=hhmm(s.start),
+                end=hhmm(s.end),
+                cost=f"{r.option.cost:g}",
+                serves=", ".join(f"{w} {n}" for w, n in r.served.items())
+                or "-",
+            )
         )
     lines.append(
-        f"  total cost {report.cost:g}; proven lower bound "
-        f"{report.cost_bound:g} ({report.status}, gap {report.gap:.1%})"
+        "  "
+        + say(
+            "cost",
+            cost=f"{report.cost:g}",
+            bound=f"{report.cost_bound:g}",
+            status=report.status,
+            gap=f"{report.gap:.1%}",
+        )
     )
     if not report.reachable:
-        lines.append(
-            "  no choice of the options reaches every target: the plan "
-            "lifts the lowest rate as far as they allow (see the ceiling)"
-        )
+        lines.append("  " + say("unreachable"))
     if report.kept:
-        lines.append(
-            "  the ordinary schedule of the workbook with the plan keeps "
-            "the promise in every building"
-        )
+        lines.append("  " + say("kept"))
         restated = [
-            f
+            f.workplace_id
             for f in report.workplaces
             if any(g.restated_from for g in f.goals().values())
         ]
         if restated:
-            lines.append(
-                "  re-stated after the check: the ordinary schedule reaches "
-                "less than the model in "
-                + ", ".join(f.workplace_id for f in restated)
-                + ", and no option lifts them further in the model told so"
-            )
+            lines.append("  " + say("restated", wps=", ".join(restated)))
     else:
         short = ", ".join(
-            f"{f.workplace_id} {kind} {g.promised - (g.real or 0)} short"
+            say(
+                "short",
+                wp=f.workplace_id,
+                goal=goal(kind),
+                n=g.promised - (g.real or 0),
+            )
             for f in report.workplaces
             for kind, g in f.goals().items()
             if not g.kept
         )
-        lines.append(
-            f"  the promise is NOT kept after {report.rounds} round(s): "
-            f"{short}"
-        )
-    lines.append(f"  written: {report.folder}")
+        lines.append("  " + say("not_kept", rounds=report.rounds, short=short))
+    lines.append("  " + say("written", path=report.folder))
     return "\n".join(lines)
 
 
-def _measure(g: Measure, share: bool = True) -> str:
-    """Today, with the plan, the real schedule and the ceiling of a test
-    goal, as shares of its total (``share``) or as counts."""
+def _figures(
+    g: WorkplaceFigures | Measure, say: Callable[..., str], share: bool
+) -> str:
+    """Today, with the plan, the real schedule and the ceiling of a goal,
+    as shares of its total (``share``) or as counts."""
 
     def show(n: int | None) -> str:
         if n is None:
@@ -281,13 +306,13 @@ def _measure(g: Measure, share: bool = True) -> str:
         r = g.rate(n)
         return f"{100 * r:.1f}%" if share and r is not None else f"{n:,}"
 
-    first = (
-        ""
+    return say(
+        "figures",
+        today=show(g.today),
+        promised=show(g.promised),
+        first=""
         if g.restated_from is None
-        else f" (first {show(g.restated_from)}, re-stated)"
-    )
-    real = "" if g.real is None else f", real schedule {show(g.real)}"
-    return (
-        f"today {show(g.today)}, with the plan {show(g.promised)}{first}"
-        f"{real}, ceiling {show(g.ceiling)}"
+        else say("first", value=show(g.restated_from)),
+        real="" if g.real is None else say("real", value=show(g.real)),
+        ceiling=show(g.ceiling),
     )
