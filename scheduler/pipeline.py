@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -64,6 +65,7 @@ from scheduler.heuristics.repair import (
     fill_and_repair_state,
     repair_state,
 )
+from scheduler.model import blockwise
 from scheduler.model.blocks import BLOCK_CHOICES, plan_blocks
 from scheduler.model.blockwise import prepare_blocks, solve_by_blocks
 from scheduler.model.bounds import needs_alone
@@ -341,7 +343,12 @@ def _schedule(
                 prepared,
                 _after_block(
                     _gap_limit(
-                        params.gap_limit, start_met, relaxation_bound, say
+                        params.gap_limit,
+                        start_met,
+                        relaxation_bound,
+                        say,
+                        tight.ready,
+                        deadline + params.time_limit * (blockwise.OVERRUN - 1),
                     ),
                     shown,
                     relaxation_bound,
@@ -425,17 +432,28 @@ def _schedule(
 
 
 def _gap_limit(
-    limit: float, start_met: float, bound: Callable[[], float | None], say
+    limit: float,
+    start_met: float,
+    bound: Callable[[], float | None],
+    say,
+    ready: Callable[[float], bool] = lambda _: True,
+    hard_stop: float = math.inf,
 ) -> Callable[[float], bool] | None:
     """For ``solve_by_blocks``: whether the schedule, ``start_met`` plus
     what the blocks gained, is proven within ``limit`` (a share) of the LP
     bound. The bound (``bound()``, computed on the other core) is awaited at
     the first block's end, so that the stop never depends on the clock and
-    reruns give the same schedule. None when there is no limit."""
+    reruns give the same schedule — but only until the solve's wall-clock
+    ``hard_stop`` (``time.monotonic()``; ``ready(seconds)`` says whether
+    the bound came within them): on a machine so busy that the bound is
+    not there by then, the solve ends there, as any hard stop does, and
+    does not wait past its time limit. None when there is no limit."""
     if limit <= 0:
         return None
 
     def enough(gained: float) -> bool:
+        if not ready(hard_stop - time.monotonic()):
+            return False  # the hard stop has come: no block starts now
         best = bound()
         if not best:
             return False

@@ -36,7 +36,7 @@ from scheduler.model.solve import (
     extract_solution,
     solve_built,
 )
-from scheduler.pipeline import schedule
+from scheduler.pipeline import _gap_limit, schedule
 from scheduler.prepare.candidates import all_options
 from scheduler.prepare.needs import compute_needs
 from tests.factories import (
@@ -537,3 +537,51 @@ def test_vaccination_lp_falls_back_to_pdlp(tmp_path, monkeypatch):
     assert exact.value - 1e-6 <= fallback.value <= exact.value * 1.001
     assert fallback.plan.keys() == exact.plan.keys()
     assert any(any(row) for rows in fallback.plan.values() for row in rows)
+
+
+def test_the_gap_limit_waits_for_the_bound_only_until_the_hard_stop():
+    """The bound is awaited at a block's end, but not past the solve's
+    hard stop: then the gap limit says 'go on' at once without the bound
+    (and the next block does not start); with the bound there it judges
+    the gap as before."""
+    asked = []
+
+    def bound():
+        asked.append(True)
+        return 100.0
+
+    late = _gap_limit(0.05, 96.0, bound, lambda _: None, lambda _: False, 0)
+    assert late is not None and late(0.0) is False and asked == []
+    there = _gap_limit(0.05, 96.0, bound, lambda _: None)
+    assert there is not None and there(0.0) is True and asked == [True]
+
+
+def test_a_slow_bound_does_not_hold_the_solve_past_its_limit(
+    tmp_path, monkeypatch
+):
+    """The tests' bound takes far longer than the time limit (a busy
+    machine): the blocks stop at the hard stop instead of waiting for it
+    after the first block, and the schedule is still valid."""
+    import time as clock
+
+    import scheduler.pipeline as pipeline
+
+    def slow(*args):
+        clock.sleep(12)
+        return bound_on_tests(*args)
+
+    monkeypatch.setattr(pipeline, "bound_on_tests", slow)
+    path = generate_workbook(
+        tmp_path / "book.xlsx", employees=360, workplaces=3, days=21, seed=5
+    )
+    inst = read_instance(path)
+    seconds: dict[str, float] = {}
+    found = schedule(
+        inst,
+        SolveParams(time_limit=3, gap_limit=0.5),
+        seconds=seconds,
+        block_choices=1500,
+    )
+    assert check_solution(inst, found.needs, found.solution) == []
+    assert seconds["solve"] < 3 * blockwise.OVERRUN + 2
+    assert found.report.stopped_by == "time_limit"

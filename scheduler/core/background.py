@@ -76,6 +76,16 @@ class Background:
                 return value
         return self.fn(*self.args)
 
+    def ready(self, timeout: float) -> bool:
+        """Has the child answered (waiting at most ``timeout`` seconds)?
+        True also where ``result()`` would compute the value here."""
+        if self.proc is None:
+            return True
+        try:
+            return self.conn.poll(max(0.0, timeout))
+        except (EOFError, OSError):  # died: ``result()`` computes it here
+            return True
+
     def __enter__(self) -> Background:
         return self
 
