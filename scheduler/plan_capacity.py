@@ -128,6 +128,9 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
     # The proof: the least cost any plan needs (loss-free model).
     _, clipped = model.hold_best(opts.max_added)
     reachable = clipped >= sum(targets.values()) - 1e-6
+    tests_reachable = (
+        None if test_targets is None else model.tests_reach(test_targets)
+    )
     bound = _bound(model.least_cost(), options)
     model.release()
     seconds["model"] = time.perf_counter() - clock
@@ -276,6 +279,7 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
             rounds=rounds,
             kept=kept,
             reachable=reachable,
+            tests_reachable=tests_reachable,
             tests=opts.tests,
         )
         _write(tmp, report, lang, start, seconds)
@@ -669,6 +673,7 @@ def plan_json(report) -> dict:
         "cost_lower_bound": report.cost_bound,
         "gap": round(report.gap, 6),
         "targets_reachable": report.reachable,
+        "tests_target_reachable": report.tests_reachable,
         "promise_kept": report.kept,
         "rounds": report.rounds,
         "options": report.options,

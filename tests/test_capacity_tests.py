@@ -147,7 +147,7 @@ def test_every_person_day_needs_the_two_cheap_sessions_on_wednesday(
     # Today: Monday and Tuesday for all, Friday for the 2 held places.
     assert w.tests.today == 82
     assert w.tests.promised == 200 and w.tests.real == 200
-    assert report.kept
+    assert report.kept and report.tests_reachable is True
     assert report.plan[0].served == {"W1": 20}
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert plan["tests_share"] == 1.0
@@ -170,6 +170,22 @@ def test_a_share_below_all_takes_fewer_sessions(tmp_path):
     assert w.tests is not None and w.tests.needed == 160
     assert len(report.plan) == 2 and report.kept
     assert w.tests.real is not None and w.tests.real >= 160
+
+
+@pytest.mark.slow
+def test_a_share_out_of_reach_covers_as_many_as_the_options_allow(tmp_path):
+    """Only Thursday options: a Thursday test covers Thursday and Friday,
+    never Wednesday, so 100 % is out of reach; the ceiling is 160 of 200
+    person-days, the plan aims there (two options for 40 people) and
+    the summary says the share cannot be reached."""
+    options = [("E10", "2021-06-10", 1), ("F10", "2021-06-10", 1)]
+    _, report = _plan(tmp_path, _drive(options=options), 1.0)
+    (w,) = report.workplaces
+    assert w.tests is not None and w.tests.ceiling == 160
+    assert report.tests_reachable is False
+    assert sorted(r.option.id for r in report.plan) == ["E10", "F10"]
+    assert w.tests.promised == w.tests.real == 160 and report.kept
+    assert "no choice of the options covers 100.0%" in summary_text(report)
 
 
 @pytest.mark.slow

@@ -56,6 +56,10 @@ EN: dict[str, str] = {
         "no choice of the options reaches every target: the plan lifts the "
         "lowest rate as far as they allow (see the ceiling)"
     ),
+    "cap.summary.tests_unreachable": (
+        "no choice of the options covers {share} of the test person-days "
+        "in every building: the plan covers as many as they allow"
+    ),
     "cap.summary.kept": (
         "the ordinary schedule of the workbook with the plan keeps the "
         "promise in every building"
@@ -111,6 +115,10 @@ ZH: dict[str, str] = {
     ),
     "cap.summary.unreachable": (
         "任何候选组合都无法使所有职场达标：方案尽量提高最低的接种率（见上限表）"
+    ),
+    "cap.summary.tests_unreachable": (
+        "任何候选组合都无法使每个职场的核酸覆盖达到 {share}："
+        "方案尽量提高覆盖人天"
     ),
     "cap.summary.kept": "加入方案后的常规排程在每个职场都达到了预计",
     "cap.summary.restated": (

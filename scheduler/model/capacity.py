@@ -391,6 +391,13 @@ class CapacityModel:
         self._hold_tests()
         return floor, clipped
 
+    def tests_reach(self, targets: dict[WorkplaceId, int]) -> bool:
+        """After ``hold_best``: do the person-days held reach every
+        workplace's target (with no loss counted, as for the bound)?"""
+        if not self.test_totals:
+            return True
+        return self.test_totals[-1].lb() + 2 * EPS >= sum(targets.values())
+
     def _hold_tests(self) -> None:
         """The screening windows met, then the test person-days covered,
         each up to its target less its loss: the most, held."""

@@ -143,6 +143,9 @@ class CapacityReport:
     rounds: int
     kept: bool
     reachable: bool
+    #: With ``--tests``: can every building's share of the test
+    #: person-days be reached (None: not asked)?
+    tests_reachable: bool | None = None
     #: ``--tests``: the share of test person-days asked for (None: none).
     tests: float | None = None
     seconds: dict[str, float] = field(default_factory=dict)
@@ -268,6 +271,10 @@ def summary_text(report: CapacityReport, lang: str = "en") -> str:
     )
     if not report.reachable:
         lines.append("  " + say("unreachable"))
+    if report.tests_reachable is False and report.tests is not None:
+        lines.append(
+            "  " + say("tests_unreachable", share=f"{100 * report.tests:.1f}%")
+        )
     if report.kept:
         lines.append("  " + say("kept"))
         restated = [
