@@ -632,7 +632,35 @@ def run(
     """The whole run; raises SchedulerError subclasses for the user.
     ``say`` gets the command line's text lines, ``progress`` the same
     steps as figures (core/progress.py)."""
+    return write_scheduled(scheduled_run(opts, say, progress))
+
+
+@dataclass(slots=True)
+class ScheduledRun:
+    """A run read, scheduled and checked, not yet written
+    (``scheduled_run``; ``write_scheduled`` writes it)."""
+
+    opts: RunOptions
+    target: Path
+    raw_sha256: str
+    params: SolveParams
+    found: Scheduled
+    result: RunResult
+    started: float
+    say: Say
+    progress: ProgressFn
+
+
+def scheduled_run(
+    opts: RunOptions,
+    say: Say = lambda _: None,
+    progress: ProgressFn = no_progress,
+) -> ScheduledRun:
+    """``run`` up to the writing: read, schedule, check. A caller that
+    may not keep this schedule (plan-capacity's checks) writes only the
+    one it keeps."""
     from scheduler.io.read.read import read_instance
+    from scheduler.report.changes import compute_changes
 
     seconds: dict[str, float] = {}
     start = time.perf_counter()
@@ -660,39 +688,65 @@ def run(
         instance, params, say, seconds, progress=progress, started=start
     )
     needs, solution, report = found.needs, found.solution, found.report
-    from scheduler.report.changes import compute_changes
-    from scheduler.report.reasons import unmet_needs
-
-    # Why each open need stays open depends on the schedule alone: the
-    # other core finds it while the rosters are written.
-    with Background(
-        unmet_needs,
-        instance,
-        needs,
-        found.options,
-        solution,
-        lang,
-        found.lookups,
-    ) as reasons:
-        counts = {
+    result = RunResult(
+        instance=instance,
+        needs=needs,
+        solution=solution,
+        unmet=[],
+        report=report,
+        counts={
             "employees": len(instance.employees),
             "sessions": len(instance.horizon_sessions()),
             "appointments": len(solution.appointments),
             **counts_of(instance, needs, solution),
-        }
-        result = RunResult(
-            instance=instance,
-            needs=needs,
-            solution=solution,
-            unmet=[],
-            report=report,
-            counts=counts,
-            objective=report.objective,
-            seconds=seconds,
-            lang=lang,
-            changes=compute_changes(instance, solution, found.forced),
-            kept_met=found.kept_met,
-        )
+        },
+        objective=report.objective,
+        seconds=seconds,
+        lang=lang,
+        changes=compute_changes(instance, solution, found.forced),
+        kept_met=found.kept_met,
+    )
+    return ScheduledRun(
+        opts=opts,
+        target=target,
+        raw_sha256=hashlib.sha256(raw).hexdigest(),
+        params=params,
+        found=found,
+        result=result,
+        started=start,
+        say=say,
+        progress=progress,
+    )
+
+
+def write_scheduled(done: ScheduledRun) -> RunResult:
+    """Write a scheduled run's folder (whole or not at all)."""
+    from scheduler.report.reasons import unmet_needs
+
+    opts, params, found, result = (
+        done.opts,
+        done.params,
+        done.found,
+        done.result,
+    )
+    say, progress, start, target = (
+        done.say,
+        done.progress,
+        done.started,
+        done.target,
+    )
+    report = result.report
+    # Why each open need stays open depends on the schedule alone: the
+    # other core finds it while the rosters are written.
+    with Background(
+        unmet_needs,
+        result.instance,
+        result.needs,
+        found.options,
+        result.solution,
+        result.lang,
+        found.lookups,
+    ) as reasons:
         say(Msg("progress.writing", path=str(target)))
         figures = {
             "time_limit": params.time_limit,
@@ -709,7 +763,7 @@ def run(
         )
         meta = {
             "input": str(opts.book),
-            "input_sha256": hashlib.sha256(raw).hexdigest(),
+            "input_sha256": done.raw_sha256,
             "seed": opts.seed,
             "time_limit": params.time_limit,
             "gap_limit": params.gap_limit,
@@ -717,13 +771,13 @@ def run(
             "greedy_baseline": found.greedy,
         }
 
-        def written(what: str, done: int, total: int) -> None:
-            say(count_line(what, done, total))
+        def written(what: str, n: int, total: int) -> None:
+            say(count_line(what, n, total))
             progress(
                 RunProgress(
                     stage=Stage.WRITE,
                     elapsed=time.perf_counter() - start,
-                    done=done,
+                    done=n,
                     total=total,
                     **figures,
                 )

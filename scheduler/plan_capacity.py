@@ -205,6 +205,9 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
     try:
         kept, rounds, chosen, outcome = False, 0, set(), zero
         real: dict = {}
+        # The last plan scheduled: the chosen one, written as run/ (the
+        # others are only checked; writing is a good part of a check).
+        last = None
         short: dict[tuple[str, WorkplaceId], int] = {}
         while True:
             rounds += 1
@@ -239,7 +242,7 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
                 )
             )
             _promise(figures, data, outcome, loss)
-            real = _scheduled(tmp, opts, options, chosen, say)
+            real, last = _scheduled(tmp, opts, options, chosen, say)
             seconds[f"check_{rounds}"] = time.perf_counter() - clock
             short = _short(figures, real)
             kept = not short
@@ -258,6 +261,12 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
                     outcome = model.outcome(chosen)
                 break
             say(Msg("cap.short", short=_listed(short)))
+        clock = time.perf_counter()
+        if last is not None:
+            from scheduler.pipeline import write_scheduled
+
+            write_scheduled(last)
+        seconds["write_run"] = time.perf_counter() - clock
         clock = time.perf_counter()
         # The curve as today's schedule calibrates it: k = 0 is today.
         _set_loss(model, calibrated)
@@ -442,10 +451,12 @@ def _reached(cov) -> dict[tuple[str, WorkplaceId], int]:
 
 
 def _scheduled(tmp: Path, opts, options, chosen, say: Say):
-    """Write the workbook with the plan and schedule it with the ordinary
-    run into ``tmp/run``; people complete per workplace."""
+    """Write the workbook with the plan and schedule it as the ordinary
+    run does (``pipeline.scheduled_run``: read, schedule, check); the
+    goals it reaches per workplace, and the run, to be written into
+    ``tmp/run`` if it is the one kept (``pipeline.write_scheduled``)."""
     from scheduler.io.write.input_with_plan import write_input_with_plan
-    from scheduler.pipeline import RunOptions, run
+    from scheduler.pipeline import RunOptions, scheduled_run
     from scheduler.report.stats import compute_coverage
 
     book = tmp / "input-with-plan.xlsx"
@@ -462,7 +473,7 @@ def _scheduled(tmp: Path, opts, options, chosen, say: Say):
         from_sheet=not any(o.generated for o in options.values()),
     )
     say(Msg("cap.checking", n=len(chosen)))
-    result = run(
+    done = scheduled_run(
         RunOptions(
             book=book,
             out=run_dir,
@@ -472,9 +483,10 @@ def _scheduled(tmp: Path, opts, options, chosen, say: Say):
         ),
         lambda _: None,
     )
+    result = done.result
     return _reached(
         compute_coverage(result.instance, result.needs, result.solution)
-    )
+    ), done
 
 
 def _next_option(model, chosen: set, short: dict) -> str | None:
