@@ -18,8 +18,8 @@ from ortools.sat.python import cp_model
 
 from scheduler.core.domain import EmployeeId, Instance, Service, SessionId
 from scheduler.core.rules import Rule, team_away_limit, team_jabs_limit
-from scheduler.model.variables import TEST, ScheduleVars
-from scheduler.prepare.duty import duty_periods
+from scheduler.model.variables import TEST, ScheduleVars, total
+from scheduler.prepare.duty import Duty, duty_periods
 
 if TYPE_CHECKING:
     from scheduler.prepare.candidates import EmployeeOptions
@@ -46,7 +46,7 @@ def add_slot_link(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> None:
     """Slot counts of a group add up to the group's bookings."""
     for gi, g in enumerate(v.groups):
         booked = [x for e in g.members for x in v.bookings_of(e, g.session_id)]
-        m.add(sum(v.slot_count[gi, a] for a in g.slots) == sum(booked))
+        m.add(total([v.slot_count[gi, a] for a in g.slots]) == total(booked))
 
 
 def add_capacity(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> None:
@@ -71,7 +71,7 @@ def add_capacity(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> None:
         s = d.instance.sessions[sid]
         for a in sorted(slots):
             limit(
-                sum(slots[a]),
+                total(slots[a]),
                 s.capacity_per_slot,
                 reserved.slots.get((sid, a), 0),
             )
@@ -79,7 +79,7 @@ def add_capacity(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> None:
             continue
         if s.doses_available is not None:
             limit(
-                sum(n for ns in slots.values() for n in ns),
+                total([n for ns in slots.values() for n in ns]),
                 s.doses_available,
                 reserved.doses.get(sid, 0),
             )
@@ -95,7 +95,7 @@ def add_capacity(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> None:
                 ]
                 if sitting:
                     limit(
-                        sum(sitting),
+                        total(sitting),
                         s.observation_seats,
                         sum(1 for x in taken if x <= t < x + obs),
                     )
@@ -137,11 +137,11 @@ def add_one_place_at_a_time(
                 pins[day_n].add(key[2])
         for day_n, xs in per_day.items():
             if len(xs) > 1:
-                m.add(sum(xs) <= max(1, len(pins[day_n])))
+                m.add(total(xs) <= max(1, len(pins[day_n])))
         for a, b in sorted(opts.overlaps):
             if (eid, a) in pinned and (eid, b) in pinned:
                 continue  # checked at their slots before the solve
-            m.add(sum(v.bookings_of(eid, a)) + sum(v.bookings_of(eid, b)) <= 1)
+            m.add(total(v.bookings_of(eid, a) + v.bookings_of(eid, b)) <= 1)
 
 
 def add_dose_intervals(
@@ -159,7 +159,7 @@ def add_dose_intervals(
         prev_booked = None
         for k, row in enumerate(rows):
             xs = [(o, v.book[eid, k, o.session_id]) for o in row]
-            booked = sum(x for _, x in xs)
+            booked = total([x for _, x in xs])
             m.add(booked <= 1)
             if prev_booked is not None:
                 m.add(booked <= prev_booked)
@@ -171,8 +171,8 @@ def add_dose_intervals(
                 for p, ys in sorted(by_product.items()):
                     product = inst.products[p]
                     uses = m.new_bool_var(f"uses[{eid},{k},{p}]")
-                    m.add(sum(ys) == uses)
-                    m.add(uses <= sum(prev_products.get(p, [])))
+                    m.add(total(ys) == uses)
+                    m.add(uses <= total(prev_products.get(p, [])))
                     gap = dates - prev_dates
                     m.add(gap >= product.min_interval_days).only_enforce_if(
                         uses
@@ -204,6 +204,7 @@ def add_team_continuity(
         starts = [iv[0] for iv, _, _ in terms]
         longest = max(iv[1] - iv[0] for iv, _, _ in terms)
         periods = [duty_periods(inst, e, d.lookups) for e in teams[team]]
+        on_duty_at = _on_duty_count(periods)
         first, last = starts[0], max(iv[1] for iv, _, _ in terms)
         ends = {b for ps in periods for _, b in ps if first < b < last}
         seen: set[tuple[int, ...]] = set()
@@ -214,12 +215,38 @@ def add_team_continuity(
             if not active:
                 continue
             upper = sum(terms[i][1] for i in active)
-            on_duty = sum(1 for ps in periods if ps.at(t))
-            limit = team_away_limit(share, on_duty)
+            limit = team_away_limit(share, on_duty_at(t))
             if upper <= limit or (active, limit) in seen:
                 continue
             seen.add((active, limit))
-            m.add(sum(terms[i][2] for i in active) <= limit)
+            m.add(total([terms[i][2] for i in active]) <= limit)
+
+
+def _on_duty_count(periods: list[Duty]) -> Callable[[int], int]:
+    """How many of the people with these duty periods are on duty at a
+    minute (as ``Duty.at`` says, person by person): each person's periods
+    merged, then two bisections (the person-by-person count was most of
+    this rule's time in a block's model)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for duty in periods:
+        run: list[int] | None = None
+        for a, b in duty:  # sorted by start
+            if run is not None and a <= run[1]:
+                run[1] = max(run[1], b)
+                continue
+            if run is not None:
+                starts.append(run[0])
+                ends.append(run[1])
+            run = [a, b]
+        if run is not None:
+            starts.append(run[0])
+            ends.append(run[1])
+    starts.sort()
+    ends.sort()
+    # Merged, one person's periods are apart: each contains t at most once,
+    # and a period contains t iff it starts at or before t and ends after.
+    return lambda t: bisect_right(starts, t) - bisect_right(ends, t)
 
 
 def add_side_effect_spreading(
@@ -238,7 +265,7 @@ def add_side_effect_spreading(
     for (team, _), xs in sorted(per_team_day.items()):
         limit = team_jabs_limit(share, len(teams[team]))
         if len(xs) > limit:
-            m.add(sum(xs) <= limit)
+            m.add(total(xs) <= limit)
 
 
 def add_no_swab_after_jab(
@@ -253,7 +280,7 @@ def add_no_swab_after_jab(
             jabs = v.jabs(eid, vacc)
             swab = v.book.get((eid, TEST, test))
             if jabs and swab is not None:
-                m.add(sum(jabs) + swab <= 1)
+                m.add(total([*jabs, swab]) <= 1)
 
 
 def add_pinned_bookings(
@@ -282,7 +309,7 @@ def add_pinned_bookings(
             # booking; should the model be used alone, it is infeasible.
             m.add_bool_or([])
             continue
-        m.add(sum(xs) == 1)
+        m.add(total(xs) == 1)
         per_slot[gi, b.slot_start] += 1
     for key, count in per_slot.items():
         m.add(v.slot_count[key] >= count)

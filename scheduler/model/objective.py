@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scheduler.core.domain import SiteKind
-from scheduler.model.variables import TEST, ScheduleVars
+from scheduler.model.variables import TEST, ScheduleVars, total
 from scheduler.prepare.booked import change_price, replan_bookings
 from scheduler.prepare.needs import Urgency, need_weight
 
@@ -107,7 +107,7 @@ def needs_met(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
                 xs = [x for day, x in tests if lo <= day <= hi]
                 if xs:
                     met = m.new_bool_var(f"window[{eid},{n.requirement_id}]")
-                    m.add(met <= sum(xs))
+                    m.add(met <= total(xs))
                     acc.add(met, w * days)
                 continue
             assert n.every_days is not None and n.last_test is not None
@@ -118,7 +118,7 @@ def needs_met(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
                     c = m.new_bool_var(
                         f"covered[{eid},{n.requirement_id},{day}]"
                     )
-                    m.add(c <= sum(xs))
+                    m.add(c <= total(xs))
                     acc.add(c, w)
     price = change_price(inst)
     if price > 0:
@@ -155,7 +155,7 @@ def kept_bookings(
             0, min(len(people), v.slot_ub[gi, a]), f"kept[{gi},{a}]"
         )
         m.add(n <= v.slot_count[gi, a] - pinned[gi, a])
-        m.add(n <= sum(xs))
+        m.add(n <= total(xs))
         v.kept.append(n)
     return v.kept
 
@@ -195,7 +195,7 @@ def target_progress(
             continue
         below = math.ceil(100 * (target - done / len(people)))
         p = m.new_int_var(0, short, f"progress[{wp}]")
-        m.add(p <= sum(completes[wp]))
+        m.add(p <= total(completes[wp]))
         acc.add(p, below)
     return acc.term("target_progress", maximize=True)
 
@@ -282,7 +282,7 @@ def orderly(m: cp_model.CpModel, d: ModelData, v: ScheduleVars) -> Term:
     acc = WeightedSum()
     for key, ns in sorted(per.items()):
         u = m.new_bool_var(f"used[{key}]")
-        m.add(sum(n for n, _ in ns) <= sum(ub for _, ub in ns) * u)
+        m.add(total([n for n, _ in ns]) <= sum(ub for _, ub in ns) * u)
         acc.add(u)
     return acc.term("team_slots", maximize=False)
 

@@ -20,13 +20,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ortools.sat.python import cp_model
+from ortools.sat.python import cp_model
+from ortools.util.python.sorted_interval_list import Domain
 
+if TYPE_CHECKING:
     from scheduler.core.domain import EmployeeId, Instance, SessionId, TeamKey
     from scheduler.prepare.candidates import EmployeeOptions, Option
 
 TEST = -1  # need position of a test booking
+
+
+def total(xs: list) -> cp_model.LinearExprT:
+    """Σ xs as one flat expression, 0 if empty: the same constraint as
+    ``sum(xs)``, which builds a new expression per term (a block's model
+    has some 50,000)."""
+    return cp_model.LinearExpr.sum(xs) if xs else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +98,9 @@ def create_vars(
 ) -> ScheduleVars:
     """Booking booleans for every option and slot counts per group."""
     v = ScheduleVars(model=model)
+    proto = model.model_proto
+    # model.new_bool_var, less a new Domain per variable.
+    boolean = Domain(0, 1)
     members: dict[tuple, list[EmployeeId]] = {}
     opt_of: dict[tuple, Option] = {}
     for eid, opts in options.items():
@@ -97,8 +108,10 @@ def create_vars(
         seen: set[SessionId] = set()
         for k, row in enumerate(opts.vaccination):
             for o in row:
-                v.book[eid, k, o.session_id] = model.new_bool_var(
-                    f"vacc[{eid},{k},{o.session_id}]"
+                v.book[eid, k, o.session_id] = (
+                    cp_model.IntVar(proto)
+                    .with_name(f"vacc[{eid},{k},{o.session_id}]")
+                    .with_domain(boolean)
                 )
                 v.keys_of.setdefault(eid, []).append((eid, k, o.session_id))
                 v.jabs_at.setdefault((eid, o.session_id), []).append(
@@ -110,8 +123,10 @@ def create_vars(
                     members.setdefault(key, []).append(eid)
                     opt_of[key] = o
         for o in opts.tests:
-            v.book[eid, TEST, o.session_id] = model.new_bool_var(
-                f"test[{eid},{o.session_id}]"
+            v.book[eid, TEST, o.session_id] = (
+                cp_model.IntVar(proto)
+                .with_name(f"test[{eid},{o.session_id}]")
+                .with_domain(boolean)
             )
             v.keys_of.setdefault(eid, []).append((eid, TEST, o.session_id))
             key = (o.session_id, team, o.travel, o.slots)
