@@ -5,13 +5,18 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from ortools.sat.python import cp_model
+
+from scheduler.model import solve as solve_mod
 from scheduler.model.constraints import _on_duty_count
 from scheduler.model.solve import (
+    SolveParams,
     _Completion,
     _hold_level,
     _Keyed,
     _set_objective,
     build_model,
+    solve_built,
 )
 from scheduler.prepare.duty import Duty
 from scheduler.prepare.needs import compute_needs
@@ -68,3 +73,68 @@ def test_a_kept_completion_solves_what_a_fresh_copy_would():
     fresh = _Completion(m, v, levels, keyed).complete(moved)
     assert again["all"] == fresh["all"]
     assert again["all"] != first["all"]
+
+
+def _small_drive():
+    sessions = [
+        make_session(f"S{d}", date=H0 + timedelta(days=d), end=600)
+        for d in range(3)
+    ]
+    inst = make_instance(
+        employees=[make_employee(f"E{i}") for i in range(3)],
+        sessions=sessions,
+    )
+    return build_model(inst, compute_needs(inst))
+
+
+def test_a_blocks_first_level_leaves_its_spare_time_to_the_caller(
+    monkeypatch,
+):
+    """``roll_over`` off: the later levels share at most their own part
+    of the time limit, though the first level, proven at once, left most
+    of its part unused; on (one model), they get that too."""
+    budgets: dict[bool, list[float]] = {}
+    real = solve_mod._solver
+
+    def spy(params, seconds, wall, first, size):
+        budgets[params.roll_over].append(seconds)
+        return real(params, seconds, wall, first, size)
+
+    monkeypatch.setattr(solve_mod, "_solver", spy)
+    for roll in (True, False):
+        budgets[roll] = []
+        params = SolveParams(time_limit=10, roll_over=roll)
+        _, report = solve_built(_small_drive(), params)
+        assert report.stages[0]["status"] == "OPTIMAL"
+    own = 10 * (1 - SolveParams().first_level_share)
+    # Each later level gets a share of what is left, at most ``own``.
+    assert max(budgets[False][1:]) <= own + 1e-9
+    assert max(budgets[True][1:]) > own
+
+
+def test_later_levels_wait_for_proven_earlier_ones(monkeypatch):
+    """``polish_unproven`` off: a level the solver did not prove optimal
+    (here the first) ends the solve, its bookings kept; on, every level
+    runs."""
+    real = solve_mod._solve
+    calls = []
+
+    def unproven(solver, m, callback):
+        status = real(solver, m, callback)
+        if callback is not None:  # a level's solve, not a completion
+            calls.append(status)
+            if len(calls) == 1:
+                return cp_model.FEASIBLE
+        return status
+
+    monkeypatch.setattr(solve_mod, "_solve", unproven)
+    built = _small_drive()
+    levels = [t for t in built.terms if t.size]
+    values, report = solve_built(
+        built, SolveParams(time_limit=5, polish_unproven=False)
+    )
+    assert [s["level"] for s in report.stages] == [levels[0].name]
+    assert values is not None and report.status == "FEASIBLE"
+    calls.clear()
+    _, report = solve_built(_small_drive(), SolveParams(time_limit=5))
+    assert len(report.stages) == len(levels) > 1

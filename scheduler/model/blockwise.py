@@ -78,6 +78,15 @@ OVERRUN = 1.05
 #: started (building their models alone takes about a second).
 MIN_WALL = 2.0
 
+#: Whether a block's later levels (the tie-breaks: progress, lateness,
+#: travel, team slots) are solved as in one model. Not: each only while
+#: every level before it was proven optimal, and all within their own
+#: share of the block's time, none left over by the first level. On
+#: 10,000-staff drives they took 45-70 % of each block's deterministic
+#: time and mostly ended in CP-SAT's presolve without a solution; the
+#: next blocks' needs met gain more (benchmarks/measurements.md, "Blocks").
+TIE_BREAKS = False
+
 #: Blocks ahead in the order searched for one sharing no session.
 LOOKAHEAD = 64
 
@@ -162,7 +171,12 @@ def solve_by_blocks(
                 options,
                 pair,
                 current,
-                replace(params, time_limit=budget),
+                replace(
+                    params,
+                    time_limit=budget,
+                    roll_over=TIE_BREAKS,
+                    polish_unproven=TIE_BREAKS,
+                ),
                 deadline,
                 lambda b, size, rnd=rnd: progress(
                     Msg(

@@ -71,6 +71,13 @@ class SolveParams:
     workers: int = 1
     #: Share of the time limit for the first (needs-met) level.
     first_level_share: float = 0.55
+    #: Whether time the first level leaves unused goes to the later
+    #: levels (one model: nothing else could use it) or is left to the
+    #: caller (a block: for the next blocks).
+    roll_over: bool = True
+    #: Whether a level is solved after one that the solver did not prove
+    #: optimal (a block: see blockwise.TIE_BREAKS).
+    polish_unproven: bool = True
 
 
 @dataclass(slots=True)
@@ -174,6 +181,8 @@ def solve_built(
         # Only the wall clock's safety net (deadline and slack) may cut the
         # run short here; the budget itself is deterministic.
         remaining = deadline + wall_slack - time.monotonic()
+        if i > 0 and not (params.polish_unproven or all_optimal):
+            break  # the bookings stand as the last level left them
         if remaining <= 0.05 or left <= 0.01:
             all_optimal = False
             break
@@ -210,6 +219,9 @@ def solve_built(
         }
         report.stages.append(stage)
         left -= solver.response_proto.deterministic_time / rate
+        if i == 0 and not params.roll_over:
+            later = params.time_limit * (1 - params.first_level_share)
+            left = min(left, later)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             all_optimal = False
             if values is None or "all" not in values:
