@@ -398,11 +398,14 @@ class CapacityModel:
             return True
         return self.test_totals[-1].lb() + 2 * EPS >= sum(targets.values())
 
-    def _hold_tests(self) -> None:
+    def _hold_tests(self, last: bool = True) -> None:
         """The screening windows met, then the test person-days covered,
-        each up to its target less its loss: the most, held."""
-        for total in self.test_totals:
-            total.SetBounds(_whole(self.solve(total)), self.lp.infinity())
+        each up to its target less its loss: the most, held (the last
+        one only if ``last``)."""
+        for i, total in enumerate(self.test_totals, start=1):
+            best = self.solve(total)
+            if last or i < len(self.test_totals):
+                total.SetBounds(_whole(best), self.lp.infinity())
 
     def release(self) -> None:
         """Let go of what ``hold_best`` held."""
@@ -489,13 +492,13 @@ class CapacityModel:
             floor = self.solve(self.floor)
             self.floor.SetBounds(floor - EPS, 1)
             clipped = self.solve(self.clip_total)
-            if self.test_totals:
+            # The values are read from the last stage's solve (a bound
+            # changed after it would leave none to read).
+            if self.test_totals or full:
                 self.clip_total.SetBounds(clipped - EPS, 10**9)
-                self._hold_tests()
-            self.clip_total.SetBounds(clipped - EPS, 10**9)
-            # The last stage solves after every hold, so the values read
-            # are of a solved model.
-            self.solve(self.value if full else self.clip_total)
+                self._hold_tests(last=full)
+            if full:
+                self.solve(self.value)
             return self._read(sorted(chosen), floor)  # before any change
         finally:
             self.fix_options(None)
