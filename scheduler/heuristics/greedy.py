@@ -43,7 +43,7 @@ from scheduler.prepare.lookups import Lookups, lookups_for
 from scheduler.prepare.needs import Needs, Urgency, need_weight
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
 
 class BookingState:
@@ -85,6 +85,9 @@ class BookingState:
         self._jab_ok: dict[str, dict[int, bool]] = defaultdict(dict)
         self._slot_starts: dict[str, tuple[int, ...]] = {}
         self._test_dates: dict[str, tuple[list, bool]] = {}
+        #: (overlaps, blackouts) -> session -> ``clash_dates``: options
+        #: share their pairs, so this is found once per set of pairs.
+        self._clash_dates: dict[tuple, dict[str, frozenset]] = {}
 
     def fits(self, eid: str, opts: EmployeeOptions, o: Option, i: int) -> bool:
         return self.why_not(eid, opts, o, i) is None
@@ -115,6 +118,70 @@ class BookingState:
         if not self._team_fits(team, o.away[i]):
             return "team_limit"
         return None
+
+    def fitting(
+        self, eid: str, opts: EmployeeOptions, o: Option, indices
+    ) -> Iterator[int]:
+        """The slot indices out of ``indices`` that fit now (``fits``),
+        lazily and in their order, for scans that stop at the first: the
+        checks that do not depend on the slot are made once."""
+        s = self.inst.sessions[o.session_id]
+        team, jab_limit = self._team_of(eid)
+        vacc = s.service is Service.VACCINATION
+        if vacc and self.team_day[team, s.date] >= jab_limit:
+            return
+        # The person's bookings that may clash with the session (see
+        # ``_clashes``), with the slot and the dose of each.
+        near = []
+        for b in self.mine[eid]:
+            if b.date != s.date and not opts.may_clash(b.session_id, s.id):
+                continue
+            old = b.service is Service.VACCINATION
+            if b.date == s.date and vacc == old:
+                return
+            ob = _find(opts, b.session_id)
+            jab = None if vacc == old else o if vacc else ob
+            near.append((ob, ob.slots.index(b.slot_start), jab))
+        sid, cap, blackout = s.id, s.capacity_per_slot, self.blackout
+        used, slots, away = self.slot_used, o.slots, o.away
+        known = self._jab_ok[sid] if vacc else None
+        for i in indices:
+            a = slots[i]
+            if used[sid, a] >= cap:
+                continue
+            if known is not None:
+                ok = known.get(a)
+                if ok is None:
+                    ok = known[a] = self._jab_fits(s, a)
+                if not ok:
+                    continue
+            if any(
+                slots_clash(ob, k, o, i, jab, blackout) for ob, k, jab in near
+            ):
+                continue
+            if self._team_fits(team, away[i]):
+                yield i
+
+    def clash_dates(self, opts: EmployeeOptions, sid: str) -> frozenset:
+        """The session's date and those of every session that
+        ``opts.may_clash`` pairs it with: a booking on any other date
+        cannot clash with one in it."""
+        key = (opts.overlaps, opts.blackouts)
+        index = self._clash_dates.get(key)
+        if index is None:
+            partners: dict[str, set] = defaultdict(set)
+            for a, b in (*opts.overlaps, *opts.blackouts):
+                partners[a].add(b)
+                partners[b].add(a)
+            on = self.inst.sessions
+            index = self._clash_dates[key] = {
+                x: frozenset({on[x].date, *(on[y].date for y in ys)})
+                for x, ys in partners.items()
+            }
+        found = index.get(sid)
+        if found is None:
+            found = index[sid] = frozenset({self.inst.sessions[sid].date})
+        return found
 
     def _team_of(self, eid: str) -> tuple:
         """The person's team and its rule-8 limit of jabs a day."""
@@ -171,8 +238,12 @@ class BookingState:
 
     def _team_fits(self, team, span: tuple[int, int]) -> bool:
         t0, t1 = span
-        periods, ends = self._team_duty(team)
         starts, stops = self.away_starts[team], self.away_ends[team]
+        # At most those away before t1 and not back by t0 are away with
+        # the new one: with nobody, it fits at once.
+        if bisect_left(starts, t1) <= bisect_right(stops, t0):
+            return True
+        periods, ends = self._team_duty(team)
         points = {t0}
         points.update(
             starts[bisect_right(starts, t0) : bisect_left(starts, t1)]
@@ -526,14 +597,12 @@ def _book_vaccination(st, inst, needs, eid, opts, guide=None) -> None:
                     p.min_interval_days <= gap <= p.max_interval_days
                 ):
                     continue
-            for i in st.slots_to_try(o):
-                if st.fits(eid, opts, o, i):
-                    st.book(eid, o, i, need.dose_label(k))
-                    prev, booked = (s.date, s.product), True
-                    if quota and o.session_id in quota:
-                        quota[o.session_id] -= 1
-                    break
-            if booked:
+            i = next(st.fitting(eid, opts, o, st.slots_to_try(o)), None)
+            if i is not None:
+                st.book(eid, o, i, need.dose_label(k))
+                prev, booked = (s.date, s.product), True
+                if quota and o.session_id in quota:
+                    quota[o.session_id] -= 1
                 break
         if not booked:
             return
@@ -655,10 +724,10 @@ def _book_first(st, inst, eid, opts, accept, pool=None) -> bool:
     for o in pool if pool is not None else opts.tests:
         if accept is not None and not accept(o):
             continue
-        for i in st.slots_to_try(o):
-            if st.fits(eid, opts, o, i):
-                st.book(eid, o, i, None)
-                return True
+        i = next(st.fitting(eid, opts, o, st.slots_to_try(o)), None)
+        if i is not None:
+            st.book(eid, o, i, None)
+            return True
     return False
 
 

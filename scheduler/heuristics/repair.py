@@ -158,13 +158,14 @@ def take_places(
         if coverage_value(ns, sorted(mine), horizon) >= alone:
             continue
         wanted = set(chosen) - mine
+        memo = _Memo(st, p)
         for o in options[p].tests:
             if trader.tries >= TRADES:
                 return
             if (
                 st.inst.sessions[o.session_id].date in wanted
                 and st.full(o.session_id)
-                and trader.trade(p, o)
+                and trader.trade(p, o, memo)
             ):
                 break
 
@@ -197,7 +198,7 @@ class _Trader:
             self.needs.tests[eid], dates, self.horizon
         ) * need_weight(Urgency.DUE, e.priority)
 
-    def replan(self, eid: str) -> None:
+    def replan(self, eid: str, memo: _Memo | None = None) -> None:
         st = self.st
         _replan(
             st,
@@ -207,11 +208,13 @@ class _Trader:
             eid,
             (self.horizon, self.every[eid]),
             False,
+            memo,
         )
 
-    def trade(self, p: str, o: Option) -> bool:
+    def trade(self, p: str, o: Option, memo: _Memo) -> bool:
         """``p`` tries to take the place of each of a few occupants of the
-        full session of option ``o``; True once a trade stays."""
+        full session of option ``o``; True once a trade stays. ``memo``:
+        ``p``'s fits, while no trade of theirs has stayed."""
         st, options = self.st, self.options
         booked = [
             a
@@ -237,7 +240,8 @@ class _Trader:
             mine, theirs = list(st.mine[p]), list(st.mine[r])
             before_p, before_r = self.value(p), self.value(r)
             st.unbook(a, _find(options[r], a.session_id))
-            self.replan(p)
+            memo.leave(st, a)
+            self.replan(p, memo)
             gain = self.value(p) - before_p
             if gain > 0:
                 self.replan(r)
@@ -273,9 +277,56 @@ def _recorded_inside(ns, horizon) -> bool:
     return any(n.is_cadence and n.last_test >= horizon[0] for n in ns)
 
 
-def _replan(st, inst, ns, opts, eid, dates, thin: bool) -> None:
+class _Memo:
+    """One person's fits (``_first_fit``, ``_first_and_last``) as their
+    trades find them, each with one occupant out of a session.
+
+    Every trade of the person starts from the same state (a failed one is
+    undone), and their re-plan first takes out the same bookings of
+    theirs; with an occupant out, only the occupant's session and team
+    differ. A fit found with the occupant out holds for the state without
+    them too, unless it is in that session or the occupant is in the
+    person's team (only team members' bookings count for rule 7); and
+    such a fit holds for every later trade likewise. The trades try many
+    occupants of the same few sessions, so most fits are found once.
+    """
+
+    def __init__(self, st: BookingState, eid: str) -> None:
+        self.team = st.inst.employees[eid].team_key
+        self.first: dict[str, int | None] = {}
+        self.both: dict[str, list[tuple[Option, int]]] = {}
+        #: The session of the occupant out now, and whether fits may be
+        #: kept and reused (the occupant is in another team).
+        self.out: str | None = None
+        self.on = False
+
+    def leave(self, st: BookingState, a: Appointment) -> None:
+        """Occupant ``a`` is out of their session now."""
+        self.out = a.session_id
+        self.on = st.inst.employees[a.employee_id].team_key != self.team
+
+    def first_fit(self, st, eid, opts, o: Option) -> int | None:
+        if not self.on or o.session_id == self.out:
+            return _first_fit(st, eid, opts, o)
+        if o.session_id not in self.first:
+            self.first[o.session_id] = _first_fit(st, eid, opts, o)
+        return self.first[o.session_id]
+
+    def first_and_last(self, st, eid, opts, o: Option) -> list:
+        if not self.on or o.session_id == self.out:
+            return _first_and_last(st, eid, opts, o)
+        found = self.both.get(o.session_id)
+        if found is None:
+            found = self.both[o.session_id] = _first_and_last(st, eid, opts, o)
+        return found
+
+
+def _replan(
+    st, inst, ns, opts, eid, dates, thin: bool, memo: _Memo | None = None
+) -> None:
     """One person's tests re-planned (see the module's doc). ``dates``:
-    the horizon's and those of the person's test sessions."""
+    the horizon's and those of the person's test sessions; ``memo``: the
+    person's fits found in earlier trades (``take_places``)."""
     horizon, every = dates
     if not opts.tests or _recorded_inside(ns, horizon):
         return
@@ -301,11 +352,13 @@ def _replan(st, inst, ns, opts, eid, dates, thin: bool) -> None:
         taken[jabs[0]] = _find(opts, jabs[0].session_id)
     for a, o in taken.items():
         st.unbook(a, o)
-    open_days = _open_days(st, inst, eid, opts, movable)
+    open_days = _open_days(st, inst, eid, opts, movable, memo)
     # More covered, then fewer tests: a test saved is a place for others.
     best = ((before, -len(old)), None, [])
     for jab in (
-        _jab_choices(st, eid, opts, jabs[0], taken) if movable else [None]
+        _jab_choices(st, eid, opts, jabs[0], taken, memo)
+        if movable
+        else [None]
     ):
         days = _free_days(st, open_days, opts, jab)
         value, chosen = plan(same, tuple(sorted(days)), horizon)
@@ -331,17 +384,18 @@ def _drop_spare_tests(st, ns, opts, tests, value, horizon) -> list:
     return left
 
 
-def _jab_choices(st, eid, opts, jab, taken) -> list[tuple[Option, int]]:
+def _jab_choices(
+    st, eid, opts, jab, taken, memo: _Memo | None = None
+) -> list[tuple[Option, int]]:
     """The dose where it was, then the first and the last slot that fit in
     each session open to it: rule 11 counts from the dose's start, so an
     early dose frees the morning two days on, a late one the morning of
     its own day."""
     here = taken[jab]
     out = [(here, here.slots.index(jab.slot_start))]
+    both = _first_and_last if memo is None else memo.first_and_last
     for o in opts.vaccination[0]:
-        out.extend(
-            c for c in _first_and_last(st, eid, opts, o) if c not in out
-        )
+        out.extend(c for c in both(st, eid, opts, o) if c not in out)
     return out
 
 
@@ -351,19 +405,14 @@ def _first_and_last(st, eid, opts, o: Option) -> list[tuple[Option, int]]:
     first = _first_fit(st, eid, opts, o)
     if first is None:
         return []
-    last = next(
-        i
-        for i in reversed(st.slots_to_try(o))
-        if i == first or st.fits(eid, opts, o, i)
-    )
+    after = range(first + 1, len(o.slots))
+    last = next(st.fitting(eid, opts, o, reversed(after)), first)
     return [(o, first)] if last == first else [(o, first), (o, last)]
 
 
 def _first_fit(st, eid, opts, o: Option) -> int | None:
     """The first slot of ``o`` that fits now, if any."""
-    return next(
-        (i for i in st.slots_to_try(o) if st.fits(eid, opts, o, i)), None
-    )
+    return next(st.fitting(eid, opts, o, st.slots_to_try(o)), None)
 
 
 def _free_days(st, open_days, opts, jab) -> dict[date, list]:
@@ -371,8 +420,12 @@ def _free_days(st, open_days, opts, jab) -> dict[date, list]:
     booked at ``jab`` (None: no dose to place)."""
     if jab is None:
         return open_days
+    near = st.clash_dates(opts, jab[0].session_id)
     out = {}
     for d, slots in open_days.items():
+        if d not in near:  # no test that day can clash with the dose
+            out[d] = slots
+            continue
         ok = [(t, i) for t, i in slots if not _clash(st, opts, jab, (t, i))]
         if ok:
             out[d] = ok
@@ -414,7 +467,7 @@ def _all_dates(inst, opts) -> tuple[date, ...]:
 
 
 def _open_days(
-    st, inst, eid, opts, every_session: bool
+    st, inst, eid, opts, every_session: bool, memo: _Memo | None = None
 ) -> dict[date, list[tuple[Option, int]]]:
     """Per date, the person's test slots that fit now, roomiest session
     first (as the greedy spreads the load): the first and the last per
@@ -422,15 +475,18 @@ def _open_days(
     (without ``every_session``) only the first per date, which is all the
     chain needs when no dose moves (fit checks are most of the repair's
     time)."""
+    first, both = _first_fit, _first_and_last
+    if memo is not None:
+        first, both = memo.first_fit, memo.first_and_last
     out: dict[date, list[tuple[Option, int]]] = {}
     for o in sorted(opts.tests, key=lambda o: -st.places_left(o.session_id)):
         d = inst.sessions[o.session_id].date
         if every_session:
-            found = _first_and_last(st, eid, opts, o)
+            found = both(st, eid, opts, o)
         elif d in out:
             continue
         else:
-            i = _first_fit(st, eid, opts, o)
+            i = first(st, eid, opts, o)
             found = [] if i is None else [(o, i)]
         if found:
             out.setdefault(d, []).extend(found)

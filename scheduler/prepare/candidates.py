@@ -86,9 +86,13 @@ class EmployeeOptions:
     def may_clash(self, a: SessionId, b: SessionId) -> bool:
         """Could some slots of two sessions on different days break rule
         5 or 11 (``overlaps``, ``blackouts``), in either order?"""
-        return any(
-            (a, b) in pairs or (b, a) in pairs
-            for pairs in (self.overlaps, self.blackouts)
+        # Spelled out: the repair asks this millions of times.
+        pairs, jabs = self.overlaps, self.blackouts
+        return (
+            (a, b) in pairs
+            or (b, a) in pairs
+            or (a, b) in jabs
+            or (b, a) in jabs
         )
 
 
