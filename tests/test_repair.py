@@ -81,6 +81,36 @@ def test_best_test_days_without_any_day_keeps_the_recorded_test():
     assert best_test_days((weekly,), [], DAYS) == []
 
 
+def test_best_test_days_without_windows_chains_as_with_one():
+    """Cadence needs alone take a shorter path: it picks the chain the
+    general one picks beside a window that no offered day meets."""
+    weekly = Need(
+        employee_id="E1",
+        requirement_id="WEEKLY",
+        every_days=7,
+        last_test=_day(-1),
+    )
+    every3 = Need(
+        employee_id="E1",
+        requirement_id="EVERY3",
+        every_days=3,
+        last_test=_day(-2),
+    )
+    late = Need(
+        employee_id="E1", requirement_id="LATE", window=(_day(13), _day(13))
+    )
+    offered = [_day(d) for d in (0, 1, 2, 4, 5, 7, 8, 10, 11, 12)]
+    for needs in [(weekly,), (every3,), (weekly, every3)]:
+        alone = best_test_days(needs, offered, DAYS)
+        assert alone == best_test_days((*needs, late), offered, DAYS)
+        assert alone and alone == sorted(alone)
+    # Every three days from day 1 on covers the fortnight with 5 tests
+    # (1, 4, 7, 10, 12 or the like; day 13 is not offered).
+    chosen = best_test_days((every3,), offered, DAYS)
+    assert every3.covered_days(chosen, DAYS) == 14
+    assert len(chosen) == 5
+
+
 def _blocking_dose_case():
     """E1 needs one dose (their second) and a test every 7 days. Doses on
     day 6 or day 9; tests only on days 6 and 13 (12 is a Sunday); day 6's

@@ -77,6 +77,8 @@ def best_test_days(
     # Scores count covered days ×(size + 1), less one per test: more days
     # first, then fewer tests.
     scale = size + 1
+    if not windows:
+        return _cadence_chain(days, xs, cadence, size, head)
     # best[k][mask]: (score, previous test, its mask) of the best chain
     # ending at test k having met the windows in mask
     best: list[dict[int, tuple[int, int, int]]] = []
@@ -102,4 +104,40 @@ def best_test_days(
         chain.append(days[k])
         _, j, prev = best[k][mask]
         end = (j, prev) if j >= 0 else None
+    return chain[::-1]
+
+
+def _cadence_chain(days, xs, cadence, size, head) -> list:
+    """``best_test_days`` without windows: the same chain, each test's
+    best score and previous test in flat lists (the repair's hot loop;
+    the first best previous test is kept, as there)."""
+    scale = size + 1
+    everys = [every for every, _ in cadence]
+    one = everys[0] if len(everys) == 1 else None
+    scores: list[int] = []
+    prev: list[int] = []
+    for k, x in enumerate(xs):
+        top, arg = head(x) * scale - 1, -1
+        for j in range(k):
+            gap = x - xs[j]
+            days_to = (
+                (gap if gap < one else one)
+                if one is not None
+                else sum(gap if gap < e else e for e in everys)
+            )
+            score = scores[j] + days_to * scale - 1
+            if score > top:
+                top, arg = score, j
+        scores.append(top)
+        prev.append(arg)
+    top, end = head(size) * scale, -1
+    for k, x in enumerate(xs):
+        tail = sum(min(size - x, every) for every in everys)
+        total = scores[k] + tail * scale
+        if total > top:
+            top, end = total, k
+    chain = []
+    while end >= 0:
+        chain.append(days[end])
+        end = prev[end]
     return chain[::-1]
