@@ -71,24 +71,23 @@ def best_test_days(
     def head(x: int) -> int:  # days before the first test x
         return sum(max(0, min(last + every, x)) for every, last in cadence)
 
-    def link(a: int, b: int) -> int:  # days a..b-1, from the test at a
-        return sum(min(b - a, every) for every, _ in cadence)
-
     # Scores count covered days ×(size + 1), less one per test: more days
     # first, then fewer tests.
     scale = size + 1
+    everys = [every for every, _ in cadence]
     if not windows:
-        return _cadence_chain(days, xs, cadence, size, head)
+        return _cadence_chain(days, xs, everys, size, head)
     # best[k][mask]: (score, previous test, its mask) of the best chain
     # ending at test k having met the windows in mask
     best: list[dict[int, tuple[int, int, int]]] = []
     for k, x in enumerate(xs):
-        here = {bits[k]: (head(x) * scale - 1, -1, 0)}
-        for j in range(k):
-            gain = link(xs[j], x) * scale - 1
+        bit = bits[k]
+        here = {bit: (head(x) * scale - 1, -1, 0)}
+        for j, gain in enumerate(_gains(x, xs[:k], everys, scale)):
             for mask, (score, _, _) in best[j].items():
-                m = mask | bits[k]
-                if m not in here or score + gain > here[m][0]:
+                m = mask | bit
+                old = here.get(m)
+                if old is None or score + gain > old[0]:
                     here[m] = (score + gain, j, mask)
         best.append(here)
     top, end = head(size) * scale, None
@@ -107,25 +106,30 @@ def best_test_days(
     return chain[::-1]
 
 
-def _cadence_chain(days, xs, cadence, size, head) -> list:
+def _gains(x: int, before: list[int], everys: list[int], scale: int) -> list:
+    """Per earlier test at a in ``before``, the score a link from it to
+    the test at x adds: the cadence days a..x-1 it covers, less one
+    test."""
+    if len(everys) == 1:
+        (e,) = everys
+        return [(x - a if x - a < e else e) * scale - 1 for a in before]
+    return [
+        sum(x - a if x - a < e else e for e in everys) * scale - 1
+        for a in before
+    ]
+
+
+def _cadence_chain(days, xs, everys, size, head) -> list:
     """``best_test_days`` without windows: the same chain, each test's
     best score and previous test in flat lists (the repair's hot loop;
     the first best previous test is kept, as there)."""
     scale = size + 1
-    everys = [every for every, _ in cadence]
-    one = everys[0] if len(everys) == 1 else None
     scores: list[int] = []
     prev: list[int] = []
     for k, x in enumerate(xs):
         top, arg = head(x) * scale - 1, -1
-        for j in range(k):
-            gap = x - xs[j]
-            days_to = (
-                (gap if gap < one else one)
-                if one is not None
-                else sum(gap if gap < e else e for e in everys)
-            )
-            score = scores[j] + days_to * scale - 1
+        for j, gain in enumerate(_gains(x, xs[:k], everys, scale)):
+            score = scores[j] + gain
             if score > top:
                 top, arg = score, j
         scores.append(top)
