@@ -76,8 +76,9 @@ class BookingState:
         self.jab_share = s.team_vaccinated_per_day_max_share
         self.blackout = s.test_blackout_hours_after_vaccination * 60
         self._duty: dict = {}
-        #: (team, minute) -> members on duty then (duty is fixed input).
-        self._on_duty: dict[tuple, int] = {}
+        #: (team, minute) -> how many of the team may be away then, by
+        #: the members on duty (duty is fixed input).
+        self._away_limit: dict[tuple, int] = {}
         #: employee -> (team, rule-8 limit): fixed input too.
         self._teams: dict[str, tuple] = {}
         #: session -> slot -> doses and observation seats allow a jab;
@@ -145,6 +146,7 @@ class BookingState:
         sid, cap, blackout = s.id, s.capacity_per_slot, self.blackout
         used, slots, away = self.slot_used, o.slots, o.away
         known = self._jab_ok[sid] if vacc else None
+        starts, stops = self.away_starts[team], self.away_ends[team]
         for i in indices:
             a = slots[i]
             if used[sid, a] >= cap:
@@ -155,11 +157,16 @@ class BookingState:
                     ok = known[a] = self._jab_fits(s, a)
                 if not ok:
                     continue
-            if any(
+            if near and any(
                 slots_clash(ob, k, o, i, jab, blackout) for ob, k, jab in near
             ):
                 continue
-            if self._team_fits(team, away[i]):
+            # ``_team_fits``, its first test here (nobody of the team away
+            # in the span: most slots).
+            t0, t1 = away[i]
+            if bisect_left(starts, t1) <= bisect_right(
+                stops, t0
+            ) or self._team_fits(team, away[i]):
                 yield i
 
     def clash_dates(self, opts: EmployeeOptions, sid: str) -> frozenset:
@@ -253,12 +260,13 @@ class BookingState:
             here = 1 + bisect_right(starts, t) - bisect_right(stops, t)
             if here == 1:
                 continue
-            on = self._on_duty.get((team, t))
-            if on is None:
-                on = self._on_duty[team, t] = sum(
-                    1 for ps in periods if ps.at(t)
+            limit = self._away_limit.get((team, t))
+            if limit is None:
+                on = sum(1 for ps in periods if ps.at(t))
+                limit = self._away_limit[team, t] = team_away_limit(
+                    self.away_share, on
                 )
-            if here > team_away_limit(self.away_share, on):
+            if here > limit:
                 return False
         return True
 
@@ -334,14 +342,15 @@ class BookingState:
                 ),
                 s.end,
             )
-        insort(self.away_starts[e.team_key], o.away[i][0])
-        insort(self.away_ends[e.team_key], o.away[i][1])
+        team = e.team_key
+        insort(self.away_starts[team], o.away[i][0])
+        insort(self.away_ends[team], o.away[i][1])
         vacc = s.service is Service.VACCINATION
         if vacc:
             self.doses_used[s.id] += 1
             self._jab_ok.pop(s.id, None)
             insort(self.obs_ends[s.id], a + s.slot_minutes)
-            self.team_day[e.team_key, s.date] += 1
+            self.team_day[team, s.date] += 1
         app = Appointment.in_session(s, eid, a, o.travel, dose)
         self.apps[app] = None
         self.mine[eid].append(app)
