@@ -120,6 +120,15 @@ class BookingState:
             return "team_limit"
         return None
 
+    def first_fit(
+        self, eid: str, opts: EmployeeOptions, o: Option
+    ) -> int | None:
+        """The first slot of ``o`` that fits now, if any."""
+        todo = self.slots_to_try(o)
+        if not todo:  # full: no scan to set up
+            return None
+        return next(self.fitting(eid, opts, o, todo), None)
+
     def fitting(
         self, eid: str, opts: EmployeeOptions, o: Option, indices
     ) -> Iterator[int]:
@@ -127,7 +136,7 @@ class BookingState:
         lazily and in their order, for scans that stop at the first: the
         checks that do not depend on the slot are made once."""
         s = self.inst.sessions[o.session_id]
-        team, jab_limit = self._team_of(eid)
+        team, jab_limit = self._teams.get(eid) or self._team_of(eid)
         vacc = s.service is Service.VACCINATION
         if vacc and self.team_day[team, s.date] >= jab_limit:
             return
@@ -606,7 +615,7 @@ def _book_vaccination(st, inst, needs, eid, opts, guide=None) -> None:
                     p.min_interval_days <= gap <= p.max_interval_days
                 ):
                     continue
-            i = next(st.fitting(eid, opts, o, st.slots_to_try(o)), None)
+            i = st.first_fit(eid, opts, o)
             if i is not None:
                 st.book(eid, o, i, need.dose_label(k))
                 prev, booked = (s.date, s.product), True
@@ -733,7 +742,7 @@ def _book_first(st, inst, eid, opts, accept, pool=None) -> bool:
     for o in pool if pool is not None else opts.tests:
         if accept is not None and not accept(o):
             continue
-        i = next(st.fitting(eid, opts, o, st.slots_to_try(o)), None)
+        i = st.first_fit(eid, opts, o)
         if i is not None:
             st.book(eid, o, i, None)
             return True

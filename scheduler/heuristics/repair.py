@@ -412,7 +412,7 @@ def _first_and_last(st, eid, opts, o: Option) -> list[tuple[Option, int]]:
 
 def _first_fit(st, eid, opts, o: Option) -> int | None:
     """The first slot of ``o`` that fits now, if any."""
-    return next(st.fitting(eid, opts, o, st.slots_to_try(o)), None)
+    return st.first_fit(eid, opts, o)
 
 
 def _free_days(st, open_days, opts, jab) -> dict[date, list]:
@@ -480,6 +480,8 @@ def _open_days(
         first, both = memo.first_fit, memo.first_and_last
     out: dict[date, list[tuple[Option, int]]] = {}
     for o in sorted(opts.tests, key=lambda o: -st.places_left(o.session_id)):
+        if st.full(o.session_id):
+            break  # and so are all after it: no slot to try
         d = inst.sessions[o.session_id].date
         if every_session:
             found = both(st, eid, opts, o)
