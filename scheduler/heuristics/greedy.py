@@ -140,18 +140,7 @@ class BookingState:
         vacc = s.service is Service.VACCINATION
         if vacc and self.team_day[team, s.date] >= jab_limit:
             return
-        # The person's bookings that may clash with the session (see
-        # ``_clashes``), with the slot and the dose of each.
-        near = []
-        for b in self.mine[eid]:
-            if b.date != s.date and not opts.may_clash(b.session_id, s.id):
-                continue
-            old = b.service is Service.VACCINATION
-            if b.date == s.date and vacc == old:
-                return
-            ob = _find(opts, b.session_id)
-            jab = None if vacc == old else o if vacc else ob
-            near.append((ob, ob.slots.index(b.slot_start), jab))
+        near = None  # found at the first slot with room (most are full)
         sid, cap, blackout = s.id, s.capacity_per_slot, self.blackout
         used, slots, away = self.slot_used, o.slots, o.away
         known = self._jab_ok[sid] if vacc else None
@@ -166,6 +155,10 @@ class BookingState:
                     ok = known[a] = self._jab_fits(s, a)
                 if not ok:
                     continue
+            if near is None:
+                near = self._near(eid, opts, o)
+                if near is None:
+                    return
             if near and any(
                 slots_clash(ob, k, o, i, jab, blackout) for ob, k, jab in near
             ):
@@ -177,6 +170,24 @@ class BookingState:
                 stops, t0
             ) or self._team_fits(team, away[i]):
                 yield i
+
+    def _near(self, eid: str, opts: EmployeeOptions, o: Option) -> list | None:
+        """The person's bookings that may clash with a slot of ``o`` (see
+        ``_clashes``), each as (option, slot index, the dose's option or
+        None); None if one on its day rules the whole session out."""
+        s = self.inst.sessions[o.session_id]
+        vacc = s.service is Service.VACCINATION
+        near = []
+        for b in self.mine[eid]:
+            if b.date != s.date and not opts.may_clash(b.session_id, s.id):
+                continue
+            old = b.service is Service.VACCINATION
+            if b.date == s.date and vacc == old:
+                return None
+            ob = _find(opts, b.session_id)
+            jab = None if vacc == old else o if vacc else ob
+            near.append((ob, ob.slots.index(b.slot_start), jab))
+        return near
 
     def clash_dates(self, opts: EmployeeOptions, sid: str) -> frozenset:
         """The session's date and those of every session that

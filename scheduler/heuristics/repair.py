@@ -239,8 +239,9 @@ class _Trader:
             r = a.employee_id
             mine, theirs = list(st.mine[p]), list(st.mine[r])
             before_p, before_r = self.value(p), self.value(r)
-            st.unbook(a, _find(options[r], a.session_id))
-            memo.leave(st, a)
+            ro = _find(options[r], a.session_id)
+            st.unbook(a, ro)
+            memo.leave(st, a, ro)
             self.replan(p, memo)
             gain = self.value(p) - before_p
             if gain > 0:
@@ -283,37 +284,49 @@ class _Memo:
 
     Every trade of the person starts from the same state (a failed one is
     undone), and their re-plan first takes out the same bookings of
-    theirs; with an occupant out, only the occupant's session and team
-    differ. A fit found with the occupant out holds for the state without
-    them too, unless it is in that session or the occupant is in the
-    person's team (only team members' bookings count for rule 7); and
-    such a fit holds for every later trade likewise. The trades try many
-    occupants of the same few sessions, so most fits are found once.
+    theirs; with an occupant out, only the occupant's session and, for
+    the person's teammates (rule 7), the occupant's time away differ. A
+    fit found with the occupant out holds for the state without them too,
+    unless it is in that session or, the occupant being a teammate, some
+    slot's time away meets the occupant's; and such a fit holds for every
+    later trade likewise. The trades try many occupants of the same few
+    sessions, so most fits are found once.
     """
 
     def __init__(self, st: BookingState, eid: str) -> None:
         self.team = st.inst.employees[eid].team_key
         self.first: dict[str, int | None] = {}
         self.both: dict[str, list[tuple[Option, int]]] = {}
-        #: The session of the occupant out now, and whether fits may be
-        #: kept and reused (the occupant is in another team).
+        #: The session of the occupant out now, and their time away if
+        #: they are in the person's team.
         self.out: str | None = None
-        self.on = False
+        self.away: tuple[int, int] | None = None
 
-    def leave(self, st: BookingState, a: Appointment) -> None:
-        """Occupant ``a`` is out of their session now."""
+    def leave(self, st: BookingState, a: Appointment, o: Option) -> None:
+        """Occupant ``a`` (booked through option ``o``) is out now."""
         self.out = a.session_id
-        self.on = st.inst.employees[a.employee_id].team_key != self.team
+        same = st.inst.employees[a.employee_id].team_key == self.team
+        self.away = o.away[o.slots.index(a.slot_start)] if same else None
+
+    def _holds(self, o: Option) -> bool:
+        """Are ``o``'s fits now those of the state without an occupant
+        out? (Slots' times away grow with their starts.)"""
+        if o.session_id == self.out:
+            return False
+        if self.away is None:
+            return True
+        t0, t1 = self.away
+        return o.away[-1][1] <= t0 or o.away[0][0] >= t1
 
     def first_fit(self, st, eid, opts, o: Option) -> int | None:
-        if not self.on or o.session_id == self.out:
+        if not self._holds(o):
             return _first_fit(st, eid, opts, o)
         if o.session_id not in self.first:
             self.first[o.session_id] = _first_fit(st, eid, opts, o)
         return self.first[o.session_id]
 
     def first_and_last(self, st, eid, opts, o: Option) -> list:
-        if not self.on or o.session_id == self.out:
+        if not self._holds(o):
             return _first_and_last(st, eid, opts, o)
         found = self.both.get(o.session_id)
         if found is None:
