@@ -300,3 +300,79 @@ def test_a_short_person_takes_the_place_of_one_who_can_move():
             assert needs_met(inst, needs, traded) > needs_met(
                 inst, needs, blocked
             )
+
+
+def _traded_drive(tmp_path):
+    """A small tight drive with frequent tests: sessions fill up, people
+    end short and trade places (take_places)."""
+    path = generate_workbook(
+        tmp_path / "book.xlsx",
+        employees=600,
+        workplaces=2,
+        days=28,
+        seed=3,
+        tight=True,
+        shape="frequent-tests",
+    )
+    inst = read_instance(path)
+    needs = compute_needs(inst)
+    options = all_options(inst, needs)
+    return inst, needs, options
+
+
+def test_slot_scans_agree_with_fits_slot_by_slot(tmp_path):
+    """BookingState.fitting and first_fit (the checks that do not depend
+    on the slot made once per scan) find the slots that ``fits`` finds
+    one by one, in either direction; clash_dates leaves out no date of a
+    session that may clash."""
+    inst, needs, options = _traded_drive(tmp_path)
+    _, st = fill_and_repair(
+        inst, needs, options, greedy_schedule(inst, needs, options)
+    )
+    fit = unfit = 0
+    reasons = set()
+    for eid, opts in options.items():
+        for o in [o for row in opts.vaccination for o in row] + opts.tests:
+            every = range(len(o.slots))
+            one_by_one = [i for i in every if st.fits(eid, opts, o, i)]
+            reasons |= {st.why_not(eid, opts, o, i) for i in every}
+            assert list(st.fitting(eid, opts, o, every)) == one_by_one
+            back = list(st.fitting(eid, opts, o, reversed(every)))
+            assert back == one_by_one[::-1]
+            tried = [i for i in st.slots_to_try(o) if i in one_by_one]
+            assert st.first_fit(eid, opts, o) == next(iter(tried), None)
+            fit += len(one_by_one)
+            unfit += len(every) - len(one_by_one)
+            near = st.clash_dates(opts, o.session_id)
+            for t in opts.tests:
+                if inst.sessions[t.session_id].date not in near:
+                    assert not opts.may_clash(o.session_id, t.session_id)
+    assert fit > 0 and unfit > 0
+    assert {"full", "conflict", "team_limit"} <= reasons
+
+
+def test_trades_reuse_fits_without_changing_the_schedule(
+    tmp_path, monkeypatch
+):
+    """A trader's fits kept across their trades (repair._Memo) give the
+    schedule that finding every fit anew gives, with fewer fits found."""
+    from scheduler.heuristics import repair
+
+    inst, needs, options = _traded_drive(tmp_path)
+    greedy = greedy_schedule(inst, needs, options)
+    scans = []
+    first_fit = repair._first_fit
+
+    def counted(st, eid, opts, o):
+        scans.append(eid)
+        return first_fit(st, eid, opts, o)
+
+    monkeypatch.setattr(repair, "_first_fit", counted)
+    kept, _ = fill_and_repair(inst, needs, options, greedy)
+    with_memo = len(scans)
+    scans.clear()
+    monkeypatch.setattr(repair._Memo, "_holds", lambda self, o: False)
+    anew, _ = fill_and_repair(inst, needs, options, greedy)
+    assert kept.appointments == anew.appointments
+    assert with_memo < len(scans)
+    assert check_solution(inst, needs, kept) == []
