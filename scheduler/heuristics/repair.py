@@ -377,7 +377,7 @@ def _replan(
         value, chosen = plan(same, tuple(sorted(days)), horizon)
         score = (value, -len(chosen))
         if score > best[0]:
-            best = (score, jab, [days[d] for d in chosen])
+            best = (score, jab, [_slots_of(days[d]) for d in chosen])
     _, jab, slots = best
     if slots and _book_all(st, eid, opts, jab, jabs, slots):
         return
@@ -428,9 +428,10 @@ def _first_fit(st, eid, opts, o: Option) -> int | None:
     return st.first_fit(eid, opts, o)
 
 
-def _free_days(st, open_days, opts, jab) -> dict[date, list]:
+def _free_days(st, open_days, opts, jab) -> dict[date, list | _Day]:
     """The open test slots per date that do not clash with the dose
-    booked at ``jab`` (None: no dose to place)."""
+    booked at ``jab`` (None: no dose to place); a ``_Day`` is left as it
+    is where no test can clash."""
     if jab is None:
         return open_days
     near = st.clash_dates(opts, jab[0].session_id)
@@ -439,7 +440,11 @@ def _free_days(st, open_days, opts, jab) -> dict[date, list]:
         if d not in near:  # no test that day can clash with the dose
             out[d] = slots
             continue
-        ok = [(t, i) for t, i in slots if not _clash(st, opts, jab, (t, i))]
+        ok = [
+            (t, i)
+            for t, i in _slots_of(slots)
+            if not _clash(st, opts, jab, (t, i))
+        ]
         if ok:
             out[d] = ok
     return out
@@ -479,30 +484,60 @@ def _all_dates(inst, opts) -> tuple[date, ...]:
     )
 
 
+class _Day:
+    """One date's test slots that fit (``_open_days`` with every
+    session), found when first asked for: the date is known to have some
+    at once, the slots themselves are needed only on the dates a dose may
+    clash with and those the chain picks. The re-plan asks before it
+    books anything, so they are what a search at once would have found.
+    """
+
+    __slots__ = ("args", "both", "options", "slots")
+
+    def __init__(self, args: tuple, both, o: Option) -> None:
+        self.args, self.both = args, both  # (st, eid, opts), the search
+        #: The date's sessions from the first with a fit, roomiest first.
+        self.options = [o]
+        self.slots: list[tuple[Option, int]] | None = None
+
+    def found(self) -> list[tuple[Option, int]]:
+        if self.slots is None:
+            st, eid, opts = self.args
+            self.slots = [
+                c for o in self.options for c in self.both(st, eid, opts, o)
+            ]
+        return self.slots
+
+
+def _slots_of(day: list | _Day) -> list[tuple[Option, int]]:
+    return day.found() if isinstance(day, _Day) else day
+
+
 def _open_days(
     st, inst, eid, opts, every_session: bool, memo: _Memo | None = None
-) -> dict[date, list[tuple[Option, int]]]:
+) -> dict[date, list[tuple[Option, int]]] | dict[date, _Day]:
     """Per date, the person's test slots that fit now, roomiest session
     first (as the greedy spreads the load): the first and the last per
-    session (rule 11 may leave only one of them beside a dose), or
-    (without ``every_session``) only the first per date, which is all the
-    chain needs when no dose moves (fit checks are most of the repair's
-    time)."""
+    session (rule 11 may leave only one of them beside a dose; found when
+    needed, see ``_Day``), or (without ``every_session``) only the first
+    per date, which is all the chain needs when no dose moves (fit checks
+    are most of the repair's time)."""
     first, both = _first_fit, _first_and_last
     if memo is not None:
         first, both = memo.first_fit, memo.first_and_last
     out: dict[date, list[tuple[Option, int]]] = {}
+    days: dict[date, _Day] = {}
     for o in sorted(opts.tests, key=lambda o: -st.places_left(o.session_id)):
         if st.full(o.session_id):
             break  # and so are all after it: no slot to try
         d = inst.sessions[o.session_id].date
         if every_session:
-            found = both(st, eid, opts, o)
-        elif d in out:
-            continue
-        else:
+            if d in days:
+                days[d].options.append(o)
+            elif first(st, eid, opts, o) is not None:
+                days[d] = _Day((st, eid, opts), both, o)
+        elif d not in out:
             i = first(st, eid, opts, o)
-            found = [] if i is None else [(o, i)]
-        if found:
-            out.setdefault(d, []).extend(found)
-    return out
+            if i is not None:
+                out[d] = [(o, i)]
+    return days if every_session else out
