@@ -434,30 +434,27 @@ def _free_days(st, open_days, opts, jab) -> dict[date, list | _Day]:
     is where no test can clash."""
     if jab is None:
         return open_days
-    near = st.clash_dates(opts, jab[0].session_id)
+    v, i = jab
+    near = st.clash_dates(opts, v.session_id)
     out = {}
     for d, slots in open_days.items():
         if d not in near:  # no test that day can clash with the dose
             out[d] = slots
             continue
+        # The dose and the test may not both be booked: rules 5 and 11 at
+        # their slots, where their sessions could clash (the same day, or
+        # ``overlaps`` and ``blackouts``).
         ok = [
-            (t, i)
-            for t, i in _slots_of(slots)
-            if not _clash(st, opts, jab, (t, i))
+            (t, j)
+            for t, j in _slots_of(slots)
+            if not (
+                (t.day == v.day or opts.may_clash(v.session_id, t.session_id))
+                and slots_clash(v, i, t, j, v, st.blackout)
+            )
         ]
         if ok:
             out[d] = ok
     return out
-
-
-def _clash(st, opts: EmployeeOptions, jab, test) -> bool:
-    """The dose and the test, (option, slot index) each, may not both be
-    booked: rules 5 and 11 at their slots, where their sessions could
-    clash (the same day, or ``overlaps`` and ``blackouts``)."""
-    (v, i), (t, j) = jab, test
-    if v.day != t.day and not opts.may_clash(v.session_id, t.session_id):
-        return False
-    return slots_clash(v, i, t, j, v, st.blackout)
 
 
 def _book_all(st, eid, opts, jab, jabs, slots) -> bool:
