@@ -219,9 +219,9 @@ class _Trader:
         booked = [
             a
             for a in self.at_session.get(o.session_id, [])
-            if a in st.apps
-            and a.employee_id != p
+            if a.employee_id != p
             and a.employee_id in self.days
+            and a in st.apps
         ]
         # Those with the most test sessions on other days are likeliest to
         # move (benchmarks/measurements.md, "Repair": better and faster than
@@ -238,7 +238,9 @@ class _Trader:
             self.tries += 1
             r = a.employee_id
             mine, theirs = list(st.mine[p]), list(st.mine[r])
-            before_p, before_r = self.value(p), self.value(r)
+            if memo.before is None:  # the same at every trade of p's
+                memo.before = self.value(p)
+            before_p, before_r = memo.before, self.value(r)
             ro = _find(options[r], a.session_id)
             st.unbook(a, ro)
             memo.leave(st, a, ro)
@@ -301,6 +303,8 @@ class _Memo:
         #: they are in the person's team.
         self.out: str | None = None
         self.away: tuple[int, int] | None = None
+        #: The person's test needs met, weighted, before each trade.
+        self.before: float | None = None
 
     def leave(self, st: BookingState, a: Appointment, o: Option) -> None:
         """Occupant ``a`` (booked through option ``o``) is out now."""
