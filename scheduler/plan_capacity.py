@@ -552,10 +552,9 @@ def _curve(model, data, first, chosen, loss, figures) -> list:
     options; the previous point's with the next option of the plan (or
     by share) added, so that the curve never falls; past the plan, the
     plan and the next options by share. Best: the lowest rate up to the
-    target, then people complete, screening windows met and test
-    person-days covered, each up to what is needed, as the point shows
-    them (``_point``). Beside it, the model's bound on the lowest rate
-    with k options.
+    target, then people complete up to it, as the point shows them
+    (``_point``); the tests' figures are those of the best. Beside it,
+    the model's bound on the lowest rate with k options.
     """
     from scheduler.report.capacity import CurvePoint
 
@@ -587,8 +586,19 @@ def _curve(model, data, first, chosen, loss, figures) -> list:
                 candidates.append(last | {nxt})
         best = None
         for c in {frozenset(c): c for c in candidates}.values():
-            got = model.outcome(c, full=False)
-            point = CurvePoint(
+            # Ranked on the rates; the tests' stages only for the best.
+            got = model.outcome(c, full=False, tests=False)
+            rank = _rank(
+                _point(data, got, "vaccination", k, loss, today), figures
+            )
+            if best is None or rank > best[0]:
+                best = (rank, c, got)
+        assert best is not None
+        got = best[2]
+        if data.tests is not None:
+            got = model.outcome(best[1], full=False)
+        points.append(
+            CurvePoint(
                 added=k,
                 chosen=got.chosen,
                 complete=_point(data, got, "vaccination", k, loss, today),
@@ -597,37 +607,24 @@ def _curve(model, data, first, chosen, loss, figures) -> list:
                 covered=_point(data, got, "tests", k, loss, today),
                 screened=_point(data, got, "screening", k, loss, today),
             )
-            rank = _rank(point, figures)
-            if best is None or rank > best[0]:
-                best = (rank, point)
-        assert best is not None
-        points.append(best[1])
+        )
     return points
 
 
-def _rank(point, figures) -> tuple:
-    """How good a curve point is (larger is better; see ``_curve``)."""
-
-    def upto(got: dict, kind: str) -> int:
-        return sum(
-            min(n, f.goals()[kind].needed)
-            for w, n in got.items()
-            if kind in (f := figures[w]).goals()
-        )
-
+def _rank(complete: dict, figures) -> tuple:
+    """How good a curve point's completions are (larger is better): the
+    lowest rate up to the target, then people complete up to it."""
     floor = min(
         (
             min(n, f.needed) / f.headcount
-            for w, n in point.complete.items()
+            for w, n in complete.items()
             if (f := figures[w]).headcount
         ),
         default=0.0,
     )
     return (
         round(floor, 9),
-        upto(point.complete, "vaccination"),
-        upto(point.screened, "screening"),
-        upto(point.covered, "tests"),
+        sum(min(n, figures[w].needed) for w, n in complete.items()),
     )
 
 

@@ -480,12 +480,16 @@ class CapacityModel:
         finally:
             self.fix_options(None)
 
-    def outcome(self, chosen: set[SessionId], full: bool = True) -> Outcome:
+    def outcome(
+        self, chosen: set[SessionId], full: bool = True, tests: bool = True
+    ) -> Outcome:
         """What exactly ``chosen`` allows: the highest floor, then the most
-        completions up to the targets, then (``full``) the most weighted
-        needs (with nothing else held)."""
+        completions up to the targets, then (``tests``) the most screening
+        windows and test person-days, then (``full``) the most weighted
+        needs (with nothing else held). Without ``tests`` the outcome's
+        test figures are any the solve left."""
         saved = (self.floor.lb(), self.clip_total.lb(), self.count.ub())
-        tests = [t.lb() for t in self.test_totals]
+        tests_lb = [t.lb() for t in self.test_totals]
         self.fix_options(chosen)
         self.count.SetBounds(0, self.lp.infinity())
         try:
@@ -494,8 +498,10 @@ class CapacityModel:
             clipped = self.solve(self.clip_total)
             # The values are read from the last stage's solve (a bound
             # changed after it would leave none to read).
-            if self.test_totals or full:
+            held = tests and bool(self.test_totals)
+            if held or full:
                 self.clip_total.SetBounds(clipped - EPS, 10**9)
+            if held:
                 self._hold_tests(last=full)
             if full:
                 self.solve(self.value)
@@ -505,7 +511,7 @@ class CapacityModel:
             self.floor.SetBounds(saved[0], 1)
             self.clip_total.SetBounds(saved[1], self.lp.infinity())
             self.count.SetBounds(0, saved[2])
-            for t, lb in zip(self.test_totals, tests, strict=True):
+            for t, lb in zip(self.test_totals, tests_lb, strict=True):
                 t.SetBounds(lb, self.lp.infinity())
 
     def _read(self, chosen: list[SessionId], floor: float) -> Outcome:
