@@ -556,6 +556,7 @@ def _curve(model, data, first, chosen, loss, figures) -> list:
     (``_point``); the tests' figures are those of the best. Beside it,
     the model's bound on the lowest rate with k options.
     """
+    from scheduler.core.domain import Service
     from scheduler.report.capacity import CurvePoint
 
     today = {
@@ -570,6 +571,7 @@ def _curve(model, data, first, chosen, loss, figures) -> list:
     order = sorted(chosen, key=lambda s: (-served.get(s, 0), s))
     top = min(len(model.z), len(chosen) + CURVE_PAST_PLAN)
     points: list = []
+    by_tests: dict[frozenset, object] = {}
     for k in range(top + 1):
         bound = model.floor_bound(k)
         shares = model.shares()
@@ -594,9 +596,17 @@ def _curve(model, data, first, chosen, loss, figures) -> list:
             if best is None or rank > best[0]:
                 best = (rank, c, got)
         assert best is not None
-        got = best[2]
+        got = tested = best[2]
         if data.tests is not None:
-            got = model.outcome(best[1], full=False)
+            # The model's tests depend on the test options alone.
+            key = frozenset(
+                s
+                for s in best[1]
+                if data.options[s].session.service is not Service.VACCINATION
+            )
+            if key not in by_tests:
+                by_tests[key] = model.outcome(best[1], full=False)
+            tested = by_tests[key]
         points.append(
             CurvePoint(
                 added=k,
@@ -604,8 +614,8 @@ def _curve(model, data, first, chosen, loss, figures) -> list:
                 complete=_point(data, got, "vaccination", k, loss, today),
                 value=got.value,
                 floor_bound=bound,
-                covered=_point(data, got, "tests", k, loss, today),
-                screened=_point(data, got, "screening", k, loss, today),
+                covered=_point(data, tested, "tests", k, loss, today),
+                screened=_point(data, tested, "screening", k, loss, today),
             )
         )
     return points
