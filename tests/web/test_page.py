@@ -16,7 +16,7 @@ from markupsafe import escape
 from openpyxl import Workbook
 
 pytest.importorskip("starlette")
-pytest.importorskip("httpx")
+pytest.importorskip("httpx2")  # Starlette's test client
 
 from starlette.testclient import TestClient
 
