@@ -1,12 +1,15 @@
 """``scheduler plan-capacity``: the least to add to reach every target.
 
 read (with the ``session_options`` sheet) → options (the sheet's, else
-generated) → classes (prepare/capacity.py) → the relaxed model on GLOP
-(model/capacity.py): ceiling, maximin, least cost with its proven bound,
-a whole plan, the curve → today's schedule → the workbook with the plan,
-scheduled by the ordinary run (``pipeline.run``, checker included) → the
-promise compared with that schedule, the plan tightened by the shortfall
-until it is kept (or the gap reported) → one folder written whole.
+generated; with ``--tests`` test sessions too) → classes
+(prepare/capacity.py) → the relaxed model on GLOP (model/capacity.py):
+ceiling, maximin, least cost with its proven bound, a whole plan, the
+curve → today's schedule → the workbook with the plan, scheduled as the
+ordinary run does (``pipeline.scheduled_run``, checker included) → the
+promise (completions, and with ``--tests`` test person-days and
+screening windows) compared with that schedule, the plan tightened by
+the shortfall until it is kept (or the gap reported) → the kept run and
+the answer, one folder written whole.
 """
 
 from __future__ import annotations
