@@ -212,30 +212,29 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
         # others are only checked; writing is a good part of a check).
         last = None
         short: dict[tuple[str, WorkplaceId], int] = {}
+        restate = False  # re-state the promise with the shortfall
         while True:
             rounds += 1
             clock = time.perf_counter()
             try:
-                if rounds > 1 and _enough(model, loss, opts.max_added, chosen):
-                    better = chosen
-                else:
-                    better = _replan(model, loss, opts.max_added)
+                # From the second round: does the model, told of the
+                # shortfall, still make do with the plan?
+                settled = rounds > 1 and _enough(
+                    model, loss, opts.max_added, chosen
+                )
+                if not settled:
+                    chosen = _replan(model, loss, opts.max_added)
             except InfeasiblePlan:
                 break
-            if rounds > 1 and better <= chosen:
-                # The model sees no need for more: add the next option
-                # for the buildings that fell short.
+            if settled:
+                # Then add the next option for the buildings that fell
+                # short; with none left, the schedule made stands.
                 extra = _next_option(model, chosen, short)
                 if extra is None:
-                    # Nothing more to add: the promise of the schedule
-                    # made, re-stated with the shortfall (or the gap).
-                    kept = _restated(model, loss, opts, chosen, figures, real)
-                    if kept:
-                        say(Msg("cap.restated"))
-                        outcome = model.outcome(chosen)
+                    restate = True
                     break
-                better = chosen | {extra}
-            chosen, outcome = better, model.outcome(better)
+                chosen = chosen | {extra}
+            outcome = model.outcome(chosen)
             say(
                 Msg(
                     "cap.plan",
@@ -254,16 +253,17 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
             for key, n in short.items():
                 loss[key] += n
             if rounds >= opts.rounds:
-                # No schedule left to make: re-solve with the shortfall.
-                # Where the model, told of it, needs no other options, its
-                # promise is checked against the schedule already made
-                # (same plan, same schedule).
-                kept = _restated(model, loss, opts, chosen, figures, real)
-                if kept:
-                    say(Msg("cap.restated"))
-                    outcome = model.outcome(chosen)
+                restate = True  # no schedule left to make
                 break
             say(Msg("cap.short", short=_listed(short)))
+        if restate:
+            # Where the model, told of the shortfall, needs no other
+            # options, its promise is checked against the schedule
+            # already made (same plan, same schedule).
+            kept = _restated(model, loss, opts, chosen, figures, real)
+            if kept:
+                say(Msg("cap.restated"))
+                outcome = model.outcome(chosen)
         clock = time.perf_counter()
         if last is not None:
             from scheduler.pipeline import write_scheduled
@@ -272,7 +272,7 @@ def plan_capacity(opts: CapacityOptions, say: Say = lambda _: None):
         seconds["write_run"] = time.perf_counter() - clock
         clock = time.perf_counter()
         # The curve as today's schedule calibrates it: k = 0 is today.
-        _set_loss(model, calibrated)
+        model.set_loss(calibrated)
         curve = _curve(model, data, outcome, chosen, calibrated, figures)
         seconds["curve"] = time.perf_counter() - clock
         report = CapacityReport(
@@ -312,14 +312,6 @@ def _listed(short: dict) -> list[Msg]:
     ]
 
 
-def _set_loss(model, loss: dict) -> None:
-    """The loss per (goal, workplace) told to the model."""
-    model.set_loss(
-        {w: n for (k, w), n in loss.items() if k == "vaccination"},
-        {key: n for key, n in loss.items() if key[0] != "vaccination"},
-    )
-
-
 def _before(data, kind: str, w) -> int:
     """What a goal counts before the run that the model does not: people
     complete before, screening windows met before."""
@@ -335,8 +327,7 @@ def _modelled(data, outcome, kind: str, w) -> int:
     outputs.md's rates: people complete without those complete before,
     test person-days covered, screening windows met with those met
     before the run)."""
-    have = {"vaccination": outcome.completions, "tests": outcome.covered}
-    return have.get(kind, outcome.screened)[w] + _before(data, kind, w)
+    return outcome.figure(kind)[w] + _before(data, kind, w)
 
 
 def _replan(model, loss, max_added) -> set:
@@ -344,7 +335,7 @@ def _replan(model, loss, max_added) -> set:
     from scheduler.model.capacity import round_plan
 
     try:
-        _set_loss(model, loss)
+        model.set_loss(loss)
         model.hold_best(max_added)
         model.least_cost()
         return round_plan(model)
@@ -357,7 +348,7 @@ def _enough(model, loss, max_added, chosen: set) -> bool:
     this loss? (Then it asks for nothing more; among equal optima GLOP may
     name other options, so this is asked of ``chosen`` itself.)"""
     try:
-        _set_loss(model, loss)
+        model.set_loss(loss)
         model.hold_best(max_added)
         return model.feasible(chosen)
     finally:

@@ -84,6 +84,15 @@ class Outcome:
     covered: dict[WorkplaceId, int] = field(default_factory=dict)
     screened: dict[WorkplaceId, int] = field(default_factory=dict)
 
+    def figure(self, goal: str) -> dict[WorkplaceId, int]:
+        """Per workplace, a goal's figure: ``vaccination`` completions,
+        ``tests`` person-days covered, ``screening`` windows met."""
+        return {
+            "vaccination": self.completions,
+            "tests": self.covered,
+            "screening": self.screened,
+        }[goal]
+
 
 class CapacityModel:
     """The model of the module doc, built once on GLOP. Stages change the
@@ -165,7 +174,9 @@ class CapacityModel:
                     ct.SetCoefficient(z, -places)
         self.completions = {}
         self.clipped = {}
-        self.clip_rows = {}
+        #: Per (goal, workplace), the row that counts the goal's loss
+        #: (``set_loss``).
+        self.loss_rows: dict[tuple[str, WorkplaceId], object] = {}
         # Negative only where a loss (``set_loss``) outweighs completions.
         self.floor = lp.NumVar(-1, 1, "floor")
         for w in sorted(d.headcount):
@@ -174,7 +185,7 @@ class CapacityModel:
             ct = lp.Constraint(-inf, 0)
             ct.SetCoefficient(a, 1)
             ct.SetCoefficient(c, -1)
-            self.clip_rows[w] = ct
+            self.loss_rows["vaccination", w] = ct
             h = d.headcount[w]
             if h:
                 ct = lp.Constraint(-inf, d.done[w])
@@ -194,7 +205,6 @@ class CapacityModel:
         )
         self.covered: dict[WorkplaceId, object] = {}
         self.screened: dict[WorkplaceId, object] = {}
-        self.test_rows: dict[tuple[str, WorkplaceId], object] = {}
         self.test_totals: list = []
         if tested is not None:
             self._test_goals(*tested)
@@ -265,7 +275,7 @@ class CapacityModel:
                 row = lp.Constraint(-inf, 0)
                 row.SetCoefficient(a, 1)
                 row.SetCoefficient(have, -1)
-                self.test_rows[kind, w] = row
+                self.loss_rows[kind, w] = row
                 clipped[kind].append(a)
         for kind in ("screening", "tests"):
             total = self._sum_var(clipped[kind])
@@ -426,8 +436,11 @@ class CapacityModel:
         building to give them to another, so no promise reads below
         today."""
         inf = self.lp.infinity()
-        have = {"vaccination": self.completions, "tests": self.covered}
-        have["screening"] = self.screened
+        have = {
+            "vaccination": self.completions,
+            "tests": self.covered,
+            "screening": self.screened,
+        }
         bounds = {
             key: have[key[0]][key[1]]
             for key in least
@@ -436,31 +449,20 @@ class CapacityModel:
         saved = {key: v.lb() for key, v in bounds.items()}
         for key, v in bounds.items():
             v.SetBounds(max(0.0, least[key] - EPS), inf)
-        self.fix_options(set(self.z))
-        try:
-            obj = self.lp.Objective()
-            obj.Clear()
-            if self.lp.Solve() == pywraplp.Solver.OPTIMAL:
-                return True
-        finally:
-            self.fix_options(None)
+        if self.feasible(set(self.z)):
+            return True
         for key, v in bounds.items():
             v.SetBounds(saved[key], inf)
         return False
 
-    def set_loss(
-        self,
-        loss: dict[WorkplaceId, float],
-        test_loss: dict[tuple[str, WorkplaceId], float] | None = None,
-    ) -> None:
-        """Count a workplace's completions ``loss`` lower towards its
-        target and the floor: what the ordinary schedule was seen to lose
-        against this model (planner.py calibrates it on today's drive).
-        ``test_loss``: the same for (``tests`` | ``screening``, workplace)."""
-        for w, row in self.clip_rows.items():
-            row.SetBounds(-self.lp.infinity(), -loss.get(w, 0.0))
-        for key, row in self.test_rows.items():
-            row.SetBounds(-self.lp.infinity(), -(test_loss or {}).get(key, 0))
+    def set_loss(self, loss: dict[tuple[str, WorkplaceId], float]) -> None:
+        """Count a workplace's goal (``vaccination``, ``tests``,
+        ``screening``) ``loss[goal, workplace]`` lower towards its target
+        (and completions towards the floor): what the ordinary schedule
+        was seen to lose against this model (plan_capacity.py calibrates
+        it on today's drive)."""
+        for key, row in self.loss_rows.items():
+            row.SetBounds(-self.lp.infinity(), -loss.get(key, 0.0))
 
     def least_cost(self) -> float:
         """The relaxed least cost of what is held: a proven lower bound."""
