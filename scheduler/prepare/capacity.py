@@ -250,6 +250,8 @@ def capacity_classes(
     headcount: dict[WorkplaceId, int] = dict.fromkeys(instance.workplaces, 0)
     done: dict[WorkplaceId, int] = dict.fromkeys(instance.workplaces, 0)
     stuck: dict[EmployeeId, EmployeeOptions | None] = {}
+    #: Each person's options, found once (the tests' classes use them too).
+    found_opts: dict[EmployeeId, EmployeeOptions] = {}
     by_key: dict[tuple, PersonClass] = {}
     for e in aug.employees.values():
         headcount[e.workplace_id] += 1
@@ -262,6 +264,7 @@ def capacity_classes(
             stuck[e.id] = None
             continue
         opts = employee_options(aug, needs, e, conflicts=False, lookups=look)
+        found_opts[e.id] = opts
         # Options are shared objects (candidates.py): so are the chains.
         seen = (
             need.first_dose,
@@ -292,12 +295,15 @@ def capacity_classes(
         done=done,
         stuck=stuck,
         sessions=sessions,
-        tests=_test_demand(aug, needs, look) if tests else None,
+        tests=_test_demand(aug, needs, look, found_opts) if tests else None,
     )
 
 
 def _test_demand(
-    instance: Instance, needs: Needs, look: Lookups
+    instance: Instance,
+    needs: Needs,
+    look: Lookups,
+    found: dict[EmployeeId, EmployeeOptions],
 ) -> TestDemand:
     """Everyone with a test need of this run, in classes (``TestClass``),
     and the person-days and windows the rates of outputs.md count."""
@@ -322,7 +328,7 @@ def _test_demand(
         spans = tuple(sorted(t.window for t in tests if t.window is not None))
         person_days[w] += days * len(cadences)
         windows[w] += len(spans)
-        opts = employee_options(
+        opts = found.get(eid) or employee_options(
             instance, needs, e, conflicts=False, lookups=look
         )
         seats = tuple(sorted((o.session_id, o.slots) for o in opts.tests))
