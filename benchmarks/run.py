@@ -75,11 +75,11 @@ def workplaces_for(employees: int) -> int:
 
 def measure(book: Path, time_limit: float | None, workers: int) -> dict:
     """Time every stage on ``book``; runs in its own process."""
-    from scheduler.check.checker import check_solution, counts_of
+    from scheduler.check.checker import check_solution
     from scheduler.core.background import Background
     from scheduler.io.read.read import read_instance
     from scheduler.pipeline import (
-        RunResult,
+        run_result,
         schedule,
         solve_params,
         write_run,
@@ -111,22 +111,7 @@ def measure(book: Path, time_limit: float | None, workers: int) -> dict:
     violations = check_solution(inst, needs, sol)
     row["check"] = time.perf_counter() - clock
 
-    result = RunResult(
-        instance=inst,
-        needs=needs,
-        solution=sol,
-        unmet=[],
-        report=report,
-        counts={
-            "employees": len(inst.employees),
-            "sessions": len(inst.horizon_sessions()),
-            "appointments": len(sol.appointments),
-            **counts_of(inst, needs, sol),
-        },
-        objective=report.objective,
-        seconds=dict(seconds),
-        lang="en",
-    )
+    result = run_result(inst, extra, dict(seconds), "en")
     meta = {
         "input": str(book),
         "input_sha256": "",

@@ -660,7 +660,6 @@ def scheduled_run(
     may not keep this schedule (plan-capacity's checks) writes only the
     one it keeps."""
     from scheduler.io.read.read import read_instance
-    from scheduler.report.changes import compute_changes
 
     seconds: dict[str, float] = {}
     start = time.perf_counter()
@@ -687,8 +686,29 @@ def scheduled_run(
     found = schedule(
         instance, params, say, seconds, progress=progress, started=start
     )
+    result = run_result(instance, found, seconds, lang)
+    return ScheduledRun(
+        opts=opts,
+        target=target,
+        raw_sha256=hashlib.sha256(raw).hexdigest(),
+        params=params,
+        found=found,
+        result=result,
+        started=start,
+        say=say,
+        progress=progress,
+    )
+
+
+def run_result(
+    instance: Instance, found: Scheduled, seconds: dict[str, float], lang: str
+) -> RunResult:
+    """What a run writes, from its schedule (no unmet reasons yet: they
+    are found while the rosters are written)."""
+    from scheduler.report.changes import compute_changes
+
     needs, solution, report = found.needs, found.solution, found.report
-    result = RunResult(
+    return RunResult(
         instance=instance,
         needs=needs,
         solution=solution,
@@ -705,17 +725,6 @@ def scheduled_run(
         lang=lang,
         changes=compute_changes(instance, solution, found.forced),
         kept_met=found.kept_met,
-    )
-    return ScheduledRun(
-        opts=opts,
-        target=target,
-        raw_sha256=hashlib.sha256(raw).hexdigest(),
-        params=params,
-        found=found,
-        result=result,
-        started=start,
-        say=say,
-        progress=progress,
     )
 
 
